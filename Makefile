@@ -1,0 +1,56 @@
+# CMIR DAO — every entry point starts from a fresh machine with Python 3.11, Node 20 and make.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(CURDIR)/node_modules/.bin:$(BIN):$(PATH)
+# py-solc-x and ape-solidity find the pinned compiler here (see toolchain/provision_solc.py).
+export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
+# Ape keeps its data (plugins' caches, local accounts) inside the project, never in $HOME.
+export APE_DATA_FOLDER := $(CURDIR)/.build/ape-data
+
+.PHONY: setup compile test test-contracts slither gas up clean
+
+setup: $(VENV)/.installed node_modules/.installed .solcx/.provisioned
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==26.3
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+.solcx/.provisioned: ape-config.yaml toolchain/provision_solc.py toolchain/solcjs-cli.js $(VENV)/.installed node_modules/.installed
+	mkdir -p .solcx
+	$(BIN)/python toolchain/provision_solc.py
+	touch $@
+
+compile: setup
+	$(BIN)/ape compile
+
+## The whole suite: contract tests on anvil (unit, governance, property, hostile, gas budgets)
+## and Slither. CMIR_PROPERTY_SEQUENCES / CMIR_PROPERTY_STEPS deepen the property tests.
+test: test-contracts slither
+
+test-contracts: compile
+	$(BIN)/ape test tests/contracts -p no:cacheprovider
+
+slither: setup
+	forge build --quiet
+	$(BIN)/slither . --config-file slither.config.json
+
+## Gas report: writes gas-report.json (receipt gasUsed per operation and member count).
+gas: compile
+	$(BIN)/ape run gas_report
+
+## Until the indexer and API exist: a local anvil chain with the contracts deployed and wired,
+## left running until Ctrl-C.
+up: compile
+	$(BIN)/python scripts/local_chain.py
+
+clean:
+	rm -rf .build .forge contracts/.cache .solcx

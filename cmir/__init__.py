@@ -1,0 +1,1 @@
+"""CMIR DAO: deployment and shared on-chain helpers used by scripts, tests and the CLI."""

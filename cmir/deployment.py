@@ -1,0 +1,207 @@
+"""Deploy and wire the CMIR DAO contracts, and record where they are.
+
+Order: payment token (or the test euro), timelock (the deployer is its temporary admin),
+membership (founders), ESS project registry, redistribution pool, the pool bound to membership,
+the Governor; then the Governor becomes the timelock's only proposer and canceller, anyone may
+execute, and the deployer renounces the timelock admin role: it keeps no power once wired.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTINGS_FILE = ROOT / "deployments" / "settings.yaml"
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+MEMBER_KINDS = {"Pilote": 0, "Abeille": 1, "EssStructure": 2}
+CONTRACTS = ("Membership", "EssProjectRegistry", "Redistribution", "CmirGovernor", "CmirTimelock")
+
+
+class DeploymentError(Exception):
+    """A deployment cannot proceed (bad settings, missing network entry)."""
+
+
+@dataclass(frozen=True)
+class Shares:
+    """Basis-point shares of each inflow."""
+
+    members_bps: int
+    ess_bps: int
+    collective_bps: int
+
+    def as_tuple(self) -> tuple[int, int, int]:
+        """The Solidity struct as a tuple."""
+        return (self.members_bps, self.ess_bps, self.collective_bps)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Points per unit of a relation's amount, in basis points, for each party."""
+
+    payer_bps: int
+    counterparty_bps: int
+    payer_sponsor_bps: int
+    counterparty_sponsor_bps: int
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        """The Solidity struct as a tuple."""
+        return (self.payer_bps, self.counterparty_bps, self.payer_sponsor_bps, self.counterparty_sponsor_bps)
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """Everything a deployment on one network is made with."""
+
+    token: str
+    voting_delay: int
+    voting_period: int
+    timelock_delay: int
+    quorum_percent: int
+    ess_floor_bps: int
+    shares: Shares
+    weights: Weights
+    min_relation_fee: int
+    invitation_allowance: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def for_network(cls, network: str, path: Path = SETTINGS_FILE) -> NetworkSettings:
+        """Settings of `network` ("ecosystem:network", e.g. "ethereum:local")."""
+        table = yaml.safe_load(path.read_text())
+        if network not in table:
+            known = ", ".join(sorted(table))
+            raise DeploymentError(f"no deployment settings for {network!r} in {path} (known: {known})")
+        raw = dict(table[network])
+        return cls(
+            token=str(raw.pop("token")),
+            voting_delay=int(raw.pop("voting_delay")),
+            voting_period=int(raw.pop("voting_period")),
+            timelock_delay=int(raw.pop("timelock_delay")),
+            quorum_percent=int(raw.pop("quorum_percent")),
+            ess_floor_bps=int(raw.pop("ess_floor_bps")),
+            shares=Shares(**raw.pop("shares")),
+            weights=Weights(**raw.pop("weights")),
+            min_relation_fee=int(raw.pop("min_relation_fee")),
+            invitation_allowance=int(raw.pop("invitation_allowance")),
+            extra=raw,
+        )
+
+
+@dataclass
+class Deployment:
+    """The deployed contracts (Ape contract instances) and the block the deployment began at."""
+
+    token: Any
+    timelock: Any
+    membership: Any
+    registry: Any
+    pool: Any
+    governor: Any
+    deployment_block: int
+
+    def addresses(self) -> dict[str, str]:
+        """Address of each contract by name."""
+        return {
+            "token": str(self.token.address),
+            "timelock": str(self.timelock.address),
+            "membership": str(self.membership.address),
+            "registry": str(self.registry.address),
+            "pool": str(self.pool.address),
+            "governor": str(self.governor.address),
+        }
+
+
+def deploy(
+    deployer: Any,
+    settings: NetworkSettings,
+    founders: list[tuple[str, str]],
+    steward: str,
+) -> Deployment:
+    """Deploy and wire everything from `deployer`.
+
+    `founders` lists (address, kind name) of the first members; `steward` spends the collective fund.
+    """
+    from ape import chain, project
+
+    if not founders:
+        raise DeploymentError("at least one founder is needed: governance is by members")
+    for _, kind in founders:
+        if kind not in MEMBER_KINDS:
+            raise DeploymentError(f"unknown member kind {kind!r} (one of {', '.join(MEMBER_KINDS)})")
+    start_block = chain.blocks.height + 1
+
+    if settings.token == "TestEuro":
+        token = deployer.deploy(project.TestEuro)
+    else:
+        token = project.TestEuro.at(settings.token)  # any ERC-20 with permit: same calls used
+    timelock = deployer.deploy(project.CmirTimelock, settings.timelock_delay, [], [ZERO_ADDRESS], deployer)
+    membership = deployer.deploy(
+        project.Membership,
+        timelock,
+        settings.invitation_allowance,
+        [address for address, _ in founders],
+        [MEMBER_KINDS[kind] for _, kind in founders],
+    )
+    registry = deployer.deploy(project.EssProjectRegistry, membership, timelock)
+    pool = deployer.deploy(
+        project.Redistribution,
+        (
+            token.address,
+            membership.address,
+            registry.address,
+            timelock.address,
+            steward,
+            settings.ess_floor_bps,
+            settings.shares.as_tuple(),
+            settings.weights.as_tuple(),
+            settings.min_relation_fee,
+        ),
+    )
+    membership.bindPool(pool, sender=deployer)
+    governor = deployer.deploy(
+        project.CmirGovernor,
+        membership,
+        timelock,
+        settings.voting_delay,
+        settings.voting_period,
+        settings.quorum_percent,
+    )
+    timelock.grantRole(timelock.PROPOSER_ROLE(), governor, sender=deployer)
+    timelock.grantRole(timelock.CANCELLER_ROLE(), governor, sender=deployer)
+    timelock.renounceRole(timelock.DEFAULT_ADMIN_ROLE(), deployer, sender=deployer)
+    return Deployment(token, timelock, membership, registry, pool, governor, start_block)
+
+
+def write_record(deployment: Deployment, network: str, path: Path) -> dict[str, Any]:
+    """Write `deployments/<network>.json`: chain id, addresses, deployment block, ABIs."""
+    from ape import chain
+
+    contracts = {
+        "token": deployment.token,
+        "timelock": deployment.timelock,
+        "membership": deployment.membership,
+        "registry": deployment.registry,
+        "pool": deployment.pool,
+        "governor": deployment.governor,
+    }
+    record = {
+        "network": network,
+        "chain_id": chain.chain_id,
+        "deployment_block": deployment.deployment_block,
+        "contracts": {
+            name: {
+                "address": str(contract.address),
+                "contract": contract.contract_type.name,
+                "abi": [entry.model_dump(mode="json", by_alias=True) for entry in contract.contract_type.abi],
+            }
+            for name, contract in contracts.items()
+        },
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    return record

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title CMIR redistribution pool
+/// @notice Every euro that comes in (a paid relation, a contribution, a membership fee) is split
+/// at once into three buckets by governed basis-point shares: members (distributed pro rata to
+/// contribution points and claimed by each member), ESS projects (paid out only by the
+/// timelock, to an active registered project) and the collective fund (spent by the steward).
+/// The ESS share never goes below a floor fixed at deployment. Every state change emits an event
+/// carrying what a mirror needs: amounts, the split, the reward-per-point accumulator after the
+/// change, and every points award.
+interface IRedistribution {
+    /// @notice Basis-point shares of each inflow; they sum to 10,000.
+    struct Shares {
+        uint16 membersBps;
+        uint16 essBps;
+        uint16 collectiveBps;
+    }
+
+    /// @notice Points per unit of a relation's amount, in basis points, for each party.
+    struct PointWeights {
+        uint16 payerBps;
+        uint16 counterpartyBps;
+        uint16 payerSponsorBps;
+        uint16 counterpartySponsorBps;
+    }
+
+    /// @notice How one inflow was split.
+    struct Split {
+        uint256 toMembers;
+        uint256 toEss;
+        uint256 toCollective;
+    }
+
+    /// @notice Points awarded for one relation. A sponsor is 0 (and gets no points) when absent
+    /// or no longer active.
+    struct RelationPoints {
+        address payerSponsor;
+        address counterpartySponsor;
+        uint256 payerPoints;
+        uint256 counterpartyPoints;
+        uint256 payerSponsorPoints;
+        uint256 counterpartySponsorPoints;
+    }
+
+    /// @notice Running totals of the pool, all in token units except points and the accumulator.
+    struct Totals {
+        uint256 totalReceived;
+        uint256 membersReceived;
+        uint256 essReceived;
+        uint256 collectiveReceived;
+        uint256 rewardsClaimed;
+        uint256 essDisbursed;
+        uint256 collectiveSpent;
+        uint256 undistributedRewards;
+        uint256 totalPoints;
+        uint256 rewardPerPoint;
+    }
+
+    /// @notice The caller is not the governance (timelock).
+    error RedistributionNotGovernance(address caller);
+    /// @notice The caller is not the membership contract.
+    error RedistributionNotMembership(address caller);
+    /// @notice The caller is not the collective fund's steward.
+    error RedistributionNotSteward(address caller);
+    /// @notice `account` is not an active member.
+    error RedistributionNotActiveMember(address account);
+    /// @notice A member cannot pay a relation with itself.
+    error RedistributionSelfRelation(address member);
+    /// @notice `amount` is below the governed minimum relation fee `minimum`.
+    error RedistributionFeeBelowMinimum(uint256 amount, uint256 minimum);
+    /// @notice An amount must be positive.
+    error RedistributionZeroAmount();
+    /// @notice A recipient cannot be the zero address.
+    error RedistributionZeroAddress();
+    /// @notice A memo is limited to `maxLength` bytes.
+    error RedistributionMemoTooLong(uint256 length, uint256 maxLength);
+    /// @notice Shares must sum to 10,000 basis points.
+    error RedistributionSharesInvalidSum(uint256 sumBps);
+    /// @notice The ESS share `essBps` is below the floor `floorBps` fixed at deployment.
+    error RedistributionEssShareBelowFloor(uint16 essBps, uint16 floorBps);
+    /// @notice The ESS floor cannot exceed 10,000 basis points.
+    error RedistributionInvalidFloor(uint16 floorBps);
+    /// @notice At least one point weight must be positive.
+    error RedistributionWeightsAllZero();
+    /// @notice `account` has nothing to claim.
+    error RedistributionNothingToClaim(address account);
+    /// @notice `requested` exceeds the `available` amount of the bucket.
+    error RedistributionInsufficientFunds(uint256 requested, uint256 available);
+    /// @notice No ESS project has id `projectId`.
+    error RedistributionUnknownProject(uint256 projectId);
+    /// @notice ESS project `projectId` is not active.
+    error RedistributionProjectInactive(uint256 projectId);
+    /// @notice The pool holds no tokens beyond what it has accounted for.
+    error RedistributionNoSurplus();
+    /// @notice An amount does not fit the pool's 128-bit accounting.
+    error RedistributionAmountTooLarge(uint256 amount);
+
+    /// @notice `payer` paid `amount` for a relation with `counterparty`, `relationRef` naming it
+    /// (a meeting or introduction id). `rewardPerPoint` is the accumulator after the split.
+    event RelationPaid(
+        address indexed payer,
+        address indexed counterparty,
+        bytes32 indexed relationRef,
+        uint256 amount,
+        Split split,
+        RelationPoints points,
+        uint256 rewardPerPoint
+    );
+    /// @notice `contributor` gave `amount` with `memo`.
+    event Contributed(address indexed contributor, uint256 amount, Split split, uint256 rewardPerPoint, string memo);
+    /// @notice `member` paid its membership fee `amount` on joining.
+    event MembershipFeeReceived(address indexed member, uint256 amount, Split split, uint256 rewardPerPoint);
+    /// @notice Tokens sent to the pool without a call (`amount`) were accounted as an inflow.
+    event SurplusAccounted(address indexed caller, uint256 amount, Split split, uint256 rewardPerPoint);
+    /// @notice `member` claimed `amount`; its settled balance is 0 at accumulator `rewardPerPoint`.
+    event RewardsClaimed(address indexed member, uint256 amount, uint256 rewardPerPoint);
+    /// @notice `member` was excluded: its `pointsRemoved` no longer earn; `accrued` stays claimable.
+    event MemberRewardsFrozen(address indexed member, uint256 pointsRemoved, uint256 accrued, uint256 rewardPerPoint);
+    /// @notice Governance paid `amount` of the ESS bucket to project `projectId` at `payoutWallet`.
+    event EssProjectFunded(uint256 indexed projectId, address indexed payoutWallet, uint256 amount);
+    /// @notice The steward spent `amount` of the collective fund, paid to `recipient`, for `memo`.
+    event CollectiveSpent(address indexed steward, address indexed recipient, uint256 amount, string memo);
+    /// @notice Governance changed the shares of future inflows.
+    event SharesChanged(Shares previousShares, Shares newShares);
+    /// @notice Governance changed the points weights of future relations.
+    event PointWeightsChanged(PointWeights previousWeights, PointWeights newWeights);
+    /// @notice Governance changed the minimum relation fee.
+    event MinRelationFeeChanged(uint256 previousFee, uint256 newFee);
+    /// @notice Governance named a new steward of the collective fund.
+    event StewardChanged(address indexed previousSteward, address indexed newSteward);
+
+    /// @notice Pay `amount` for a relation with `counterparty`; both must be active members.
+    function payRelation(address counterparty, uint256 amount, bytes32 relationRef) external;
+
+    /// @notice `payRelation` with an EIP-2612 permit for `amount`.
+    function payRelationWithPermit(
+        address counterparty,
+        uint256 amount,
+        bytes32 relationRef,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external;
+
+    /// @notice Contribute `amount` to the pool with a `memo`; anyone may.
+    function contribute(uint256 amount, string calldata memo) external;
+
+    /// @notice `contribute` with an EIP-2612 permit for `amount`.
+    function contributeWithPermit(
+        uint256 amount,
+        string calldata memo,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external;
+
+    /// @notice Account tokens sent straight to the pool as an inflow; anyone may call it.
+    function accountSurplus() external;
+
+    /// @notice Membership only: take `member`'s membership fee `amount` into the pool.
+    function collectMembershipFee(address member, uint256 amount) external;
+
+    /// @notice Membership only: stop `member`'s reward accrual, keeping what it earned.
+    function freezeMemberRewards(address member) external;
+
+    /// @notice Claim the caller's rewards; pays them to the caller and returns the amount.
+    function claim() external returns (uint256 amount);
+
+    /// @notice Governance only: pay `amount` of the ESS bucket to active project `projectId`.
+    function fundEssProject(uint256 projectId, uint256 amount) external;
+
+    /// @notice Steward only: spend `amount` of the collective fund, paid to `recipient`.
+    function spendCollective(address recipient, uint256 amount, string calldata memo) external;
+
+    /// @notice Governance only: set the shares of future inflows (ESS at least the floor).
+    function setShares(Shares calldata newShares) external;
+
+    /// @notice Governance only: set the points weights of future relations.
+    function setPointWeights(PointWeights calldata newWeights) external;
+
+    /// @notice Governance only: set the minimum relation fee.
+    function setMinRelationFee(uint256 newFee) external;
+
+    /// @notice Governance only: name the steward of the collective fund.
+    function setSteward(address newSteward) external;
+
+    /// @notice The payment token, fixed at deployment.
+    function token() external view returns (address);
+
+    /// @notice The membership contract.
+    function membership() external view returns (address);
+
+    /// @notice The ESS project registry.
+    function registry() external view returns (address);
+
+    /// @notice The governance (timelock) address.
+    function governance() external view returns (address);
+
+    /// @notice The steward of the collective fund.
+    function steward() external view returns (address);
+
+    /// @notice The lowest ESS share, in basis points, fixed at deployment.
+    function essFloorBps() external view returns (uint16);
+
+    /// @notice The shares of future inflows.
+    function shares() external view returns (Shares memory);
+
+    /// @notice The points weights of future relations.
+    function pointWeights() external view returns (PointWeights memory);
+
+    /// @notice The minimum relation fee.
+    function minRelationFee() external view returns (uint256);
+
+    /// @notice All running totals.
+    function totals() external view returns (Totals memory);
+
+    /// @notice What the ESS bucket holds now.
+    function essAvailable() external view returns (uint256);
+
+    /// @notice What the collective fund holds now.
+    function collectiveAvailable() external view returns (uint256);
+
+    /// @notice What the members' bucket holds now (every unclaimed reward, undistributed
+    /// carry and rounding dust).
+    function membersAvailable() external view returns (uint256);
+
+    /// @notice The contribution points of `account`.
+    function pointsOf(address account) external view returns (uint256);
+
+    /// @notice What `account` could claim now.
+    function claimableOf(address account) external view returns (uint256);
+}
