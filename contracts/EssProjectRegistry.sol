@@ -22,6 +22,7 @@ contract EssProjectRegistry is IEssProjectRegistry {
     }
 
     constructor(address membership_, address governance_) {
+        if (membership_ == address(0) || governance_ == address(0)) revert EssProjectRegistryZeroAddress();
         _membership = IMembership(membership_);
         _governance = governance_;
     }

@@ -106,6 +106,8 @@ contract Membership is IERC165, IERC721, IMembership {
         if (fee != 0) {
             address token = IRedistribution(_pool).token();
             // A permit already used (say by a front-runner) is ignored: the allowance is then in place.
+            // The token is the pool's immutable payment token; membership is recorded after it.
+            // slither-disable-next-line reentrancy-events
             try IERC20Permit(token).permit(msg.sender, _pool, fee, deadline, v, r, s) {} catch {}
         }
         _acceptInvitation();
@@ -132,6 +134,8 @@ contract Membership is IERC165, IERC721, IMembership {
         if (!isActiveMember(member)) revert MembershipNotActiveMember(member);
         uint48 now_ = clock();
         _members[member].excludedAt = now_;
+        // push returns the previous and new totals, which are already known here.
+        // slither-disable-next-line unused-return
         _activeMembers.push(now_, _activeMembers.latest() - 1);
         emit MemberExcluded(member, now_, reason);
         emit DelegateVotesChanged(member, 1, 0);
@@ -171,7 +175,8 @@ contract Membership is IERC165, IERC721, IMembership {
     }
 
     /// @inheritdoc IERC6372
-    // solhint-disable-next-line func-name-mixedcase
+    // The name is fixed by ERC-6372.
+    // slither-disable-next-line naming-convention
     function CLOCK_MODE() external pure returns (string memory) {
         return "mode=timestamp";
     }
@@ -350,6 +355,8 @@ contract Membership is IERC165, IERC721, IMembership {
         m.sponsor = sponsor;
         m.joinedAt = now_;
         m.kind = kind;
+        // push returns the previous and new totals, which are already known here.
+        // slither-disable-next-line unused-return
         _activeMembers.push(now_, _activeMembers.latest() + 1);
         emit MemberJoined(account, sponsor, kind, now_, fee, byGovernance);
         emit DelegateVotesChanged(account, 0, 1);

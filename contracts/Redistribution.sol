@@ -168,6 +168,9 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         if (amount == 0) revert RedistributionZeroAmount();
         (Split memory parts, uint256 rewardPerPoint) = _receive(amount, _params, 0);
         emit MembershipFeeReceived(member, amount, parts, rewardPerPoint);
+        // `member` is the account accepting its own invitation in Membership, the only caller:
+        // it approved the pool for its fee, so this is not an arbitrary `from`.
+        // slither-disable-next-line arbitrary-send-erc20
         _token.safeTransferFrom(member, address(this), amount);
     }
 
@@ -360,9 +363,7 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
 
         // Points first, at the accumulator before this inflow, so the parties share in it.
         uint256 rewardPerPoint = _rewardPerPoint;
-        RelationPoints memory awarded;
-        awarded.payerSponsor = payerSponsor;
-        awarded.counterpartySponsor = counterpartySponsor;
+        RelationPoints memory awarded = RelationPoints(payerSponsor, counterpartySponsor, 0, 0, 0, 0);
         awarded.payerPoints = _award(msg.sender, amount, p.payerBps, rewardPerPoint);
         awarded.counterpartyPoints = _award(counterparty, amount, p.counterpartyBps, rewardPerPoint);
         if (payerSponsor != address(0)) {
@@ -421,6 +422,8 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         returns (uint256 points)
     {
         points = RewardMath.points(amount, weightBps);
+        // A zero weight or a tiny amount earns nothing: skip the settlement's storage writes.
+        // slither-disable-next-line incorrect-equality
         if (points == 0) return 0;
         Account storage account = _settle(member, rewardPerPoint);
         account.points = _toUint128(account.points + points);
@@ -430,6 +433,8 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
     function _settle(address member, uint256 rewardPerPoint) private returns (Account storage account) {
         account = _accounts[member];
         uint256 paid = account.rewardPerPointPaid;
+        // Already settled at this accumulator value: nothing to add (not a balance comparison).
+        // slither-disable-next-line incorrect-equality
         if (paid == rewardPerPoint) return account;
         uint128 points = account.points;
         if (points != 0) {
@@ -447,6 +452,8 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
     /// @dev Use an EIP-2612 permit if it is still valid. A failed permit (already used, say by a
     /// front-runner) is ignored: the transfer below then needs the allowance to be in place.
     function _permit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) private {
+        // The call goes to the immutable payment token, under the caller's nonReentrant guard.
+        // slither-disable-next-line reentrancy-benign
         try IERC20Permit(address(_token)).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
     }
 

@@ -26,6 +26,8 @@ interface IEssProjectRegistry {
     error EssProjectRegistryUnknownProject(uint256 projectId);
     /// @notice A payout wallet cannot be the zero address.
     error EssProjectRegistryZeroWallet();
+    /// @notice The registry needs a membership contract and a governance address.
+    error EssProjectRegistryZeroAddress();
     /// @notice Metadata needs a URI (at most `maxLength` bytes) and a non-zero hash.
     error EssProjectRegistryInvalidMetadata(uint256 uriLength, uint256 maxLength);
     /// @notice Project `projectId` already has status `active`.

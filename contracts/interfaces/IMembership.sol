@@ -113,7 +113,7 @@ interface IMembership is IVotes, IERC6372 {
     function setMembershipFee(uint256 fee) external;
 
     /// @notice Bind the redistribution pool; the deployer calls it once while wiring.
-    function bindPool(address pool) external;
+    function bindPool(address pool_) external;
 
     /// @notice The governance (timelock) address.
     function governance() external view returns (address);
