@@ -1,0 +1,253 @@
+"""What members pay in gas: receipts' `gasUsed` (the 21,000 base cost included) per operation.
+
+`measure` drives a fresh deployment on a development chain (anvil) through the operations a
+member pays for, in a running network's steady state: the parties of a relation already hold
+points and have rewards to settle, the pool and every payer already hold token balances, an
+allowance covers several payments, someone has claimed before. `pay_relation` and `claim` are
+measured again as the membership grows (10, 100 and 1,000 active members by default), to show that
+they cost the same whatever the member count.
+
+Members past the handful that act are admitted by the timelock (impersonated: a development chain
+only) with raw JSON-RPC transactions, which is much faster than Ape's prepared transactions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
+
+from cmir import governance as gov
+from cmir.deployment import MEMBER_KINDS, ZERO_ADDRESS, Deployment
+
+OPERATIONS = (
+    "join",
+    "pay_relation",
+    "contribute",
+    "claim",
+    "propose",
+    "cast_vote",
+    "queue",
+    "execute_fund_ess",
+)
+"""Every operation measured, in the order of the report: `join` is `acceptInvitation` without a
+membership fee (voting power included), `pay_relation` is `payRelation` with an allowance in place,
+`claim` a member's claim, `contribute` a contribution with a short memo, `propose` a proposal to
+fund an ESS project, `cast_vote` the second `castVote` (no reason) on it, `queue` and
+`execute_fund_ess` its queueing and its execution through the timelock."""
+
+MEMBER_COUNTS = (10, 100, 1000)
+"""Active member counts at which `pay_relation` and `claim` are measured."""
+
+GROWTH_SENSITIVE = ("pay_relation", "claim")
+"""Operations measured at every member count."""
+
+# Gas limit of one admission sent without estimation (one costs well under 100,000).
+_ADMIT_GAS = 250_000
+_ETHER = 10**18
+
+
+class GasMeasurementError(Exception):
+    """The chain or deployment cannot be measured as asked."""
+
+
+@dataclass(frozen=True)
+class GasMeasurement:
+    """Gas a transaction used (`gasUsed` of its receipt) with `members` active members."""
+
+    operation: str
+    members: int
+    gas_used: int
+
+    def as_dict(self) -> dict[str, str | int]:
+        """The report's JSON record."""
+        return {"operation": self.operation, "members": self.members, "gas_used": self.gas_used}
+
+
+@dataclass(frozen=True)
+class _Cast:
+    """The accounts that act: two sponsors, a payer and a counterparty (each sponsored by one of
+    them), an ESS structure, and a newcomer who joins by invitation."""
+
+    sponsor_a: Any
+    sponsor_b: Any
+    payer: Any
+    counterparty: Any
+    ess_structure: Any
+    newcomer: Any
+
+    def voters(self) -> list[Any]:
+        """Members that can vote, the proposer (the payer) first."""
+        return [self.payer, self.sponsor_a, self.sponsor_b, self.counterparty, self.ess_structure]
+
+
+def measure(
+    deployment: Deployment,
+    member_counts: Sequence[int] = MEMBER_COUNTS,
+    progress: Callable[[str], None] | None = None,
+) -> list[GasMeasurement]:
+    """Measure every operation of `OPERATIONS` on `deployment` (freshly deployed, on a development
+    chain), `pay_relation` and `claim` at each of `member_counts` active members and the others at
+    the first count; returns them in the order of `OPERATIONS`, then by member count.
+
+    The deployment's payment token must have an open `mint` (the test euro).
+    """
+    from ape import accounts, chain
+
+    if not chain.provider.network.is_dev:
+        raise GasMeasurementError("gas is measured on a development chain (it impersonates the timelock)")
+    counts = sorted(set(member_counts))
+    if not counts:
+        raise GasMeasurementError("no member count to measure at")
+    say = progress or (lambda _message: None)
+    pool, membership, token = deployment.pool, deployment.membership, deployment.token
+
+    timelock = accounts[str(deployment.timelock.address)]
+    timelock.balance = 10 * _ETHER
+    cast = _Cast(*(_new_account() for _ in range(6)))
+    for sponsored, sponsor, kind in (
+        (cast.sponsor_a, ZERO_ADDRESS, "Pilote"),
+        (cast.sponsor_b, ZERO_ADDRESS, "Pilote"),
+        (cast.payer, cast.sponsor_a, "Pilote"),
+        (cast.counterparty, cast.sponsor_b, "Abeille"),
+        (cast.ess_structure, ZERO_ADDRESS, "EssStructure"),
+    ):
+        membership.admit(sponsored, MEMBER_KINDS[kind], sponsor, sender=timelock)
+    if int(membership.activeMemberCount()) > counts[0]:
+        raise GasMeasurementError(f"the deployment already has more than {counts[0]} members")
+
+    # The network is running: relations were paid, someone claimed, payers hold tokens and an
+    # allowance covering several payments.
+    fee = int(pool.minRelationFee())
+    for payer in (cast.payer, cast.sponsor_a):
+        token.mint(payer, 1000 * fee, sender=payer)
+        token.approve(pool, 1000 * fee, sender=payer)
+    pool.payRelation(cast.sponsor_b, fee, _ref("opening"), sender=cast.sponsor_a)
+    pool.claim(sender=cast.sponsor_a)
+
+    results: list[GasMeasurement] = []
+
+    def record(operation: str, receipt: Any) -> None:
+        members = int(membership.activeMemberCount(block_id=receipt.block_number - 1))
+        results.append(GasMeasurement(operation, members, int(receipt.gas_used)))
+        say(f"{operation:>18} at {members:>5} members: {int(receipt.gas_used):>9,} gas")
+
+    for index, count in enumerate(counts):
+        say(f"admitting members up to {count}")
+        admit_until(membership, timelock, count)
+        # One relation first, so every party has rewards to settle, as between any two relations.
+        pool.payRelation(cast.counterparty, fee, _ref(f"warm-up-{count}"), sender=cast.payer)
+        record(
+            "pay_relation",
+            pool.payRelation(cast.counterparty, fee, _ref(f"meeting-{count}"), sender=cast.payer),
+        )
+        record("claim", pool.claim(sender=cast.payer))
+        if index == 0:
+            record("contribute", pool.contribute(fee, "Showcase evening: thank you all", sender=cast.payer))
+            _measure_governance(deployment, cast, record)
+            _measure_join(membership, cast, record)
+    return ordered(results)
+
+
+def admit_until(membership: Any, governance_account: Any, count: int) -> None:
+    """Admit new members (by `governance_account`, the timelock) until `count` are active.
+
+    Raw JSON-RPC transactions, not awaited one by one through Ape: a thousand admissions take
+    seconds. Addresses are derived from the member count, so they never repeat on one chain.
+    """
+    from ape import chain
+
+    active = int(membership.activeMemberCount())
+    provider = chain.provider
+    sender = str(governance_account.address)
+    target = str(membership.address)
+    last: Any = None
+    for number in range(active, count):
+        member = to_checksum_address(keccak(text=f"cmir gas member {number}")[-20:])
+        data = membership.admit.encode_input(member, MEMBER_KINDS["Abeille"], ZERO_ADDRESS)
+        last = provider.make_request(
+            "eth_sendTransaction",
+            [{"from": sender, "to": target, "data": data.to_0x_hex(), "gas": hex(_ADMIT_GAS)}],
+        )
+    if last is not None:
+        # anvil mines behind the RPC answer; the sender's nonces are sequential, so once the last
+        # admission is mined, every one is.
+        chain.provider.web3.eth.wait_for_transaction_receipt(last, timeout=120, poll_latency=0.05)
+    admitted = int(membership.activeMemberCount())
+    if admitted != max(active, count):
+        raise GasMeasurementError(f"admitted members up to {admitted}, not {count}")
+
+
+def _measure_governance(deployment: Deployment, cast: _Cast, record: Callable[[str, Any], None]) -> None:
+    """A proposal to fund an ESS project: proposed, voted (the second vote measured), queued and
+    executed."""
+    from ape import chain
+
+    governor, pool, registry = deployment.governor, deployment.pool, deployment.registry
+    metadata = b'{"name": "Community garden", "territory": "69123", "themes": ["food"]}'
+    receipt = registry.registerProject(
+        cast.ess_structure, "ipfs://community-garden.json", keccak(metadata), sender=cast.ess_structure
+    )
+    project_id = int(receipt.events[0].projectId)
+    proposal = gov.fund_ess_project(pool, project_id, int(pool.essAvailable()) // 2)
+    # The proposer must have been a member a second before proposing.
+    chain.mine(timestamp=chain.blocks.head.timestamp + 1)
+    record("propose", gov.propose(governor, proposal, cast.payer))
+    proposal_id = proposal.proposal_id(governor)
+    gov.wait_for_voting_start(governor, proposal_id)
+    quorum = int(governor.quorum(governor.proposalSnapshot(proposal_id)))
+    voters = cast.voters()
+    needed = max(quorum, 2)
+    if needed > len(voters):
+        raise GasMeasurementError(f"a quorum needs {quorum} votes; only {len(voters)} members can vote here")
+    gov.vote(governor, proposal_id, gov.Support.FOR, voters[0])
+    record("cast_vote", gov.vote(governor, proposal_id, gov.Support.FOR, voters[1]))
+    for voter in voters[2:needed]:
+        gov.vote(governor, proposal_id, gov.Support.FOR, voter)
+    gov.wait_for_voting_end(governor, proposal_id)
+    record("queue", gov.queue(governor, proposal, cast.payer))
+    gov.wait_for_timelock(governor, proposal_id)
+    record("execute_fund_ess", gov.execute(governor, proposal, cast.payer))
+
+
+def _measure_join(membership: Any, cast: _Cast, record: Callable[[str, Any], None]) -> None:
+    """A member invites the newcomer, who accepts (no membership fee) a second later."""
+    from ape import chain
+
+    if int(membership.membershipFee()) != 0:
+        raise GasMeasurementError("join is measured without a membership fee")
+    membership.invite(cast.newcomer, MEMBER_KINDS["Abeille"], sender=cast.sponsor_a)
+    # Joins happen at different seconds: the member total gets a new checkpoint.
+    chain.pending_timestamp = chain.blocks.head.timestamp + 1
+    record("join", membership.acceptInvitation(sender=cast.newcomer))
+
+
+def _new_account() -> Any:
+    """A new test account with ether for gas."""
+    from ape import accounts
+
+    account = accounts.test_accounts.generate_test_account()
+    account.balance = _ETHER
+    return account
+
+
+def _ref(name: str) -> bytes:
+    """A relation reference (a meeting id)."""
+    return keccak(text=name)
+
+
+def ordered(measurements: Sequence[GasMeasurement]) -> list[GasMeasurement]:
+    """The measurements in the order of `OPERATIONS`, then by member count."""
+    order = {name: index for index, name in enumerate(OPERATIONS)}
+    return sorted(measurements, key=lambda m: (order.get(m.operation, len(order)), m.members))
+
+
+def summary(measurements: Sequence[GasMeasurement]) -> str:
+    """The measurements as a text table."""
+    lines = [f"{'operation':<18} {'members':>8} {'gas used':>10}", "-" * 38]
+    for item in ordered(measurements):
+        lines.append(f"{item.operation:<18} {item.members:>8,} {item.gas_used:>10,}")
+    return "\n".join(lines)

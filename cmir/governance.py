@@ -1,0 +1,219 @@
+"""Governance through the DAO's Governor and timelock, as a member does it.
+
+A proposal is a list of calls the timelock will make (targets, values, calldatas) and a
+description; `fund_ess_project`, `set_shares` and `exclude_member` build the usual ones, `call`
+and `make_proposal` any other. `propose`, `vote`, `queue` and `execute` send the Governor's
+transactions; `wait_for_voting_start`, `wait_for_voting_end` and `wait_for_timelock` move a
+development chain's clock (or, on a live network, wait for it) to the next step; `enact` runs a
+proposal through every step.
+
+The Governor counts time in seconds (the membership's ERC-6372 clock is the block timestamp):
+voting opens once a block is later than the proposal's snapshot, closes after its deadline, and a
+queued proposal executes once the timelock's delay has passed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from eth_utils.crypto import keccak
+
+
+class Support(IntEnum):
+    """How a member votes (GovernorCountingSimple's vote types)."""
+
+    AGAINST = 0
+    FOR = 1
+    ABSTAIN = 2
+
+
+class ProposalState(IntEnum):
+    """OpenZeppelin's `IGovernor.ProposalState`."""
+
+    PENDING = 0
+    ACTIVE = 1
+    CANCELED = 2
+    DEFEATED = 3
+    SUCCEEDED = 4
+    QUEUED = 5
+    EXPIRED = 6
+    EXECUTED = 7
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call the timelock makes when a proposal executes."""
+
+    target: str
+    calldata: bytes
+    value: int = 0
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What the Governor is asked to do: calls made by the timelock, and a description.
+
+    The description is part of the proposal's identity: the same calls with the same description
+    make the same proposal id, so a repeated proposal needs a new description.
+    """
+
+    calls: tuple[Call, ...]
+    description: str
+
+    @property
+    def targets(self) -> list[str]:
+        """Addresses called, in order."""
+        return [call.target for call in self.calls]
+
+    @property
+    def values(self) -> list[int]:
+        """Wei sent with each call."""
+        return [call.value for call in self.calls]
+
+    @property
+    def calldatas(self) -> list[bytes]:
+        """ABI-encoded calls (selector included)."""
+        return [call.calldata for call in self.calls]
+
+    @property
+    def description_hash(self) -> bytes:
+        """keccak-256 of the description, as `queue` and `execute` take it."""
+        return keccak(text=self.description)
+
+    def proposal_id(self, governor: Any) -> int:
+        """The id the Governor gives this proposal."""
+        return int(governor.hashProposal(self.targets, self.values, self.calldatas, self.description_hash))
+
+
+def call(contract: Any, method: str, *args: Any, value: int = 0) -> Call:
+    """A call of `contract.method(*args)` (an Ape contract instance), to put in a proposal."""
+    calldata = getattr(contract, method).encode_input(*args)
+    return Call(target=str(contract.address), calldata=bytes(calldata), value=value)
+
+
+def make_proposal(calls: Iterable[Call], description: str) -> Proposal:
+    """A proposal making `calls` in order, described by `description`."""
+    made = tuple(calls)
+    if not made:
+        raise ValueError("a proposal needs at least one call")
+    if not description:
+        raise ValueError("a proposal needs a description")
+    return Proposal(made, description)
+
+
+def fund_ess_project(pool: Any, project_id: int, amount: int, description: str | None = None) -> Proposal:
+    """Pay `amount` (token units) of the pool's ESS bucket to registered project `project_id`."""
+    if amount <= 0:
+        raise ValueError("the amount must be positive")
+    text = description or f"Fund ESS project #{project_id} with {amount} token units"
+    return make_proposal([call(pool, "fundEssProject", project_id, amount)], text)
+
+
+def set_shares(
+    pool: Any, members_bps: int, ess_bps: int, collective_bps: int, description: str | None = None
+) -> Proposal:
+    """Split future inflows as members / ESS / collective basis points (they must sum to 10,000
+    and ESS must stay at or above the pool's floor, or execution reverts)."""
+    text = description or (
+        f"Set shares: members {members_bps} bps, ESS {ess_bps} bps, collective {collective_bps} bps"
+    )
+    return make_proposal([call(pool, "setShares", (members_bps, ess_bps, collective_bps))], text)
+
+
+def exclude_member(membership: Any, member: str, reason: str, description: str | None = None) -> Proposal:
+    """Exclude `member` for `reason`: its voting power and future accrual end, its earnings stay."""
+    text = description or f"Exclude member {member}: {reason}"
+    return make_proposal([call(membership, "exclude", member, reason)], text)
+
+
+def propose(governor: Any, proposal: Proposal, sender: Any) -> Any:
+    """`sender` (a member) submits the proposal; returns the receipt (its id: `proposal_id`)."""
+    return governor.propose(
+        proposal.targets, proposal.values, proposal.calldatas, proposal.description, sender=sender
+    )
+
+
+def vote(governor: Any, proposal_id: int, support: Support | int, sender: Any, reason: str = "") -> Any:
+    """`sender` votes on the proposal, with `reason` if one is given; returns the receipt."""
+    if reason:
+        return governor.castVoteWithReason(proposal_id, int(support), reason, sender=sender)
+    return governor.castVote(proposal_id, int(support), sender=sender)
+
+
+def queue(governor: Any, proposal: Proposal, sender: Any) -> Any:
+    """Queue a succeeded proposal in the timelock (anyone may); returns the receipt."""
+    return governor.queue(
+        proposal.targets, proposal.values, proposal.calldatas, proposal.description_hash, sender=sender
+    )
+
+
+def execute(governor: Any, proposal: Proposal, sender: Any) -> Any:
+    """Execute a queued proposal whose timelock delay has passed (anyone may); returns the receipt."""
+    return governor.execute(
+        proposal.targets, proposal.values, proposal.calldatas, proposal.description_hash, sender=sender
+    )
+
+
+def state(governor: Any, proposal_id: int) -> ProposalState:
+    """Where the proposal stands."""
+    return ProposalState(int(governor.state(proposal_id)))
+
+
+def wait_until(timestamp: int, poll_seconds: float = 12.0) -> None:
+    """Make the latest block's timestamp at least `timestamp`.
+
+    On a development chain a block is mined at that time; on a live network this sleeps until the
+    chain gets there.
+    """
+    from ape import chain
+
+    if chain.blocks.head.timestamp >= timestamp:
+        return
+    if chain.provider.network.is_dev:
+        chain.mine(timestamp=max(timestamp, chain.blocks.head.timestamp + 1))
+        return
+    while chain.blocks.head.timestamp < timestamp:
+        time.sleep(poll_seconds)
+
+
+def wait_for_voting_start(governor: Any, proposal_id: int) -> None:
+    """Until votes are taken: the clock is past the proposal's snapshot."""
+    wait_until(int(governor.proposalSnapshot(proposal_id)) + 1)
+
+
+def wait_for_voting_end(governor: Any, proposal_id: int) -> None:
+    """Until voting has closed: the clock is past the proposal's deadline."""
+    wait_until(int(governor.proposalDeadline(proposal_id)) + 1)
+
+
+def wait_for_timelock(governor: Any, proposal_id: int) -> None:
+    """Until a queued proposal may execute: the timelock's delay has passed."""
+    eta = int(governor.proposalEta(proposal_id))
+    if eta == 0:
+        raise ValueError(f"proposal {proposal_id} is not queued")
+    wait_until(eta)
+
+
+def enact(
+    governor: Any,
+    proposal: Proposal,
+    proposer: Any,
+    voters: Sequence[Any],
+    reason: str = "",
+) -> Any:
+    """Run a proposal through every step: `proposer` submits it, every one of `voters` votes For
+    (with `reason`), then it is queued and executed once the delays allow; returns the execution
+    receipt. Meant for development chains, where the waits are instant."""
+    propose(governor, proposal, proposer)
+    proposal_id = proposal.proposal_id(governor)
+    wait_for_voting_start(governor, proposal_id)
+    for voter in voters:
+        vote(governor, proposal_id, Support.FOR, voter, reason)
+    wait_for_voting_end(governor, proposal_id)
+    queue(governor, proposal, proposer)
+    wait_for_timelock(governor, proposal_id)
+    return execute(governor, proposal, proposer)

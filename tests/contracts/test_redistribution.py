@@ -1,0 +1,1496 @@
+"""Unit tests of the redistribution pool (contracts/Redistribution.sol), every external function.
+
+Expected splits, points, accumulator values and rewards come from an independent Python model
+of the rules (redistribution_model.py), never from the contract's own views; every success path
+checks the whole list of events the transaction emitted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from ape import chain, project
+from ape_checks import assert_events, log, reverts
+from eth_account import Account
+from eth_account.messages import encode_typed_data
+from eth_utils import to_checksum_address
+from redistribution_model import ZERO_ADDRESS, PoolModel, assert_pool_matches, assert_pool_solvent
+
+EUR = 10**6
+ABEILLE = 1
+UINT128_MAX = 2**128 - 1
+ESS_WALLET = to_checksum_address("0x" + "e5" * 20)
+COLLECTIVE_RECIPIENT = to_checksum_address("0x" + "c0" * 20)
+METADATA_HASH = b"\x11" * 32
+
+
+def ref(label: str) -> bytes:
+    """A 32-byte relation reference naming `label` (a meeting or introduction id)."""
+    return label.encode().ljust(32, b"\0")
+
+
+# ---------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="session")
+def alice(accounts: Any) -> Any:
+    """A test account that tests may invite."""
+    return accounts[7]
+
+
+@pytest.fixture(scope="session")
+def bob(accounts: Any) -> Any:
+    """Another test account that tests may invite."""
+    return accounts[8]
+
+
+@pytest.fixture(scope="session")
+def carol(accounts: Any) -> Any:
+    """A third test account that tests may invite."""
+    return accounts[9]
+
+
+@pytest.fixture
+def model(settings: Any, admin: Any, member: Any, ess_member: Any) -> PoolModel:
+    """The model of the freshly deployed pool: the three founders, no sponsor."""
+    pool_model = PoolModel(
+        shares=settings.shares.as_tuple(),
+        weights=settings.weights.as_tuple(),
+        min_relation_fee=settings.min_relation_fee,
+    )
+    for founder in (admin, member, ess_member):
+        pool_model.add_member(founder)
+    return pool_model
+
+
+@pytest.fixture
+def everyone(
+    admin: Any,
+    member: Any,
+    ess_member: Any,
+    steward: Any,
+    outsider: Any,
+    invitee: Any,
+    alice: Any,
+    bob: Any,
+    carol: Any,
+) -> list[Any]:
+    """Every account a test may reward: views are checked for all of them."""
+    return [admin, member, ess_member, steward, outsider, invitee, alice, bob, carol]
+
+
+@pytest.fixture
+def enrol(join: Callable[[Any, Any, int], None], model: PoolModel) -> Callable[[Any, Any], None]:
+    """`sponsor` invites `account`, which accepts; the model learns the sponsorship."""
+
+    def _enrol(sponsor: Any, account: Any) -> None:
+        join(sponsor, account, ABEILLE)
+        model.add_member(account, sponsor)
+
+    return _enrol
+
+
+@pytest.fixture
+def exclude(membership: Any, pool: Any, governance: Any, model: PoolModel) -> Callable[[Any], Any]:
+    """Governance excludes `account`; checks the pool froze its rewards as the model says."""
+
+    def _exclude(account: Any) -> Any:
+        receipt = membership.exclude(account, "test exclusion", sender=governance)
+        removed, accrued = model.exclude(account)
+        frozen = [event for event in receipt.events if event.event_name == "MemberRewardsFrozen"]
+        assert frozen == [
+            log(
+                pool.MemberRewardsFrozen,
+                member=account,
+                pointsRemoved=removed,
+                accrued=accrued,
+                rewardPerPoint=model.reward_per_point,
+            )
+        ]
+        return receipt
+
+    return _exclude
+
+
+@pytest.fixture
+def pay(pool: Any, token: Any, model: PoolModel, fund: Callable[[Any, int], None]) -> Callable[..., Any]:
+    """`payer` pays a relation with `counterparty`; checks the whole event list against the model."""
+
+    def _pay(payer: Any, counterparty: Any, amount: int, label: str = "meeting") -> Any:
+        fund(payer, amount)
+        receipt = pool.payRelation(counterparty, amount, ref(label), sender=payer)
+        split, points = model.pay_relation(payer, counterparty, amount)
+        assert_events(
+            receipt,
+            [
+                log(
+                    pool.RelationPaid,
+                    payer=payer,
+                    counterparty=counterparty,
+                    relationRef=ref(label),
+                    amount=amount,
+                    split=split.as_tuple(),
+                    points=points.as_tuple(),
+                    rewardPerPoint=model.reward_per_point,
+                ),
+                log(token.Transfer, **{"from": payer, "to": pool, "value": amount}),
+            ],
+        )
+        return receipt
+
+    return _pay
+
+
+@pytest.fixture
+def contribute(
+    pool: Any, token: Any, model: PoolModel, fund: Callable[[Any, int], None]
+) -> Callable[..., Any]:
+    """`contributor` gives `amount` with `memo`; checks the whole event list against the model."""
+
+    def _contribute(contributor: Any, amount: int, memo: str = "for the network") -> Any:
+        fund(contributor, amount)
+        receipt = pool.contribute(amount, memo, sender=contributor)
+        split = model.receive(amount)
+        assert_events(
+            receipt,
+            [
+                log(
+                    pool.Contributed,
+                    contributor=contributor,
+                    amount=amount,
+                    split=split.as_tuple(),
+                    rewardPerPoint=model.reward_per_point,
+                    memo=memo,
+                ),
+                log(token.Transfer, **{"from": contributor, "to": pool, "value": amount}),
+            ],
+        )
+        return receipt
+
+    return _contribute
+
+
+@pytest.fixture
+def claim(pool: Any, token: Any, model: PoolModel) -> Callable[[Any], int]:
+    """`account` claims; checks the amount, the events and the payment against the model."""
+
+    def _claim(account: Any) -> int:
+        expected = model.claim(account)
+        assert pool.claim.call(sender=account) == expected
+        before = token.balanceOf(account)
+        receipt = pool.claim(sender=account)
+        assert_events(
+            receipt,
+            [
+                log(
+                    pool.RewardsClaimed,
+                    member=account,
+                    amount=expected,
+                    rewardPerPoint=model.reward_per_point,
+                ),
+                log(token.Transfer, **{"from": pool, "to": account, "value": expected}),
+            ],
+        )
+        assert token.balanceOf(account) == before + expected
+        return expected
+
+    return _claim
+
+
+@pytest.fixture
+def project_id(registry: Any, ess_member: Any) -> int:
+    """An active ESS project paying out to ESS_WALLET, registered by the ESS-structure founder."""
+    receipt = registry.registerProject(ESS_WALLET, "ipfs://project", METADATA_HASH, sender=ess_member)
+    return int(receipt.events[0].projectId)
+
+
+def deploy_pool(deployer: Any, system: Any, steward: Any, settings: Any, /, **overrides: Any) -> Any:
+    """A second pool wired like the deployed one, with some `overrides` of its Config fields."""
+    config = {
+        "token": system.token.address,
+        "membership": system.membership.address,
+        "registry": system.registry.address,
+        "governance": system.timelock.address,
+        "steward": steward.address,
+        "essFloorBps": settings.ess_floor_bps,
+        "shares": settings.shares.as_tuple(),
+        "weights": settings.weights.as_tuple(),
+        "minRelationFee": settings.min_relation_fee,
+    }
+    config.update(overrides)
+    return deployer.deploy(project.Redistribution, tuple(config.values()))
+
+
+@dataclass(frozen=True)
+class Permit:
+    """An EIP-2612 permit signature."""
+
+    deadline: int
+    v: int
+    r: bytes
+    s: bytes
+
+
+def sign_permit(token: Any, owner: Any, spender: Any, value: int) -> Permit:
+    """`owner` signs a permit letting `spender` take `value` of `token`, valid for an hour."""
+    _, name, version, chain_id, verifying_contract, _, _ = token.eip712Domain()
+    deadline = chain.pending_timestamp + 3600
+    typed_data = {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"},
+                {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"},
+                {"name": "verifyingContract", "type": "address"},
+            ],
+            "Permit": [
+                {"name": "owner", "type": "address"},
+                {"name": "spender", "type": "address"},
+                {"name": "value", "type": "uint256"},
+                {"name": "nonce", "type": "uint256"},
+                {"name": "deadline", "type": "uint256"},
+            ],
+        },
+        "primaryType": "Permit",
+        "domain": {
+            "name": name,
+            "version": version,
+            "chainId": chain_id,
+            "verifyingContract": verifying_contract,
+        },
+        "message": {
+            "owner": str(owner.address),
+            "spender": str(spender.address),
+            "value": value,
+            "nonce": token.nonces(owner),
+            "deadline": deadline,
+        },
+    }
+    signed = Account.sign_message(encode_typed_data(full_message=typed_data), owner.private_key)
+    return Permit(deadline, signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big"))
+
+
+# ---------------------------------------------------------------------------- constructor and views
+
+
+def test_constructor_emits_its_settings_and_views_return_them(
+    deployer: Any, system: Any, steward: Any, settings: Any
+) -> None:
+    new_pool = deploy_pool(deployer, system, steward, settings)
+
+    assert_events(
+        new_pool.creation_metadata.receipt,
+        [
+            log(new_pool.SharesChanged, previousShares=(0, 0, 0), newShares=settings.shares.as_tuple()),
+            log(
+                new_pool.PointWeightsChanged,
+                previousWeights=(0, 0, 0, 0),
+                newWeights=settings.weights.as_tuple(),
+            ),
+            log(new_pool.MinRelationFeeChanged, previousFee=0, newFee=settings.min_relation_fee),
+            log(new_pool.StewardChanged, previousSteward=ZERO_ADDRESS, newSteward=steward),
+        ],
+    )
+    assert new_pool.token() == system.token.address
+    assert new_pool.membership() == system.membership.address
+    assert new_pool.registry() == system.registry.address
+    assert new_pool.governance() == system.timelock.address
+    assert new_pool.steward() == steward.address
+    assert new_pool.essFloorBps() == settings.ess_floor_bps
+    assert tuple(new_pool.shares()) == settings.shares.as_tuple()
+    assert tuple(new_pool.pointWeights()) == settings.weights.as_tuple()
+    assert new_pool.minRelationFee() == settings.min_relation_fee
+    assert new_pool.MAX_MEMO_LENGTH() == 280
+    assert tuple(new_pool.totals()) == (0,) * 10
+    assert (new_pool.essAvailable(), new_pool.collectiveAvailable(), new_pool.membersAvailable()) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("field", ["token", "membership", "registry", "governance", "steward"])
+def test_constructor_reverts_on_a_zero_address(
+    deployer: Any, system: Any, pool: Any, steward: Any, settings: Any, field: str
+) -> None:
+    with reverts(pool.RedistributionZeroAddress):
+        deploy_pool(deployer, system, steward, settings, **{field: ZERO_ADDRESS})
+
+
+def test_constructor_reverts_when_the_floor_exceeds_10000_bps(
+    deployer: Any, system: Any, pool: Any, steward: Any, settings: Any
+) -> None:
+    with reverts(pool.RedistributionInvalidFloor, floorBps=10_001):
+        deploy_pool(deployer, system, steward, settings, essFloorBps=10_001, shares=(0, 10_000, 0))
+
+
+def test_constructor_accepts_a_floor_of_10000_bps_with_everything_to_ess(
+    deployer: Any, system: Any, steward: Any, settings: Any
+) -> None:
+    new_pool = deploy_pool(deployer, system, steward, settings, essFloorBps=10_000, shares=(0, 10_000, 0))
+
+    assert new_pool.essFloorBps() == 10_000
+    assert tuple(new_pool.shares()) == (0, 10_000, 0)
+
+
+def test_constructor_reverts_when_the_ess_share_is_below_the_floor(
+    deployer: Any, system: Any, pool: Any, steward: Any, settings: Any
+) -> None:
+    with reverts(pool.RedistributionEssShareBelowFloor, essBps=1_999, floorBps=2_000):
+        deploy_pool(deployer, system, steward, settings, essFloorBps=2_000, shares=(6_001, 1_999, 2_000))
+
+
+def test_constructor_reverts_when_all_weights_are_zero(
+    deployer: Any, system: Any, pool: Any, steward: Any, settings: Any
+) -> None:
+    with reverts(pool.RedistributionWeightsAllZero):
+        deploy_pool(deployer, system, steward, settings, weights=(0, 0, 0, 0))
+
+
+def test_constructor_reverts_when_the_minimum_fee_exceeds_128_bits(
+    deployer: Any, system: Any, pool: Any, steward: Any, settings: Any
+) -> None:
+    with reverts(pool.RedistributionAmountTooLarge, amount=2**128):
+        deploy_pool(deployer, system, steward, settings, minRelationFee=2**128)
+
+
+# ---------------------------------------------------------------------------- payRelation
+
+
+def test_pay_relation_awards_payer_and_counterparty_points_and_splits_the_fee(
+    pool: Any,
+    token: Any,
+    model: PoolModel,
+    pay: Callable[..., Any],
+    admin: Any,
+    member: Any,
+    everyone: list[Any],
+    settings: Any,
+) -> None:
+    amount = 25 * EUR
+
+    pay(admin, member, amount, "first meeting")
+
+    payer_bps, counterparty_bps, _, _ = settings.weights.as_tuple()
+    assert pool.pointsOf(admin) == amount * payer_bps // 10_000
+    assert pool.pointsOf(member) == amount * counterparty_bps // 10_000
+    assert token.balanceOf(pool) == amount
+    assert token.balanceOf(admin) == 0
+    assert_pool_matches(pool, model, everyone)
+    # The two parties shared the whole members' part, bar rounding dust (under a unit each).
+    members_part = model.split(amount).to_members
+    owed = pool.claimableOf(admin) + pool.claimableOf(member)
+    assert members_part - 2 <= owed <= members_part
+    assert_pool_solvent(pool, token, everyone)
+
+
+def test_pay_relation_awards_each_partys_active_direct_sponsor(
+    pool: Any,
+    token: Any,
+    model: PoolModel,
+    pay: Callable[..., Any],
+    enrol: Callable[[Any, Any], None],
+    admin: Any,
+    member: Any,
+    alice: Any,
+    bob: Any,
+    everyone: list[Any],
+    settings: Any,
+) -> None:
+    enrol(admin, alice)
+    enrol(member, bob)
+    amount = 40 * EUR
+
+    receipt = pay(alice, bob, amount)
+
+    payer_bps, counterparty_bps, payer_sponsor_bps, counterparty_sponsor_bps = settings.weights.as_tuple()
+    points = receipt.events[0].points
+    assert points == [
+        admin.address.lower(),
+        member.address.lower(),
+        amount * payer_bps // 10_000,
+        amount * counterparty_bps // 10_000,
+        amount * payer_sponsor_bps // 10_000,
+        amount * counterparty_sponsor_bps // 10_000,
+    ]
+    assert pool.pointsOf(admin) == amount * payer_sponsor_bps // 10_000
+    assert pool.pointsOf(member) == amount * counterparty_sponsor_bps // 10_000
+    assert_pool_matches(pool, model, everyone)
+    assert_pool_solvent(pool, token, everyone)
+
+
+def test_pay_relation_gives_nothing_to_a_sponsors_sponsor(
+    pool: Any,
+    model: PoolModel,
+    pay: Callable[..., Any],
+    enrol: Callable[[Any, Any], None],
+    admin: Any,
+    member: Any,
+    alice: Any,
+    bob: Any,
+    everyone: list[Any],
+) -> None:
+    enrol(admin, alice)
+    enrol(alice, bob)  # admin -> alice -> bob
+
+    receipt = pay(bob, member, 30 * EUR)
+
+    assert receipt.events[0].points[0] == alice.address.lower()
+    assert pool.pointsOf(alice) > 0
+    assert pool.pointsOf(admin) == 0
+    assert pool.claimableOf(admin) == 0
+    assert_pool_matches(pool, model, everyone)
+
+
+def test_pay_relation_gives_nothing_to_an_excluded_sponsor(
+    pool: Any,
+    model: PoolModel,
+    pay: Callable[..., Any],
+    enrol: Callable[[Any, Any], None],
+    exclude: Callable[[Any], Any],
+    admin: Any,
+    member: Any,
+    alice: Any,
+    bob: Any,
+    everyone: list[Any],
+) -> None:
+    enrol(member, alice)
+    enrol(alice, bob)
+    exclude(alice)
+
+    receipt = pay(bob, admin, 30 * EUR)
+
+    assert receipt.events[0].points[0] == ZERO_ADDRESS
+    assert receipt.events[0].points[4] == 0
+    assert pool.pointsOf(alice) == 0
+    assert pool.claimableOf(alice) == 0
+    assert_pool_matches(pool, model, everyone)
+
+
+def test_pay_relation_accepts_exactly_the_minimum_fee(
+    pool: Any,
+    model: PoolModel,
+    pay: Callable[..., Any],
+    admin: Any,
+    member: Any,
+    everyone: list[Any],
+    settings: Any,
+) -> None:
+    pay(admin, member, settings.min_relation_fee)
+
+    assert pool.totals().totalReceived == settings.min_relation_fee
+    assert_pool_matches(pool, model, everyone)
+
+
+def test_pay_relation_reverts_when_the_fee_is_below_the_minimum(
+    pool: Any, fund: Callable[[Any, int], None], admin: Any, member: Any, settings: Any
+) -> None:
+    fund(admin, settings.min_relation_fee)
+    with reverts(
+        pool.RedistributionFeeBelowMinimum,
+        amount=settings.min_relation_fee - 1,
+        minimum=settings.min_relation_fee,
+    ):
+        pool.payRelation(member, settings.min_relation_fee - 1, ref("cheap"), sender=admin)
+
+
+def test_pay_relation_reverts_on_a_zero_amount(pool: Any, governance: Any, admin: Any, member: Any) -> None:
+    pool.setMinRelationFee(0, sender=governance)
+    with reverts(pool.RedistributionZeroAmount):
+        pool.payRelation(member, 0, ref("free"), sender=admin)
+
+
+def test_pay_relation_reverts_on_a_relation_with_oneself(
+    pool: Any, fund: Callable[[Any, int], None], admin: Any
+) -> None:
+    fund(admin, 20 * EUR)
+    with reverts(pool.RedistributionSelfRelation, member=admin):
+        pool.payRelation(admin, 20 * EUR, ref("mirror"), sender=admin)
+
+
+@pytest.mark.parametrize("inactive_party", ["payer", "counterparty"])
+@pytest.mark.parametrize("status", ["never a member", "excluded"])
+def test_pay_relation_reverts_when_a_party_is_not_an_active_member(
+    pool: Any,
+    fund: Callable[[Any, int], None],
+    exclude: Callable[[Any], Any],
+    enrol: Callable[[Any, Any], None],
+    admin: Any,
+    member: Any,
+    outsider: Any,
+    alice: Any,
+    inactive_party: str,
+    status: str,
+) -> None:
+    inactive = outsider
+    if status == "excluded":
+        enrol(admin, alice)
+        exclude(alice)
+        inactive = alice
+    payer, counterparty = (inactive, member) if inactive_party == "payer" else (member, inactive)
+    fund(payer, 20 * EUR)
+    with reverts(pool.RedistributionNotActiveMember, account=inactive):
+        pool.payRelation(counterparty, 20 * EUR, ref("refused"), sender=payer)
+
+
+def test_pay_relation_reverts_without_an_allowance(pool: Any, token: Any, admin: Any, member: Any) -> None:
+    token.mint(admin, 20 * EUR, sender=admin)
+    with reverts(token.ERC20InsufficientAllowance, spender=pool, allowance=0, needed=20 * EUR):
+        pool.payRelation(member, 20 * EUR, ref("unpaid"), sender=admin)
+    assert token.balanceOf(pool) == 0
+
+
+@pytest.mark.parametrize("amount", [10 * EUR, 10 * EUR + 1, 10 * EUR + 3, 12_345_679, 99_999_999, 10**12 + 7])
+@pytest.mark.parametrize("shares", [(5_000, 3_000, 2_000), (6_001, 2_000, 1_999), (3_333, 3_333, 3_334)])
+def test_pay_relation_split_sums_to_the_amount_and_gives_ess_at_least_the_floor(
+    pool: Any,
+    model: PoolModel,
+    pay: Callable[..., Any],
+    governance: Any,
+    admin: Any,
+    member: Any,
+    everyone: list[Any],
+    amount: int,
+    shares: tuple[int, int, int],
+) -> None:
+    pool.setShares(shares, sender=governance)
+    model.shares = shares
+
+    receipt = pay(admin, member, amount)
+
+    to_members, to_ess, to_collective = receipt.events[0].split
+    assert to_members + to_ess + to_collective == amount
+    assert to_ess * 10_000 >= amount * pool.essFloorBps()
+    assert to_ess * 10_000 >= amount * shares[1]
+    assert_pool_matches(pool, model, everyone)
+
+
+# ---------------------------------------------------------------------------- permits
+
+
+def test_pay_relation_with_permit_needs_no_prior_approval(
+    pool: Any, token: Any, model: PoolModel, admin: Any, member: Any, everyone: list[Any]
+) -> None:
+    amount = 15 * EUR
+    token.mint(admin, amount, sender=admin)
+    permit = sign_permit(token, admin, pool, amount)
+
+    receipt = pool.payRelationWithPermit(
+        member, amount, ref("signed"), permit.deadline, permit.v, permit.r, permit.s, sender=admin
+    )
+
+    split, points = model.pay_relation(admin, member, amount)
+    assert_events(
+        receipt,
+        [
+            log(token.Approval, owner=admin, spender=pool, value=amount),
+            log(
+                pool.RelationPaid,
+                payer=admin,
+                counterparty=member,
+                relationRef=ref("signed"),
+                amount=amount,
+                split=split.as_tuple(),
+                points=points.as_tuple(),
+                rewardPerPoint=model.reward_per_point,
+            ),
+            log(token.Transfer, **{"from": admin, "to": pool, "value": amount}),
+        ],
+    )
+    assert token.nonces(admin) == 1
+    assert token.allowance(admin, pool) == 0
+    assert token.balanceOf(pool) == amount
+    assert_pool_matches(pool, model, everyone)
+
+
+def test_pay_relation_with_permit_still_works_when_the_permit_was_front_run(
+    pool: Any, token: Any, model: PoolModel, admin: Any, member: Any, outsider: Any, everyone: list[Any]
+) -> None:
+    amount = 15 * EUR
+    token.mint(admin, amount, sender=admin)
+    permit = sign_permit(token, admin, pool, amount)
+    # Someone copies the signature from the mempool and submits the permit first.
+    token.permit(admin, pool, amount, permit.deadline, permit.v, permit.r, permit.s, sender=outsider)
+
+    receipt = pool.payRelationWithPermit(
+        member, amount, ref("signed"), permit.deadline, permit.v, permit.r, permit.s, sender=admin
+    )
+
+    split, points = model.pay_relation(admin, member, amount)
+    assert_events(
+        receipt,
+        [
+            log(
+                pool.RelationPaid,
+                payer=admin,
+                counterparty=member,
+                relationRef=ref("signed"),
+                amount=amount,
+                split=split.as_tuple(),
+                points=points.as_tuple(),
+                rewardPerPoint=model.reward_per_point,
+            ),
+            log(token.Transfer, **{"from": admin, "to": pool, "value": amount}),
+        ],
+    )
+    assert token.balanceOf(pool) == amount
+    assert_pool_matches(pool, model, everyone)
+
+
+def test_pay_relation_with_an_invalid_permit_and_no_allowance_reverts(
+    pool: Any, token: Any, admin: Any, member: Any
+) -> None:
+    amount = 15 * EUR
+    token.mint(admin, amount, sender=admin)
+    permit = sign_permit(token, admin, pool, amount - 1)  # signed for another amount
+
+    with reverts(token.ERC20InsufficientAllowance, spender=pool, allowance=0, needed=amount):
+        pool.payRelationWithPermit(
+            member, amount, ref("forged"), permit.deadline, permit.v, permit.r, permit.s, sender=admin
+        )
+
+
+def test_contribute_with_permit_needs_no_prior_approval(
+    pool: Any, token: Any, model: PoolModel, outsider: Any, everyone: list[Any]
+) -> None:
+    amount = 7 * EUR
+    token.mint(outsider, amount, sender=outsider)
+    permit = sign_permit(token, outsider, pool, amount)
+
+    receipt = pool.contributeWithPermit(
+        amount, "signed gift", permit.deadline, permit.v, permit.r, permit.s, sender=outsider
+    )
+
+    split = model.receive(amount)
+    assert_events(
+        receipt,
+        [
+            log(token.Approval, owner=outsider, spender=pool, value=amount),
+            log(
+                pool.Contributed,
+                contributor=outsider,
+                amount=amount,
+                split=split.as_tuple(),
+                rewardPerPoint=model.reward_per_point,
+                memo="signed gift",
+            ),
+            log(token.Transfer, **{"from": outsider, "to": pool, "value": amount}),
+        ],
+    )
+    assert token.allowance(outsider, pool) == 0
+    assert_pool_matches(pool, model, everyone)
+
+
+def test_contribute_with_permit_still_works_when_the_permit_was_front_run(
+    pool: Any, token: Any, model: PoolModel, outsider: Any, steward: Any, everyone: list[Any]
+) -> None:
+    amount = 7 * EUR
+    token.mint(outsider, amount, sender=outsider)
+    permit = sign_permit(token, outsider, pool, amount)
+    token.permit(outsider, pool, amount, permit.deadline, permit.v, permit.r, permit.s, sender=steward)
+
+    receipt = pool.contributeWithPermit(
+        amount, "signed gift", permit.deadline, permit.v, permit.r, permit.s, sender=outsider
+    )
+
+    split = model.receive(amount)
+    assert_events(
+        receipt,
+        [
+            log(
+                pool.Contributed,
+                contributor=outsider,
+                amount=amount,
+                split=split.as_tuple(),
+                rewardPerPoint=model.reward_per_point,
+                memo="signed gift",
+            ),
+            log(token.Transfer, **{"from": outsider, "to": pool, "value": amount}),
+        ],
+    )
+    assert_pool_matches(pool, model, everyone)
+
+
+def test_contribute_with_permit_reverts_on_a_memo_too_long(pool: Any, token: Any, outsider: Any) -> None:
+    token.mint(outsider, EUR, sender=outsider)
+    permit = sign_permit(token, outsider, pool, EUR)
+    with reverts(pool.RedistributionMemoTooLong, length=281, maxLength=280):
+        pool.contributeWithPermit(
+            EUR, "m" * 281, permit.deadline, permit.v, permit.r, permit.s, sender=outsider
+        )
+
+
+# ---------------------------------------------------------------------------- contribute
+
+
+def test_contribute_carries_the_members_part_while_nobody_has_points(
+    pool: Any,
+    token: Any,
+    model: PoolModel,
+    contribute: Callable[..., Any],
+    pay: Callable[..., Any],
+    outsider: Any,
+    admin: Any,
+    member: Any,
+    everyone: list[Any],
+) -> None:
+    contribute(outsider, 9 * EUR + 1)
+
+    carried = model.split(9 * EUR + 1).to_members
+    assert pool.totals().undistributedRewards == carried
+    assert pool.totals().rewardPerPoint == 0
+    assert pool.totals().totalPoints == 0
+    assert_pool_matches(pool, model, everyone)
+
+    # The next inflow spreads the carry with its own members' part over the new points.
+    pay(admin, member, 20 * EUR)
+
+    owed = pool.claimableOf(admin) + pool.claimableOf(member)
+    assert owed > model.split(20 * EUR).to_members
+    assert owed + pool.totals().undistributedRewards <= carried + model.split(20 * EUR).to_members
+    assert_pool_matches(pool, model, everyone)
+    assert_pool_solvent(pool, token, everyone)
+
+
+def test_contribute_awards_no_points_and_rewards_the_point_holders(
+    pool: Any,
+    token: Any,
+    model: PoolModel,
+    contribute: Callable[..., Any],
+    pay: Callable[..., Any],
+    outsider: Any,
+    admin: Any,
+    member: Any,
+    everyone: list[Any],
+) -> None:
+    pay(admin, member, 20 * EUR)
+    points_before = pool.totals().totalPoints
+    claimable_before = pool.claimableOf(member)
+
+    contribute(outsider, 11 * EUR)
+
+    assert pool.pointsOf(outsider) == 0
+    assert pool.claimableOf(outsider) == 0
+    assert pool.totals().totalPoints == points_before
+    assert pool.claimableOf(member) > claimable_before
+    assert_pool_matches(pool, model, everyone)
+    assert_pool_solvent(pool, token, everyone)
+
+
+def test_contribute_accepts_a_memo_of_exactly_280_bytes(
+    pool: Any, model: PoolModel, contribute: Callable[..., Any], outsider: Any, everyone: list[Any]
+) -> None:
+    contribute(outsider, EUR, "m" * 280)
+
+    assert_pool_matches(pool, model, everyone)
+
+
+@pytest.mark.parametrize(("memo", "length"), [("m" * 281, 281), ("€" * 94, 282)])
+def test_contribute_reverts_on_a_memo_over_280_bytes(
+    pool: Any, fund: Callable[[Any, int], None], outsider: Any, memo: str, length: int
+) -> None:
+    fund(outsider, EUR)
+    with reverts(pool.RedistributionMemoTooLong, length=length, maxLength=280):
+        pool.contribute(EUR, memo, sender=outsider)
+
+
+def test_contribute_reverts_on_a_zero_amount(pool: Any, outsider: Any) -> None:
+    with reverts(pool.RedistributionZeroAmount):
+        pool.contribute(0, "nothing", sender=outsider)
+
+
+def test_contribute_reverts_on_an_amount_over_128_bits(
+    pool: Any, fund: Callable[[Any, int], None], outsider: Any
+) -> None:
+    fund(outsider, 2**128)
+    with reverts(pool.RedistributionAmountTooLarge, amount=2**128):
+        pool.contribute(2**128, "too much", sender=outsider)
+
+
+def test_inflows_revert_once_the_total_received_would_exceed_128_bits(
+    pool: Any,
+    token: Any,
+    model: PoolModel,
+    contribute: Callable[..., Any],
+    fund: Callable[[Any, int], None],
+    outsider: Any,
+    everyone: list[Any],
+) -> None:
+    contribute(outsider, UINT128_MAX)
+    assert_pool_matches(pool, model, everyone)
+
+    fund(outsider, 1)
+    with reverts(pool.RedistributionAmountTooLarge, amount=2**128):
+        pool.contribute(1, "one more", sender=outsider)
+    assert_pool_solvent(pool, token, everyone)
+
+
+# ---------------------------------------------------------------------------- accountSurplus
+
+
+def test_account_surplus_books_tokens_sent_straight_to_the_pool(
+    pool: Any,
+    token: Any,
+    model: PoolModel,
+    pay: Callable[..., Any],
+    admin: Any,
+    member: Any,
+    outsider: Any,
+    everyone: list[Any],
+) -> None:
+    pay(admin, member, 20 * EUR)
+    surplus = 3 * EUR + 7
+    token.mint(outsider, surplus, sender=outsider)
+    token.transfer(pool, surplus, sender=outsider)  # no call to the pool: not yet booked
+    assert token.balanceOf(pool) == model.balance + surplus
+
+    receipt = pool.accountSurplus(sender=outsider)
+
+    split = model.receive(surplus)
+    assert_events(
+        receipt,
+        [
+            log(
+                pool.SurplusAccounted,
+                caller=outsider,
+                amount=surplus,
+                split=split.as_tuple(),
+                rewardPerPoint=model.reward_per_point,
+            ),
+        ],
+    )
+    assert_pool_matches(pool, model, everyone)
+    assert_pool_solvent(pool, token, everyone)
+    with reverts(pool.RedistributionNoSurplus):
+        pool.accountSurplus(sender=outsider)
+
+
+def test_account_surplus_reverts_when_the_balance_is_all_accounted(
+    pool: Any, pay: Callable[..., Any], admin: Any, member: Any, outsider: Any
+) -> None:
+    with reverts(pool.RedistributionNoSurplus):
+        pool.accountSurplus(sender=outsider)
+    pay(admin, member, 20 * EUR)
+    with reverts(pool.RedistributionNoSurplus):
+        pool.accountSurplus(sender=outsider)
+
+
+# ---------------------------------------------------------------------------- claim
+
+
+def test_claim_pays_what_the_model_says(
+    pool: Any,
+    token: Any,
+    model: PoolModel,
+    pay: Callable[..., Any],
+    contribute: Callable[..., Any],
+    claim: Callable[[Any], int],
+    enrol: Callable[[Any, Any], None],
+    admin: Any,
+    member: Any,
+    alice: Any,
+    outsider: Any,
+    everyone: list[Any],
+) -> None:
+    enrol(admin, alice)
+    pay(alice, member, 33 * EUR + 3)
+    contribute(outsider, 5 * EUR + 1)
+    pay(member, admin, 17 * EUR + 9)
+
+    for account in (alice, member, admin):
+        assert claim(account) > 0
+        assert pool.claimableOf(account) == 0
+        assert_pool_matches(pool, model, everyone)
+        assert_pool_solvent(pool, token, everyone)
+
+
+def test_claim_twice_reverts_nothing_to_claim(
+    pool: Any, pay: Callable[..., Any], claim: Callable[[Any], int], admin: Any, member: Any
+) -> None:
+    pay(admin, member, 20 * EUR)
+    claim(member)
+
+    with reverts(pool.RedistributionNothingToClaim, account=member):
+        pool.claim(sender=member)
+
+
+def test_claim_reverts_for_an_account_that_never_earned(
+    pool: Any, pay: Callable[..., Any], admin: Any, member: Any, outsider: Any
+) -> None:
+    pay(admin, member, 20 * EUR)
+    with reverts(pool.RedistributionNothingToClaim, account=outsider):
+        pool.claim(sender=outsider)
+
+
+def test_an_excluded_member_claims_what_it_earned_and_earns_nothing_afterwards(
+    pool: Any,
+    token: Any,
+    model: PoolModel,
+    pay: Callable[..., Any],
+    contribute: Callable[..., Any],
+    claim: Callable[[Any], int],
+    exclude: Callable[[Any], Any],
+    enrol: Callable[[Any, Any], None],
+    admin: Any,
+    member: Any,
+    alice: Any,
+    outsider: Any,
+    everyone: list[Any],
+) -> None:
+    enrol(member, alice)
+    pay(alice, admin, 30 * EUR)
+    earned = pool.claimableOf(alice)
+    assert earned > 0
+
+    exclude(alice)
+    pay(admin, member, 50 * EUR)
+    contribute(outsider, 20 * EUR)
+
+    assert pool.pointsOf(alice) == 0
+    assert pool.claimableOf(alice) == earned
+    assert claim(alice) == earned
+    assert_pool_matches(pool, model, everyone)
+    assert_pool_solvent(pool, token, everyone)
+
+
+# ---------------------------------------------------------------------------- fundEssProject
+
+
+def test_fund_ess_project_pays_the_project_wallet(
+    pool: Any,
+    token: Any,
+    model: PoolModel,
+    pay: Callable[..., Any],
+    governance: Any,
+    project_id: int,
+    admin: Any,
+    member: Any,
+    everyone: list[Any],
+) -> None:
+    pay(admin, member, 40 * EUR)
+    amount = model.ess_available // 3
+
+    receipt = pool.fundEssProject(project_id, amount, sender=governance)
+
+    model.fund_ess(amount)
+    assert_events(
+        receipt,
+        [
+            log(pool.EssProjectFunded, projectId=project_id, payoutWallet=ESS_WALLET, amount=amount),
+            log(token.Transfer, **{"from": pool, "to": ESS_WALLET, "value": amount}),
+        ],
+    )
+    assert token.balanceOf(ESS_WALLET) == amount
+    assert_pool_matches(pool, model, everyone)
+    assert_pool_solvent(pool, token, everyone)
+
+    rest = model.ess_available
+    pool.fundEssProject(project_id, rest, sender=governance)
+    model.fund_ess(rest)
+    assert pool.essAvailable() == 0
+    assert token.balanceOf(ESS_WALLET) == model.ess_received
+    assert_pool_matches(pool, model, everyone)
+
+
+def test_fund_ess_project_reverts_beyond_the_ess_bucket(
+    pool: Any,
+    model: PoolModel,
+    pay: Callable[..., Any],
+    governance: Any,
+    project_id: int,
+    admin: Any,
+    member: Any,
+) -> None:
+    pay(admin, member, 40 * EUR)
+    available = model.ess_available
+    with reverts(pool.RedistributionInsufficientFunds, requested=available + 1, available=available):
+        pool.fundEssProject(project_id, available + 1, sender=governance)
+
+
+def test_fund_ess_project_reverts_for_an_unknown_project(
+    pool: Any, pay: Callable[..., Any], governance: Any, project_id: int, admin: Any, member: Any
+) -> None:
+    pay(admin, member, 40 * EUR)
+    with reverts(pool.RedistributionUnknownProject, projectId=project_id + 1):
+        pool.fundEssProject(project_id + 1, EUR, sender=governance)
+
+
+def test_fund_ess_project_reverts_for_an_inactive_project(
+    pool: Any,
+    registry: Any,
+    pay: Callable[..., Any],
+    governance: Any,
+    project_id: int,
+    admin: Any,
+    member: Any,
+) -> None:
+    pay(admin, member, 40 * EUR)
+    registry.setProjectActive(project_id, False, sender=governance)
+    with reverts(pool.RedistributionProjectInactive, projectId=project_id):
+        pool.fundEssProject(project_id, EUR, sender=governance)
+
+
+def test_fund_ess_project_reverts_on_a_zero_amount(pool: Any, governance: Any, project_id: int) -> None:
+    with reverts(pool.RedistributionZeroAmount):
+        pool.fundEssProject(project_id, 0, sender=governance)
+
+
+# ---------------------------------------------------------------------------- spendCollective
+
+
+def test_spend_collective_pays_the_recipient_with_a_memo(
+    pool: Any,
+    token: Any,
+    model: PoolModel,
+    pay: Callable[..., Any],
+    steward: Any,
+    admin: Any,
+    member: Any,
+    everyone: list[Any],
+) -> None:
+    pay(admin, member, 40 * EUR)
+    amount = model.collective_available - 1
+    memo = "Showcase of skills, Lyon, room hire"
+
+    receipt = pool.spendCollective(COLLECTIVE_RECIPIENT, amount, memo, sender=steward)
+
+    model.spend_collective(amount)
+    assert_events(
+        receipt,
+        [
+            log(
+                pool.CollectiveSpent,
+                steward=steward,
+                recipient=COLLECTIVE_RECIPIENT,
+                amount=amount,
+                memo=memo,
+            ),
+            log(token.Transfer, **{"from": pool, "to": COLLECTIVE_RECIPIENT, "value": amount}),
+        ],
+    )
+    assert token.balanceOf(COLLECTIVE_RECIPIENT) == amount
+    assert pool.collectiveAvailable() == 1
+    assert_pool_matches(pool, model, everyone)
+    assert_pool_solvent(pool, token, everyone)
+
+
+@pytest.mark.parametrize("caller_name", ["admin", "governance", "outsider"])
+def test_spend_collective_reverts_unless_steward(
+    request: pytest.FixtureRequest,
+    pool: Any,
+    pay: Callable[..., Any],
+    admin: Any,
+    member: Any,
+    caller_name: str,
+) -> None:
+    pay(admin, member, 40 * EUR)
+    caller = request.getfixturevalue(caller_name)
+    with reverts(pool.RedistributionNotSteward, caller=caller):
+        pool.spendCollective(COLLECTIVE_RECIPIENT, EUR, "not mine", sender=caller)
+
+
+def test_spend_collective_reverts_on_the_zero_address(
+    pool: Any, pay: Callable[..., Any], steward: Any, admin: Any, member: Any
+) -> None:
+    pay(admin, member, 40 * EUR)
+    with reverts(pool.RedistributionZeroAddress):
+        pool.spendCollective(ZERO_ADDRESS, EUR, "burn", sender=steward)
+
+
+def test_spend_collective_reverts_on_a_zero_amount(pool: Any, steward: Any) -> None:
+    with reverts(pool.RedistributionZeroAmount):
+        pool.spendCollective(COLLECTIVE_RECIPIENT, 0, "nothing", sender=steward)
+
+
+def test_spend_collective_reverts_on_a_memo_too_long(
+    pool: Any, pay: Callable[..., Any], steward: Any, admin: Any, member: Any
+) -> None:
+    pay(admin, member, 40 * EUR)
+    with reverts(pool.RedistributionMemoTooLong, length=281, maxLength=280):
+        pool.spendCollective(COLLECTIVE_RECIPIENT, EUR, "m" * 281, sender=steward)
+
+
+def test_spend_collective_reverts_beyond_the_collective_fund(
+    pool: Any, model: PoolModel, pay: Callable[..., Any], steward: Any, admin: Any, member: Any
+) -> None:
+    pay(admin, member, 40 * EUR)
+    available = model.collective_available
+    with reverts(pool.RedistributionInsufficientFunds, requested=available + 1, available=available):
+        pool.spendCollective(COLLECTIVE_RECIPIENT, available + 1, "too much", sender=steward)
+
+
+# ---------------------------------------------------------------------------- governance settings
+
+
+GOVERNED_CALLS: dict[str, Callable[[Any, Any], Any]] = {
+    "setShares": lambda pool, caller: pool.setShares((5_000, 3_000, 2_000), sender=caller),
+    "setPointWeights": lambda pool, caller: pool.setPointWeights((1, 1, 1, 1), sender=caller),
+    "setMinRelationFee": lambda pool, caller: pool.setMinRelationFee(EUR, sender=caller),
+    "setSteward": lambda pool, caller: pool.setSteward(caller, sender=caller),
+    "fundEssProject": lambda pool, caller: pool.fundEssProject(1, EUR, sender=caller),
+}
+
+
+@pytest.mark.parametrize("function", sorted(GOVERNED_CALLS))
+@pytest.mark.parametrize("caller_name", ["admin", "steward", "deployer"])
+def test_governed_functions_revert_unless_called_by_governance(
+    request: pytest.FixtureRequest, pool: Any, function: str, caller_name: str
+) -> None:
+    caller = request.getfixturevalue(caller_name)
+    with reverts(pool.RedistributionNotGovernance, caller=caller):
+        GOVERNED_CALLS[function](pool, caller)
+
+
+def test_set_shares_applies_to_later_inflows(
+    pool: Any,
+    token: Any,
+    model: PoolModel,
+    pay: Callable[..., Any],
+    governance: Any,
+    settings: Any,
+    admin: Any,
+    member: Any,
+    everyone: list[Any],
+) -> None:
+    new_shares = (4_000, 4_500, 1_500)
+
+    receipt = pool.setShares(new_shares, sender=governance)
+
+    assert_events(
+        receipt,
+        [
+            log(pool.SharesChanged, previousShares=settings.shares.as_tuple(), newShares=new_shares),
+        ],
+    )
+    assert tuple(pool.shares()) == new_shares
+    model.shares = new_shares
+    pay(admin, member, 21 * EUR + 1)
+    assert_pool_matches(pool, model, everyone)
+    assert_pool_solvent(pool, token, everyone)
+
+
+def test_set_shares_accepts_an_ess_share_of_exactly_the_floor(pool: Any, governance: Any) -> None:
+    floor = pool.essFloorBps()
+    pool.setShares((10_000 - floor, floor, 0), sender=governance)
+
+    assert tuple(pool.shares()) == (10_000 - floor, floor, 0)
+
+
+def test_set_shares_reverts_below_the_floor(pool: Any, governance: Any) -> None:
+    floor = pool.essFloorBps()
+    with reverts(pool.RedistributionEssShareBelowFloor, essBps=floor - 1, floorBps=floor):
+        pool.setShares((10_001 - floor, floor - 1, 0), sender=governance)
+
+
+@pytest.mark.parametrize("shares", [(5_000, 3_000, 1_999), (5_000, 3_000, 2_001), (0, 0, 0)])
+def test_set_shares_reverts_unless_they_sum_to_10000(
+    pool: Any, governance: Any, shares: tuple[int, int, int]
+) -> None:
+    with reverts(pool.RedistributionSharesInvalidSum, sumBps=sum(shares)):
+        pool.setShares(shares, sender=governance)
+
+
+def test_set_point_weights_applies_to_later_relations(
+    pool: Any,
+    token: Any,
+    model: PoolModel,
+    pay: Callable[..., Any],
+    enrol: Callable[[Any, Any], None],
+    governance: Any,
+    settings: Any,
+    admin: Any,
+    member: Any,
+    alice: Any,
+    everyone: list[Any],
+) -> None:
+    enrol(member, alice)
+    new_weights = (0, 10_000, 0, 2_500)  # the payer's sponsor keeps its place in the event, with 0 points
+
+    receipt = pool.setPointWeights(new_weights, sender=governance)
+
+    assert_events(
+        receipt,
+        [
+            log(
+                pool.PointWeightsChanged, previousWeights=settings.weights.as_tuple(), newWeights=new_weights
+            ),
+        ],
+    )
+    assert tuple(pool.pointWeights()) == new_weights
+    model.weights = new_weights
+    pay(alice, admin, 12 * EUR)
+    assert pool.pointsOf(alice) == 0
+    assert pool.pointsOf(member) == 0
+    assert pool.pointsOf(admin) == 12 * EUR
+    assert_pool_matches(pool, model, everyone)
+    assert_pool_solvent(pool, token, everyone)
+
+
+def test_set_point_weights_reverts_when_all_are_zero(pool: Any, governance: Any) -> None:
+    with reverts(pool.RedistributionWeightsAllZero):
+        pool.setPointWeights((0, 0, 0, 0), sender=governance)
+
+
+def test_set_min_relation_fee_applies_to_later_relations(
+    pool: Any,
+    model: PoolModel,
+    pay: Callable[..., Any],
+    fund: Callable[[Any, int], None],
+    governance: Any,
+    settings: Any,
+    admin: Any,
+    member: Any,
+    everyone: list[Any],
+) -> None:
+    new_fee = 50 * EUR
+
+    receipt = pool.setMinRelationFee(new_fee, sender=governance)
+
+    assert_events(
+        receipt,
+        [
+            log(pool.MinRelationFeeChanged, previousFee=settings.min_relation_fee, newFee=new_fee),
+        ],
+    )
+    assert pool.minRelationFee() == new_fee
+    fund(admin, new_fee - 1)
+    with reverts(pool.RedistributionFeeBelowMinimum, amount=new_fee - 1, minimum=new_fee):
+        pool.payRelation(member, new_fee - 1, ref("cheap"), sender=admin)
+    pay(admin, member, new_fee)
+    assert_pool_matches(pool, model, everyone)
+
+
+def test_set_min_relation_fee_reverts_over_128_bits(pool: Any, governance: Any) -> None:
+    with reverts(pool.RedistributionAmountTooLarge, amount=2**128):
+        pool.setMinRelationFee(2**128, sender=governance)
+
+
+def test_set_steward_hands_the_collective_fund_over(
+    pool: Any,
+    token: Any,
+    pay: Callable[..., Any],
+    governance: Any,
+    steward: Any,
+    admin: Any,
+    member: Any,
+    outsider: Any,
+) -> None:
+    pay(admin, member, 40 * EUR)
+
+    receipt = pool.setSteward(outsider, sender=governance)
+
+    assert_events(receipt, [log(pool.StewardChanged, previousSteward=steward, newSteward=outsider)])
+    assert pool.steward() == outsider.address
+    with reverts(pool.RedistributionNotSteward, caller=steward):
+        pool.spendCollective(COLLECTIVE_RECIPIENT, EUR, "former steward", sender=steward)
+    pool.spendCollective(COLLECTIVE_RECIPIENT, EUR, "new steward", sender=outsider)
+    assert token.balanceOf(COLLECTIVE_RECIPIENT) == EUR
+
+
+def test_set_steward_reverts_on_the_zero_address(pool: Any, governance: Any) -> None:
+    with reverts(pool.RedistributionZeroAddress):
+        pool.setSteward(ZERO_ADDRESS, sender=governance)
+
+
+# ---------------------------------------------------------------------------- membership hooks
+
+
+def test_membership_fee_paid_on_joining_is_split_into_the_buckets(
+    pool: Any,
+    token: Any,
+    membership: Any,
+    model: PoolModel,
+    pay: Callable[..., Any],
+    governance: Any,
+    admin: Any,
+    member: Any,
+    invitee: Any,
+    everyone: list[Any],
+) -> None:
+    pay(admin, member, 20 * EUR)
+    fee = 5 * EUR + 1
+    membership.setMembershipFee(fee, sender=governance)
+    membership.invite(invitee, ABEILLE, sender=member)
+    token.mint(invitee, fee, sender=invitee)
+    token.approve(pool, fee, sender=invitee)
+
+    receipt = membership.acceptInvitation(sender=invitee)
+
+    split = model.receive(fee)
+    model.add_member(invitee, member)
+    assert_events(
+        receipt,
+        [
+            log(
+                membership.MemberJoined,
+                member=invitee,
+                sponsor=member,
+                kind=ABEILLE,
+                joinedAt=chain.blocks[receipt.block_number].timestamp,
+                feePaid=fee,
+                byGovernance=False,
+            ),
+            log(membership.DelegateVotesChanged, delegate=invitee, previousVotes=0, newVotes=1),
+            log(
+                membership.Transfer,
+                **{"from": ZERO_ADDRESS, "to": invitee, "tokenId": int(invitee.address, 16)},
+            ),
+            log(
+                pool.MembershipFeeReceived,
+                member=invitee,
+                amount=fee,
+                split=split.as_tuple(),
+                rewardPerPoint=model.reward_per_point,
+            ),
+            log(token.Transfer, **{"from": invitee, "to": pool, "value": fee}),
+        ],
+    )
+    assert token.balanceOf(invitee) == 0
+    assert pool.pointsOf(invitee) == 0
+    assert_pool_matches(pool, model, everyone)
+    assert_pool_solvent(pool, token, everyone)
+
+
+def test_collect_membership_fee_reverts_unless_called_by_membership(
+    pool: Any, fund: Callable[[Any, int], None], admin: Any, governance: Any
+) -> None:
+    fund(admin, EUR)
+    for caller in (admin, governance):
+        with reverts(pool.RedistributionNotMembership, caller=caller):
+            pool.collectMembershipFee(admin, EUR, sender=caller)
+
+
+def test_collect_membership_fee_reverts_on_a_zero_amount(
+    pool: Any, membership: Any, accounts: Any, admin: Any
+) -> None:
+    as_membership = accounts[str(membership.address)]
+    as_membership.balance += 10**18
+    with reverts(pool.RedistributionZeroAmount):
+        pool.collectMembershipFee(admin, 0, sender=as_membership)
+
+
+def test_freeze_member_rewards_reverts_unless_called_by_membership(
+    pool: Any, pay: Callable[..., Any], admin: Any, member: Any, governance: Any
+) -> None:
+    pay(admin, member, 20 * EUR)
+    for caller in (admin, member, governance):
+        with reverts(pool.RedistributionNotMembership, caller=caller):
+            pool.freezeMemberRewards(member, sender=caller)
+    assert pool.pointsOf(member) > 0
+
+
+def test_exclusion_emits_the_frozen_points_and_rewards(
+    pool: Any,
+    membership: Any,
+    model: PoolModel,
+    pay: Callable[..., Any],
+    governance: Any,
+    admin: Any,
+    member: Any,
+    everyone: list[Any],
+) -> None:
+    pay(admin, member, 20 * EUR)
+    pay(member, admin, 30 * EUR)
+    points, accrued = model.points_of(member), model.claimable_of(member)
+
+    receipt = membership.exclude(member, "left the network", sender=governance)
+
+    model.exclude(member)
+    assert_events(
+        receipt,
+        [
+            log(
+                membership.MemberExcluded,
+                member=member,
+                excludedAt=chain.blocks[receipt.block_number].timestamp,
+                reason="left the network",
+            ),
+            log(membership.DelegateVotesChanged, delegate=member, previousVotes=1, newVotes=0),
+            log(
+                membership.Transfer,
+                **{"from": member, "to": ZERO_ADDRESS, "tokenId": int(member.address, 16)},
+            ),
+            log(
+                pool.MemberRewardsFrozen,
+                member=member,
+                pointsRemoved=points,
+                accrued=accrued,
+                rewardPerPoint=model.reward_per_point,
+            ),
+        ],
+    )
+    assert pool.totals().totalPoints == model.total_points
+    assert_pool_matches(pool, model, everyone)
+
+
+# ---------------------------------------------------------------------------- scenario
+
+
+def test_books_balance_through_a_multi_step_scenario(
+    pool: Any,
+    token: Any,
+    model: PoolModel,
+    pay: Callable[..., Any],
+    contribute: Callable[..., Any],
+    claim: Callable[[Any], int],
+    enrol: Callable[[Any, Any], None],
+    exclude: Callable[[Any], Any],
+    governance: Any,
+    steward: Any,
+    project_id: int,
+    admin: Any,
+    member: Any,
+    ess_member: Any,
+    alice: Any,
+    bob: Any,
+    carol: Any,
+    outsider: Any,
+    everyone: list[Any],
+) -> None:
+    def check() -> None:
+        assert_pool_matches(pool, model, everyone)
+        assert_pool_solvent(pool, token, everyone)
+        assert model.total_received == (
+            model.rewards_claimed + model.ess_disbursed + model.collective_spent + token.balanceOf(pool)
+        )
+
+    contribute(outsider, 3 * EUR + 1)  # carried: nobody has points yet
+    check()
+    enrol(admin, alice)
+    enrol(alice, bob)
+    enrol(ess_member, carol)
+    check()
+    pay(alice, member, 12 * EUR + 7, "intro 1")
+    check()
+    pay(bob, carol, 31 * EUR + 3, "intro 2")
+    check()
+    claim(alice)
+    check()
+    token.mint(pool, 2 * EUR + 5, sender=outsider)
+    pool.accountSurplus(sender=outsider)
+    model.receive(2 * EUR + 5)
+    check()
+    exclude(alice)
+    check()
+    pay(bob, admin, 18 * EUR + 1, "intro 3")  # alice is excluded: bob has no active sponsor
+    check()
+    pool.setShares((4_500, 3_500, 2_000), sender=governance)
+    model.shares = (4_500, 3_500, 2_000)
+    pool.setPointWeights((1_000, 3_000, 500, 0), sender=governance)
+    model.weights = (1_000, 3_000, 500, 0)
+    pay(carol, member, 77 * EUR + 77, "intro 4")
+    check()
+    pool.fundEssProject(project_id, model.ess_available // 2, sender=governance)
+    model.fund_ess(model.ess_available // 2)
+    check()
+    pool.spendCollective(COLLECTIVE_RECIPIENT, model.collective_available - 3, "training day", sender=steward)
+    model.spend_collective(model.collective_available - 3)
+    check()
+    contribute(steward, 9 * EUR + 9)
+    check()
+    for account in (alice, bob, carol, member, admin, ess_member):
+        if model.claimable_of(account) > 0:
+            claim(account)
+        check()
+    # Everything claimable was paid: what the members' bucket still holds is carry and dust.
+    assert sum(pool.claimableOf(account) for account in everyone) == 0
+    assert pool.membersAvailable() >= pool.totals().undistributedRewards

@@ -1,0 +1,495 @@
+"""Unit tests of EssProjectRegistry: who may register ESS projects, metadata checks, updates by
+the owner, switching projects on and off by governance, and the views the pool and the directory
+read."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import ape
+import pytest
+from ape import chain, project
+from ape.exceptions import CustomError
+from eth_abi.abi import decode
+from eth_utils.address import is_address, to_checksum_address
+from eth_utils.crypto import keccak
+from eth_utils.hexadecimal import is_hexstr
+from hexbytes import HexBytes
+
+from cmir.deployment import MEMBER_KINDS as KIND
+from cmir.deployment import ZERO_ADDRESS
+
+ZERO_HASH = b"\x00" * 32
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _plain(value: Any) -> Any:
+    """`value` as the ABI decoder gives it: accounts and contracts become checksum addresses."""
+    if hasattr(value, "address"):
+        return str(value.address)
+    if isinstance(value, str) and is_address(value):
+        return to_checksum_address(value)
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value)
+    if isinstance(value, int):
+        return int(value)
+    return value
+
+
+@contextmanager
+def reverts(error: Any, **inputs: Any) -> Iterator[None]:
+    """Expect a revert with the custom `error` carrying exactly `inputs` (every one, by name).
+
+    Wraps `ape.reverts`, which skips the inputs it is not given and does not check an error it
+    could not decode (a constructor's revert): that raw revert data is decoded here against the
+    error's ABI, so every expectation is checked.
+    """
+    abi = error.abi
+    names = [ipt.name for ipt in abi.inputs]
+    assert sorted(inputs) == sorted(names), f"{abi.name} takes {names}, the test gave {sorted(inputs)}"
+    expected = {name: _plain(inputs[name]) for name in names}
+    with ape.reverts(error, **expected) as info:
+        yield
+    raised = info.value
+    if isinstance(raised, CustomError):
+        assert type(raised).__name__ == abi.name, f"expected {abi.name}, reverted with {raised}"
+        actual = {name: _plain(value) for name, value in raised.inputs.items()}
+    else:
+        message = str(raised.revert_message)
+        assert is_hexstr(message), f"undecoded revert {message!r}: make a view call with `view_call`"
+        data = HexBytes(message)
+        assert data[:4] == keccak(text=abi.selector)[:4], f"expected {abi.selector}, reverted with {message}"
+        values = decode([ipt.canonical_type for ipt in abi.inputs], data[4:])
+        actual = {name: _plain(value) for name, value in zip(names, values, strict=True)}
+    assert actual == expected
+
+
+def view_call(method: Any, *args: Any) -> HexBytes:
+    """Call the view `method` through raw JSON-RPC; if it reverts, raise its custom error, decoded.
+
+    With anvil, Ape reports a reverted call's custom error only as anvil's text, which
+    `ape.reverts` cannot check; the raw JSON-RPC error keeps the revert data.
+    """
+    address = method.contract.address
+    request = {"to": address, "data": method.encode_input(*args).to_0x_hex()}
+    response = chain.provider.web3.provider.make_request("eth_call", [request, "latest"])
+    if "error" not in response:
+        return HexBytes(response["result"])
+    data = HexBytes(response["error"]["data"])
+    error = chain.provider.network.ecosystem.decode_custom_error(data, address)
+    assert error is not None, f"revert data {data.to_0x_hex()} is no error of {address}"
+    raise error
+
+
+def emitted(receipt: Any) -> list[Any]:
+    """The decoded events of `receipt`, once sure that Ape decoded every log it holds."""
+    assert len(receipt.logs) == len(receipt.events), f"undecoded logs in {receipt.logs}"
+    return list(receipt.events)
+
+
+def log(event: Any, **arguments: Any) -> Any:
+    """The mock log of `event` with every one of its arguments (Ape skips those left out)."""
+    names = [ipt.name for ipt in event.abi.inputs]
+    assert sorted(arguments) == sorted(names), f"{event.name} has {names}, the test gave {sorted(arguments)}"
+    assert all(value is not None for value in arguments.values()), "None would skip the comparison"
+    return event(**arguments)
+
+
+def fresh_address(label: str) -> str:
+    """A deterministic address nobody holds a key for (a payout wallet)."""
+    return to_checksum_address(keccak(text=label)[-20:])
+
+
+def metadata(name: str) -> tuple[str, bytes]:
+    """The URI of a project's off-chain description and the keccak-256 of that document."""
+    document = json.dumps(
+        {
+            "name": name,
+            "legalForm": "association loi 1901",
+            "territories": ["FR-75", "FR-93"],
+            "themes": ["insertion", "circular economy"],
+            "description": f"{name}: repair workshops run by people returning to work",
+        },
+        sort_keys=True,
+    )
+    return f"ipfs://cmir-demo/{name.lower().replace(' ', '-')}.json", keccak(text=document)
+
+
+@pytest.fixture
+def max_uri_length(registry: Any) -> int:
+    """The longest metadata URI the registry accepts, in bytes."""
+    return int(registry.MAX_URI_LENGTH())
+
+
+@pytest.fixture
+def project_id(registry: Any, ess_member: Any) -> int:
+    """A project registered by the ESS-structure founder."""
+    uri, digest = metadata("Atelier Vélo")
+    receipt = registry.registerProject(fresh_address("payout-atelier"), uri, digest, sender=ess_member)
+    return int(receipt.return_value)
+
+
+# --------------------------------------------------------------------------- deployment
+
+
+def test_registry_starts_empty_and_wired(registry: Any, membership: Any, timelock: Any) -> None:
+    assert registry.projectCount() == 0
+    assert registry.membership() == membership.address
+    assert registry.governance() == timelock.address
+
+
+def test_constructor_reverts_when_membership_is_zero(deployer: Any, timelock: Any) -> None:
+    with reverts(project.EssProjectRegistry.EssProjectRegistryZeroAddress):
+        deployer.deploy(project.EssProjectRegistry, ZERO_ADDRESS, timelock)
+
+
+def test_constructor_reverts_when_governance_is_zero(deployer: Any, membership: Any) -> None:
+    with reverts(project.EssProjectRegistry.EssProjectRegistryZeroAddress):
+        deployer.deploy(project.EssProjectRegistry, membership, ZERO_ADDRESS)
+
+
+# --------------------------------------------------------------------------- registerProject
+
+
+def test_register_project_by_ess_member(registry: Any, ess_member: Any) -> None:
+    wallet = fresh_address("payout-1")
+    uri, digest = metadata("Ressourcerie du Canal")
+    expected_id = registry.projectCount() + 1
+
+    receipt = registry.registerProject(wallet, uri, digest, sender=ess_member)
+
+    assert receipt.return_value == expected_id
+    assert emitted(receipt) == [
+        log(
+            registry.EssProjectRegistered,
+            projectId=expected_id,
+            owner=ess_member,
+            payoutWallet=wallet,
+            metadataURI=uri,
+            metadataHash=digest,
+        )
+    ]
+    assert registry.projectOf(expected_id) == (ess_member.address, True, wallet, digest, uri)
+    assert registry.payoutOf(expected_id) == (wallet, True)
+    assert registry.projectCount() == expected_id
+
+
+def test_register_project_numbers_projects_in_order(registry: Any, ess_member: Any, project_id: int) -> None:
+    uri, digest = metadata("Jardin Partagé")
+
+    receipt = registry.registerProject(fresh_address("payout-2"), uri, digest, sender=ess_member)
+
+    assert receipt.return_value == project_id + 1
+    assert registry.projectCount() == project_id + 1
+    assert registry.projectOf(project_id).metadataURI == metadata("Atelier Vélo")[0]
+    assert registry.projectOf(project_id + 1).metadataURI == uri
+
+
+def test_register_project_by_governance(registry: Any, governance: Any, timelock: Any) -> None:
+    wallet = fresh_address("payout-gov")
+    uri, digest = metadata("Epicerie Solidaire")
+    expected_id = registry.projectCount() + 1
+
+    receipt = registry.registerProject(wallet, uri, digest, sender=governance)
+
+    assert emitted(receipt) == [
+        log(
+            registry.EssProjectRegistered,
+            projectId=expected_id,
+            owner=timelock,
+            payoutWallet=wallet,
+            metadataURI=uri,
+            metadataHash=digest,
+        )
+    ]
+    assert registry.projectOf(expected_id) == (timelock.address, True, wallet, digest, uri)
+
+
+def test_register_project_by_an_invited_ess_structure(
+    registry: Any, membership: Any, admin: Any, invitee: Any
+) -> None:
+    membership.invite(invitee, KIND["EssStructure"], sender=admin)
+    membership.acceptInvitation(sender=invitee)
+    uri, digest = metadata("Tiers-Lieu")
+
+    receipt = registry.registerProject(invitee, uri, digest, sender=invitee)
+
+    assert registry.projectOf(receipt.return_value) == (invitee.address, True, invitee.address, digest, uri)
+
+
+@pytest.mark.parametrize("role", ["admin", "member", "outsider", "steward"])
+def test_register_project_reverts_when_caller_is_not_an_ess_member(
+    registry: Any, request: pytest.FixtureRequest, role: str
+) -> None:
+    caller = request.getfixturevalue(role)
+    uri, digest = metadata("Projet Refusé")
+
+    with reverts(registry.EssProjectRegistryNotEssMember, caller=caller):
+        registry.registerProject(caller, uri, digest, sender=caller)
+    assert registry.projectCount() == 0
+
+
+def test_register_project_reverts_when_ess_member_is_excluded(
+    registry: Any, membership: Any, governance: Any, ess_member: Any
+) -> None:
+    membership.exclude(ess_member, "statutes no longer ESS", sender=governance)
+    uri, digest = metadata("Projet Exclu")
+
+    with reverts(registry.EssProjectRegistryNotEssMember, caller=ess_member):
+        registry.registerProject(ess_member, uri, digest, sender=ess_member)
+
+
+def test_register_project_reverts_when_wallet_is_zero(registry: Any, ess_member: Any) -> None:
+    uri, digest = metadata("Sans Portefeuille")
+
+    with reverts(registry.EssProjectRegistryZeroWallet):
+        registry.registerProject(ZERO_ADDRESS, uri, digest, sender=ess_member)
+
+
+def test_register_project_reverts_when_uri_is_empty(
+    registry: Any, ess_member: Any, max_uri_length: int
+) -> None:
+    _, digest = metadata("Sans URI")
+
+    with reverts(registry.EssProjectRegistryInvalidMetadata, uriLength=0, maxLength=max_uri_length):
+        registry.registerProject(ess_member, "", digest, sender=ess_member)
+
+
+def test_register_project_reverts_when_uri_is_too_long(
+    registry: Any, ess_member: Any, max_uri_length: int
+) -> None:
+    _, digest = metadata("URI Trop Longue")
+    uri = "ipfs://" + "a" * (max_uri_length + 1 - len("ipfs://"))
+
+    with reverts(
+        registry.EssProjectRegistryInvalidMetadata, uriLength=max_uri_length + 1, maxLength=max_uri_length
+    ):
+        registry.registerProject(ess_member, uri, digest, sender=ess_member)
+
+
+def test_register_project_counts_uri_length_in_bytes(
+    registry: Any, ess_member: Any, max_uri_length: int
+) -> None:
+    _, digest = metadata("Accents")
+    uri = "https://cmir.example/" + "é" * (max_uri_length // 2)  # fewer characters than bytes
+    length = len(uri.encode())
+    assert len(uri) <= max_uri_length < length
+
+    with reverts(registry.EssProjectRegistryInvalidMetadata, uriLength=length, maxLength=max_uri_length):
+        registry.registerProject(ess_member, uri, digest, sender=ess_member)
+
+
+def test_register_project_accepts_a_uri_of_the_maximum_length(
+    registry: Any, ess_member: Any, max_uri_length: int
+) -> None:
+    _, digest = metadata("URI Maximale")
+    uri = "ipfs://" + "b" * (max_uri_length - len("ipfs://"))
+
+    receipt = registry.registerProject(ess_member, uri, digest, sender=ess_member)
+
+    assert registry.projectOf(receipt.return_value).metadataURI == uri
+
+
+def test_register_project_reverts_when_hash_is_zero(
+    registry: Any, ess_member: Any, max_uri_length: int
+) -> None:
+    uri, _ = metadata("Sans Empreinte")
+
+    with reverts(
+        registry.EssProjectRegistryInvalidMetadata, uriLength=len(uri.encode()), maxLength=max_uri_length
+    ):
+        registry.registerProject(ess_member, uri, ZERO_HASH, sender=ess_member)
+
+
+# --------------------------------------------------------------------------- updateProject
+
+
+def test_update_project_by_owner(registry: Any, ess_member: Any, project_id: int) -> None:
+    wallet = fresh_address("new-payout")
+    uri, digest = metadata("Atelier Vélo 2026")
+
+    receipt = registry.updateProject(project_id, wallet, uri, digest, sender=ess_member)
+
+    assert emitted(receipt) == [
+        log(
+            registry.EssProjectUpdated,
+            projectId=project_id,
+            payoutWallet=wallet,
+            metadataURI=uri,
+            metadataHash=digest,
+        )
+    ]
+    assert registry.projectOf(project_id) == (ess_member.address, True, wallet, digest, uri)
+    assert registry.payoutOf(project_id) == (wallet, True)
+    assert registry.projectCount() == project_id
+
+
+def test_update_project_keeps_an_inactive_project_inactive(
+    registry: Any, governance: Any, ess_member: Any, project_id: int
+) -> None:
+    registry.setProjectActive(project_id, False, sender=governance)
+    wallet = fresh_address("new-payout")
+    uri, digest = metadata("Atelier Vélo en pause")
+
+    registry.updateProject(project_id, wallet, uri, digest, sender=ess_member)
+
+    assert registry.projectOf(project_id) == (ess_member.address, False, wallet, digest, uri)
+
+
+def test_update_project_by_governance_of_its_own_project(
+    registry: Any, governance: Any, timelock: Any
+) -> None:
+    uri, digest = metadata("Epicerie Solidaire")
+    project = registry.registerProject(
+        fresh_address("payout-gov"), uri, digest, sender=governance
+    ).return_value
+    new_uri, new_digest = metadata("Epicerie Solidaire et Café")
+
+    receipt = registry.updateProject(project, timelock, new_uri, new_digest, sender=governance)
+
+    assert emitted(receipt) == [
+        log(
+            registry.EssProjectUpdated,
+            projectId=project,
+            payoutWallet=timelock,
+            metadataURI=new_uri,
+            metadataHash=new_digest,
+        )
+    ]
+
+
+@pytest.mark.parametrize("role", ["admin", "outsider", "governance"])
+def test_update_project_reverts_when_caller_is_not_owner(
+    registry: Any, request: pytest.FixtureRequest, project_id: int, role: str
+) -> None:
+    caller = request.getfixturevalue(role)
+    uri, digest = metadata("Détournement")
+
+    with reverts(registry.EssProjectRegistryNotOwner, projectId=project_id, caller=caller):
+        registry.updateProject(project_id, caller, uri, digest, sender=caller)
+    assert registry.projectOf(project_id).payoutWallet == fresh_address("payout-atelier")
+
+
+def test_update_project_reverts_when_caller_is_another_ess_member(
+    registry: Any, membership: Any, admin: Any, invitee: Any, project_id: int
+) -> None:
+    membership.invite(invitee, KIND["EssStructure"], sender=admin)
+    membership.acceptInvitation(sender=invitee)
+    uri, digest = metadata("Détournement")
+
+    with reverts(registry.EssProjectRegistryNotOwner, projectId=project_id, caller=invitee):
+        registry.updateProject(project_id, invitee, uri, digest, sender=invitee)
+
+
+@pytest.mark.parametrize("past_last", [False, True], ids=["id-0", "past-the-last-id"])
+def test_update_project_reverts_when_project_is_unknown(
+    registry: Any, ess_member: Any, project_id: int, past_last: bool
+) -> None:
+    unknown = project_id + 1 if past_last else 0
+    uri, digest = metadata("Inconnu")
+
+    with reverts(registry.EssProjectRegistryUnknownProject, projectId=unknown):
+        registry.updateProject(unknown, ess_member, uri, digest, sender=ess_member)
+
+
+def test_update_project_reverts_when_wallet_is_zero(registry: Any, ess_member: Any, project_id: int) -> None:
+    uri, digest = metadata("Atelier Vélo")
+
+    with reverts(registry.EssProjectRegistryZeroWallet):
+        registry.updateProject(project_id, ZERO_ADDRESS, uri, digest, sender=ess_member)
+
+
+def test_update_project_reverts_when_metadata_is_invalid(
+    registry: Any, ess_member: Any, project_id: int, max_uri_length: int
+) -> None:
+    uri, digest = metadata("Atelier Vélo")
+    wallet = fresh_address("payout-atelier")
+
+    with reverts(registry.EssProjectRegistryInvalidMetadata, uriLength=0, maxLength=max_uri_length):
+        registry.updateProject(project_id, wallet, "", digest, sender=ess_member)
+    with reverts(
+        registry.EssProjectRegistryInvalidMetadata, uriLength=len(uri.encode()), maxLength=max_uri_length
+    ):
+        registry.updateProject(project_id, wallet, uri, ZERO_HASH, sender=ess_member)
+    too_long = "x" * (max_uri_length + 1)
+    with reverts(
+        registry.EssProjectRegistryInvalidMetadata, uriLength=len(too_long), maxLength=max_uri_length
+    ):
+        registry.updateProject(project_id, wallet, too_long, digest, sender=ess_member)
+
+
+# --------------------------------------------------------------------------- setProjectActive
+
+
+def test_set_project_active_switches_a_project_off_and_on(
+    registry: Any, governance: Any, project_id: int
+) -> None:
+    wallet = fresh_address("payout-atelier")
+
+    receipt = registry.setProjectActive(project_id, False, sender=governance)
+
+    assert emitted(receipt) == [log(registry.EssProjectStatusChanged, projectId=project_id, active=False)]
+    assert registry.payoutOf(project_id) == (wallet, False)
+    assert not registry.projectOf(project_id).active
+
+    receipt = registry.setProjectActive(project_id, True, sender=governance)
+
+    assert emitted(receipt) == [log(registry.EssProjectStatusChanged, projectId=project_id, active=True)]
+    assert registry.payoutOf(project_id) == (wallet, True)
+    assert registry.projectOf(project_id).active
+
+
+def test_set_project_active_reverts_when_status_is_unchanged(
+    registry: Any, governance: Any, project_id: int
+) -> None:
+    with reverts(registry.EssProjectRegistryStatusUnchanged, projectId=project_id, active=True):
+        registry.setProjectActive(project_id, True, sender=governance)
+
+    registry.setProjectActive(project_id, False, sender=governance)
+
+    with reverts(registry.EssProjectRegistryStatusUnchanged, projectId=project_id, active=False):
+        registry.setProjectActive(project_id, False, sender=governance)
+
+
+@pytest.mark.parametrize("role", ["ess_member", "admin", "outsider"])
+def test_set_project_active_reverts_when_not_governance(
+    registry: Any, request: pytest.FixtureRequest, project_id: int, role: str
+) -> None:
+    caller = request.getfixturevalue(role)
+
+    with reverts(registry.EssProjectRegistryNotGovernance, caller=caller):
+        registry.setProjectActive(project_id, False, sender=caller)
+    assert registry.projectOf(project_id).active
+
+
+def test_set_project_active_reverts_when_project_is_unknown(
+    registry: Any, governance: Any, project_id: int
+) -> None:
+    unknown = registry.projectCount() + 1
+
+    with reverts(registry.EssProjectRegistryUnknownProject, projectId=unknown):
+        registry.setProjectActive(unknown, False, sender=governance)
+
+
+# --------------------------------------------------------------------------- views
+
+
+def test_project_of_reverts_for_an_unknown_id(registry: Any) -> None:
+    with reverts(registry.EssProjectRegistryUnknownProject, projectId=0):
+        view_call(registry.projectOf, 0)
+    with reverts(registry.EssProjectRegistryUnknownProject, projectId=1):
+        view_call(registry.projectOf, 1)
+
+
+def test_project_of_reverts_past_the_last_id(registry: Any, project_id: int) -> None:
+    with reverts(registry.EssProjectRegistryUnknownProject, projectId=project_id + 1):
+        view_call(registry.projectOf, project_id + 1)
+
+
+def test_payout_of_an_unknown_id_is_zero_and_inactive(registry: Any, project_id: int) -> None:
+    assert registry.payoutOf(0) == (ZERO_ADDRESS, False)
+    assert registry.payoutOf(project_id + 1) == (ZERO_ADDRESS, False)
