@@ -47,7 +47,15 @@ contract EssProjectRegistry is IEssProjectRegistry {
     {
         Project storage project = _existing(projectId);
         if (project.owner != msg.sender) revert EssProjectRegistryNotOwner(projectId, msg.sender);
+        if (msg.sender != _governance && !_isActiveEssMember(msg.sender)) {
+            revert EssProjectRegistryNotEssMember(msg.sender);
+        }
         _checkProject(payoutWallet, metadataURI, metadataHash);
+        if (payoutWallet != project.payoutWallet && project.active) {
+            // Voters approved payments to the wallet they saw: a new one needs a new approval.
+            project.active = false;
+            emit EssProjectStatusChanged(projectId, false);
+        }
         project.payoutWallet = payoutWallet;
         project.metadataURI = metadataURI;
         project.metadataHash = metadataHash;

@@ -62,7 +62,7 @@ contract Membership is IERC165, IERC721, IMembership {
         _deployer = msg.sender;
         _setInvitationAllowance(invitationAllowance_);
         for (uint256 i = 0; i < founders.length; ++i) {
-            _join(founders[i], founderKinds[i], address(0), 0, true);
+            _join(founders[i], founderKinds[i], address(0), 0, false);
         }
     }
 
@@ -219,6 +219,7 @@ contract Membership is IERC165, IERC721, IMembership {
 
     /// @inheritdoc IERC721
     function balanceOf(address owner) external view returns (uint256) {
+        if (owner == address(0)) revert MembershipZeroAddress();
         return isActiveMember(owner) ? 1 : 0;
     }
 
@@ -361,6 +362,7 @@ contract Membership is IERC165, IERC721, IMembership {
         emit MemberJoined(account, sponsor, kind, now_, fee, byGovernance);
         emit DelegateVotesChanged(account, 0, 1);
         emit Transfer(address(0), account, _tokenId(account));
+        emit Locked(_tokenId(account));
     }
 
     function _activeSponsor(address account) private view returns (address sponsor) {

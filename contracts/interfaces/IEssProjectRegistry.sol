@@ -6,6 +6,8 @@ pragma solidity ^0.8.24;
 /// codes, themes, description) at `metadataURI`, whose keccak-256 is `metadataHash` so anyone can
 /// check the document they fetch. An active ESS-structure member registers its own projects and
 /// keeps them up to date; governance registers projects too and switches them on and off.
+/// Changing a project's payout wallet switches the project off until governance switches it on
+/// again: a funding proposal voted for one wallet can never pay another.
 interface IEssProjectRegistry {
     /// @notice A registered project.
     struct Project {
@@ -51,7 +53,8 @@ interface IEssProjectRegistry {
         external
         returns (uint256 projectId);
 
-    /// @notice The owner changes the payout wallet and metadata of its project.
+    /// @notice The owner (an active ESS-structure member, or the governance) changes the payout
+    /// wallet and metadata of its project; a new wallet switches the project off.
     function updateProject(uint256 projectId, address payoutWallet, string calldata metadataURI, bytes32 metadataHash)
         external;
 

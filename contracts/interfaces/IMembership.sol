@@ -70,7 +70,8 @@ interface IMembership is IVotes, IERC6372 {
     /// @notice `sponsor` withdrew its invitation to `invitee`.
     event InvitationRevoked(address indexed sponsor, address indexed invitee);
     /// @notice `member` joined as `kind`, sponsored by `sponsor` (0 for founders and some admissions),
-    /// at `joinedAt`, paying `feePaid` into the pool; `byGovernance` for a governance admission.
+    /// at `joinedAt`, paying `feePaid` into the pool; `byGovernance` for a governance admission
+    /// (false for founders, who join at deployment with sponsor 0).
     event MemberJoined(
         address indexed member,
         address indexed sponsor,
@@ -85,6 +86,8 @@ interface IMembership is IVotes, IERC6372 {
     event InvitationAllowanceChanged(uint16 previousAllowance, uint16 newAllowance);
     /// @notice The fee an invitee pays on joining changed.
     event MembershipFeeChanged(uint256 previousFee, uint256 newFee);
+    /// @notice ERC-5192: membership token `tokenId` is locked to its member (emitted on joining).
+    event Locked(uint256 tokenId);
     /// @notice The redistribution pool was bound, once, at deployment.
     event PoolBound(address indexed pool);
 

@@ -140,7 +140,7 @@ def next_block_in(seconds: int) -> int:
 def joined_events(
     membership: Any, account: Any, sponsor: Any, kind: int, joined_at: int, fee: int, by_governance: bool
 ) -> list[Any]:
-    """The three events of a member joining."""
+    """The four events of a member joining."""
     return [
         log(
             membership.MemberJoined,
@@ -153,6 +153,7 @@ def joined_events(
         ),
         log(membership.DelegateVotesChanged, delegate=account, previousVotes=0, newVotes=1),
         log(membership.Transfer, **{"from": ZERO_ADDRESS, "to": account, "tokenId": token_id(account)}),
+        log(membership.Locked, tokenId=token_id(account)),
     ]
 
 
@@ -241,8 +242,8 @@ def test_constructor_emits_allowance_and_founder_events(
     receipt = chain.get_receipt(fresh.txn_hash)
     assert emitted(receipt) == [
         log(fresh.InvitationAllowanceChanged, previousAllowance=0, newAllowance=allowance),
-        *joined_events(fresh, admin, ZERO_ADDRESS, KIND["Pilote"], receipt.timestamp, 0, True),
-        *joined_events(fresh, member, ZERO_ADDRESS, KIND["Abeille"], receipt.timestamp, 0, True),
+        *joined_events(fresh, admin, ZERO_ADDRESS, KIND["Pilote"], receipt.timestamp, 0, False),
+        *joined_events(fresh, member, ZERO_ADDRESS, KIND["Abeille"], receipt.timestamp, 0, False),
     ]
     assert fresh.governance() == steward.address
     assert fresh.pool() == ZERO_ADDRESS
@@ -1029,6 +1030,11 @@ def test_token_name_and_symbol(membership: Any) -> None:
 def test_balance_of_is_one_per_active_member(membership: Any, member: Any, outsider: Any) -> None:
     assert membership.balanceOf(member) == 1
     assert membership.balanceOf(outsider) == 0
+
+
+def test_balance_of_reverts_for_the_zero_address(membership: Any) -> None:
+    with reverts(membership.MembershipZeroAddress):
+        view_call(membership.balanceOf, ZERO_ADDRESS)
 
 
 def test_owner_of_is_the_member_address(membership: Any, member: Any) -> None:

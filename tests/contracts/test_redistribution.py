@@ -1334,6 +1334,7 @@ def test_membership_fee_paid_on_joining_is_split_into_the_buckets(
                 membership.Transfer,
                 **{"from": ZERO_ADDRESS, "to": invitee, "tokenId": int(invitee.address, 16)},
             ),
+            log(membership.Locked, tokenId=int(invitee.address, 16)),
             log(
                 pool.MembershipFeeReceived,
                 member=invitee,

@@ -308,8 +308,10 @@ def test_register_project_reverts_when_hash_is_zero(
 # --------------------------------------------------------------------------- updateProject
 
 
-def test_update_project_by_owner(registry: Any, ess_member: Any, project_id: int) -> None:
-    wallet = fresh_address("new-payout")
+def test_update_project_metadata_by_owner_keeps_it_active(
+    registry: Any, ess_member: Any, project_id: int
+) -> None:
+    wallet = registry.payoutOf(project_id)[0]
     uri, digest = metadata("Atelier Vélo 2026")
 
     receipt = registry.updateProject(project_id, wallet, uri, digest, sender=ess_member)
@@ -324,8 +326,56 @@ def test_update_project_by_owner(registry: Any, ess_member: Any, project_id: int
         )
     ]
     assert registry.projectOf(project_id) == (ess_member.address, True, wallet, digest, uri)
-    assert registry.payoutOf(project_id) == (wallet, True)
     assert registry.projectCount() == project_id
+
+
+def test_update_project_wallet_switches_the_project_off_until_governance_approves_it(
+    registry: Any, governance: Any, ess_member: Any, project_id: int
+) -> None:
+    wallet = fresh_address("new-payout")
+    uri, digest = metadata("Atelier Vélo 2026")
+
+    receipt = registry.updateProject(project_id, wallet, uri, digest, sender=ess_member)
+
+    assert emitted(receipt) == [
+        log(registry.EssProjectStatusChanged, projectId=project_id, active=False),
+        log(
+            registry.EssProjectUpdated,
+            projectId=project_id,
+            payoutWallet=wallet,
+            metadataURI=uri,
+            metadataHash=digest,
+        ),
+    ]
+    assert registry.payoutOf(project_id) == (wallet, False)
+    registry.setProjectActive(project_id, True, sender=governance)
+    assert registry.payoutOf(project_id) == (wallet, True)
+
+
+def test_update_project_wallet_cannot_redirect_a_voted_funding(
+    registry: Any, pool: Any, governance: Any, ess_member: Any, project_id: int, accounts: Any
+) -> None:
+    # ESS money in the pool: a contribution, 30 % of which goes to the ESS bucket.
+    giver = accounts[7]
+    system_token = project.TestEuro.at(pool.token())
+    system_token.mint(giver, 100 * 10**6, sender=giver)
+    system_token.approve(pool, 100 * 10**6, sender=giver)
+    pool.contribute(100 * 10**6, "don", sender=giver)
+    uri, digest = metadata("Atelier Vélo, nouveau compte")
+    registry.updateProject(project_id, fresh_address("other-wallet"), uri, digest, sender=ess_member)
+
+    with reverts(pool.RedistributionProjectInactive, projectId=project_id):
+        pool.fundEssProject(project_id, pool.essAvailable(), sender=governance)
+
+
+def test_update_project_reverts_when_owner_was_excluded(
+    registry: Any, membership: Any, governance: Any, ess_member: Any, project_id: int
+) -> None:
+    membership.exclude(ess_member, "fin d'adhésion", sender=governance)
+    uri, digest = metadata("Atelier Vélo")
+
+    with reverts(registry.EssProjectRegistryNotEssMember, caller=ess_member.address):
+        registry.updateProject(project_id, ess_member, uri, digest, sender=ess_member)
 
 
 def test_update_project_keeps_an_inactive_project_inactive(
@@ -351,7 +401,9 @@ def test_update_project_by_governance_of_its_own_project(
 
     receipt = registry.updateProject(project, timelock, new_uri, new_digest, sender=governance)
 
+    # A new wallet switches even governance's own project off until it is switched on again.
     assert emitted(receipt) == [
+        log(registry.EssProjectStatusChanged, projectId=project, active=False),
         log(
             registry.EssProjectUpdated,
             projectId=project,
