@@ -133,3 +133,36 @@ def join(membership: Any) -> Callable[[Any, Any, int], None]:
         membership.acceptInvitation(sender=account)
 
     return _join
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_state(
+    system: Deployment,
+    deployer: Any,
+    admin: Any,
+    member: Any,
+    ess_member: Any,
+    steward: Any,
+    outsider: Any,
+    invitee: Any,
+    governance: Any,
+) -> None:
+    """Create every session fixture before any module's snapshot is taken.
+
+    Ape isolates each scope with a chain snapshot; a session fixture first created inside a
+    module (after that module's snapshot) would be rebased onto it and module state could leak
+    into later modules. Building the session state first keeps each module's changes reverted.
+    """
+
+
+@pytest.fixture(scope="module")
+def module_chain_state(chain: Any) -> Any:
+    """Snapshot the chain before a module builds module-scoped state; restore it afterwards.
+
+    Ape's own module isolation does not always undo module fixtures once it has rebased its
+    snapshots (seen with eth-ape 0.8.51: a project registered by one module's fixture was still
+    there in the next module). Modules with module-scoped state request this first.
+    """
+    snapshot = chain.snapshot()
+    yield
+    chain.restore(snapshot)

@@ -14,7 +14,7 @@ GROWTH_TOLERANCE = 0.01
 
 
 @pytest.fixture(scope="module")
-def measurements(system: Deployment) -> list[GasMeasurement]:
+def measurements(module_chain_state: None, system: Deployment) -> list[GasMeasurement]:
     """Every operation measured once on the session's deployment (reverted after this module)."""
     return measure(system, MEMBER_COUNTS)
 

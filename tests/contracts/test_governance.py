@@ -52,7 +52,7 @@ def project_wallet(accounts: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def project_id(registry: Any, ess_member: Any, project_wallet: Any) -> int:
+def funded_project_id(registry: Any, ess_member: Any, project_wallet: Any) -> int:
     """A project registered by the ESS-structure member."""
     metadata = b'{"name": "Repair cafe", "territory": "75056", "themes": ["circular economy"]}'
     receipt = registry.registerProject(
@@ -76,8 +76,9 @@ def ess_funds(crowd: list[Any], pool: Any, fund: Callable[[Any, int], None]) -> 
 
 @pytest.fixture(scope="module", autouse=True)
 def _setup(
+    module_chain_state: None,
     crowd: list[Any],
-    project_id: int,
+    funded_project_id: int,
     ess_funds: int,
     governor: Any,
     timelock: Any,
@@ -125,9 +126,9 @@ def _salt(governor: Any, proposal: gov.Proposal) -> bytes:
 
 
 def test_member_proposal_emits_proposal_created_with_its_calls(
-    governor: Any, pool: Any, admin: Any, project_id: int, ess_funds: int
+    governor: Any, pool: Any, admin: Any, funded_project_id: int, ess_funds: int
 ) -> None:
-    proposal = gov.fund_ess_project(pool, project_id, ess_funds)
+    proposal = gov.fund_ess_project(pool, funded_project_id, ess_funds)
 
     receipt = gov.propose(governor, proposal, admin)
 
@@ -151,18 +152,18 @@ def test_member_proposal_emits_proposal_created_with_its_calls(
 
 
 def test_propose_reverts_when_not_member(
-    governor: Any, pool: Any, outsider: Any, project_id: int, ess_funds: int
+    governor: Any, pool: Any, outsider: Any, funded_project_id: int, ess_funds: int
 ) -> None:
-    proposal = gov.fund_ess_project(pool, project_id, ess_funds)
+    proposal = gov.fund_ess_project(pool, funded_project_id, ess_funds)
 
     with ape.reverts(governor.GovernorInsufficientProposerVotes):
         gov.propose(governor, proposal, outsider)
 
 
 def test_members_vote_for_against_and_abstain_with_reasons(
-    governor: Any, pool: Any, crowd: list[Any], project_id: int, ess_funds: int
+    governor: Any, pool: Any, crowd: list[Any], funded_project_id: int, ess_funds: int
 ) -> None:
-    proposal = gov.fund_ess_project(pool, project_id, ess_funds)
+    proposal = gov.fund_ess_project(pool, funded_project_id, ess_funds)
     proposal_id = _start(governor, proposal, crowd[0])
     ballots = [
         (crowd[0], Support.FOR, "Repairing beats replacing"),
@@ -187,9 +188,9 @@ def test_members_vote_for_against_and_abstain_with_reasons(
 
 
 def test_proposal_is_defeated_without_quorum(
-    governor: Any, membership: Any, pool: Any, crowd: list[Any], project_id: int, ess_funds: int
+    governor: Any, membership: Any, pool: Any, crowd: list[Any], funded_project_id: int, ess_funds: int
 ) -> None:
-    proposal = gov.fund_ess_project(pool, project_id, ess_funds)
+    proposal = gov.fund_ess_project(pool, funded_project_id, ess_funds)
     proposal_id = _start(governor, proposal, crowd[0])
     quorum = int(governor.quorum(governor.proposalSnapshot(proposal_id)))
     assert quorum == _quorum_votes(governor, membership)
@@ -211,12 +212,12 @@ def test_funding_proposal_is_queued_and_executed_paying_the_project(
     pool: Any,
     token: Any,
     crowd: list[Any],
-    project_id: int,
+    funded_project_id: int,
     project_wallet: Any,
     ess_funds: int,
 ) -> None:
     amount = ess_funds * 2 // 3
-    proposal = gov.fund_ess_project(pool, project_id, amount)
+    proposal = gov.fund_ess_project(pool, funded_project_id, amount)
     proposal_id = _start(governor, proposal, crowd[0])
     voters = crowd[: _quorum_votes(governor, membership)]
     for voter in voters:
@@ -255,7 +256,7 @@ def test_funding_proposal_is_queued_and_executed_paying_the_project(
     executed = gov.execute(governor, proposal, crowd[-1])
 
     assert executed.events == [
-        pool.EssProjectFunded(projectId=project_id, payoutWallet=project_wallet, amount=amount),
+        pool.EssProjectFunded(projectId=funded_project_id, payoutWallet=project_wallet, amount=amount),
         token.Transfer(pool.address, project_wallet, amount),
         timelock.CallExecuted(
             id=operation, index=0, target=pool.address, value=0, data=proposal.calldatas[0]
@@ -324,7 +325,7 @@ def test_excluded_member_cannot_vote_later_and_keeps_its_earnings(
     token: Any,
     fund: Callable[[Any, int], None],
     crowd: list[Any],
-    project_id: int,
+    funded_project_id: int,
     ess_funds: int,
 ) -> None:
     excluded = crowd[1]  # the counterparty of the relations paid in `ess_funds`: it holds points
@@ -363,7 +364,7 @@ def test_excluded_member_cannot_vote_later_and_keeps_its_earnings(
     pool.payRelation(crowd[2], fee, keccak(text="meeting-after-exclusion"), sender=crowd[0])
     assert pool.claimableOf(excluded) == earned
 
-    proposal = gov.fund_ess_project(pool, project_id, ess_funds, "Fund the repair cafe, second round")
+    proposal = gov.fund_ess_project(pool, funded_project_id, ess_funds, "Fund the repair cafe, second round")
     proposal_id = _start(governor, proposal, crowd[0])
     gov.vote(governor, proposal_id, Support.FOR, crowd[0])
     tallies = _votes(governor, proposal_id)
@@ -396,10 +397,10 @@ def test_member_who_joined_after_snapshot_has_zero_weight(
     crowd: list[Any],
     invitee: Any,
     join: Callable[..., None],
-    project_id: int,
+    funded_project_id: int,
     ess_funds: int,
 ) -> None:
-    proposal = gov.fund_ess_project(pool, project_id, ess_funds)
+    proposal = gov.fund_ess_project(pool, funded_project_id, ess_funds)
     proposal_id = _start(governor, proposal, crowd[0])
     snapshot = int(governor.proposalSnapshot(proposal_id))
     gov.vote(governor, proposal_id, Support.AGAINST, crowd[0])
@@ -421,9 +422,9 @@ def test_member_who_joined_after_snapshot_has_zero_weight(
 
 
 def test_vote_reverts_when_already_cast(
-    governor: Any, pool: Any, crowd: list[Any], project_id: int, ess_funds: int
+    governor: Any, pool: Any, crowd: list[Any], funded_project_id: int, ess_funds: int
 ) -> None:
-    proposal = gov.fund_ess_project(pool, project_id, ess_funds)
+    proposal = gov.fund_ess_project(pool, funded_project_id, ess_funds)
     proposal_id = _start(governor, proposal, crowd[0])
     gov.vote(governor, proposal_id, Support.FOR, crowd[1], "Yes")
 
@@ -435,10 +436,10 @@ def test_vote_reverts_when_already_cast(
 
 
 def test_fund_ess_project_reverts_when_not_timelock(
-    pool: Any, governor: Any, crowd: list[Any], outsider: Any, project_id: int, ess_funds: int
+    pool: Any, governor: Any, crowd: list[Any], outsider: Any, funded_project_id: int, ess_funds: int
 ) -> None:
     for caller in (crowd[0], crowd[2], outsider):
         with ape.reverts(pool.RedistributionNotGovernance, caller=caller):
-            pool.fundEssProject(project_id, ess_funds, sender=caller)
+            pool.fundEssProject(funded_project_id, ess_funds, sender=caller)
 
     assert pool.essAvailable() == ess_funds
