@@ -9,7 +9,7 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 # Ape keeps its data (plugins' caches, local accounts) inside the project, never in $HOME.
 export APE_DATA_FOLDER := $(CURDIR)/.build/ape-data
 
-.PHONY: setup compile test test-contracts slither gas up clean
+.PHONY: setup compile test test-contracts test-indexer slither lint gas up clean
 
 setup: $(VENV)/.installed node_modules/.installed .solcx/.provisioned
 
@@ -32,12 +32,21 @@ node_modules/.installed: package.json package-lock.json
 compile: setup
 	$(BIN)/ape compile
 
-## The whole suite: contract tests on anvil (unit, governance, property, hostile, gas budgets)
-## and Slither. CMIR_PROPERTY_SEQUENCES / CMIR_PROPERTY_STEPS deepen the property tests.
-test: test-contracts slither
+## The whole suite: contract tests on anvil (unit, governance, property, hostile, gas budgets),
+## the indexer on SQLite and PostgreSQL (a throwaway server is installed and started when
+## CMIR_TEST_POSTGRES_URL is not set), lint and types, and Slither.
+## CMIR_PROPERTY_SEQUENCES / CMIR_PROPERTY_STEPS deepen the property tests.
+test: test-contracts test-indexer lint slither
 
 test-contracts: compile
 	$(BIN)/ape test tests/contracts -p no:cacheprovider
+
+test-indexer: compile
+	bash tests/indexer/run.sh -q
+
+lint: setup
+	$(BIN)/ruff check indexer
+	$(BIN)/mypy --strict indexer
 
 slither: setup
 	forge build --quiet

@@ -1,0 +1,5 @@
+"""``python -m indexer``: the ``cmir index`` commands."""
+
+from indexer.cli import main
+
+main()

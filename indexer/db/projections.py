@@ -1,0 +1,350 @@
+"""Projections: tables derived only from the raw event log.
+
+Two kinds. *Event rows* (relations, inflows, bucket snapshots, claims, fundings, spends, votes,
+changes of parameters, projects and proposals) are keyed by the event that made them
+``(chain_id, block_number, log_index)`` and carry its transaction hash: a rollback deletes those
+above a block.
+*Aggregates* (members, invitations, ESS projects, proposals, the DAO state) are updated in place;
+the indexer keeps their images before each batch near the head (``undo_images``) to roll them back.
+Amounts are exact integers (`Uint256`); times are unix seconds, as on chain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from indexer.db.base import Base
+from indexer.db.types import Json, Uint256
+
+MEMBER_KINDS = ("Pilote", "Abeille", "EssStructure")
+
+
+class EventRow:
+    """Columns of a row made by one event, keyed by the event's position in the chain: a log
+    index is unique within a block. The key grows with the chain, so inserts append to the
+    index, and a rollback deletes a key range (blocks above N)."""
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, sort_order=-5)
+    block_number: Mapped[int] = mapped_column(BigInteger, primary_key=True, sort_order=-4)
+    log_index: Mapped[int] = mapped_column(Integer, primary_key=True, sort_order=-3)
+    tx_hash: Mapped[str] = mapped_column(String(66), sort_order=-2)
+    block_time: Mapped[int] = mapped_column(BigInteger, sort_order=-1)
+
+
+class Relation(EventRow, Base):
+    """A paid relation: an edge of the member graph (RelationPaid)."""
+
+    __tablename__ = "relations"
+    __table_args__ = (
+        Index("ix_relations_payer", "payer"),
+        Index("ix_relations_counterparty", "counterparty"),
+    )
+
+    payer: Mapped[str] = mapped_column(String(42))
+    counterparty: Mapped[str] = mapped_column(String(42))
+    relation_ref: Mapped[str] = mapped_column(String(66))
+    amount: Mapped[int] = mapped_column(Uint256)
+    to_members: Mapped[int] = mapped_column(Uint256)
+    to_ess: Mapped[int] = mapped_column(Uint256)
+    to_collective: Mapped[int] = mapped_column(Uint256)
+    payer_sponsor: Mapped[str | None] = mapped_column(String(42))
+    counterparty_sponsor: Mapped[str | None] = mapped_column(String(42))
+    payer_points: Mapped[int] = mapped_column(Uint256)
+    counterparty_points: Mapped[int] = mapped_column(Uint256)
+    payer_sponsor_points: Mapped[int] = mapped_column(Uint256)
+    counterparty_sponsor_points: Mapped[int] = mapped_column(Uint256)
+    reward_per_point: Mapped[int] = mapped_column(Uint256, doc="accumulator after the split")
+
+
+class Inflow(EventRow, Base):
+    """Money into the pool: kind relation, contribution, membership_fee or surplus."""
+
+    __tablename__ = "inflows"
+
+    kind: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(42), doc="payer, contributor, new member or caller")
+    amount: Mapped[int] = mapped_column(Uint256)
+    to_members: Mapped[int] = mapped_column(Uint256)
+    to_ess: Mapped[int] = mapped_column(Uint256)
+    to_collective: Mapped[int] = mapped_column(Uint256)
+    reward_per_point: Mapped[int] = mapped_column(Uint256)
+    reward_per_point_increase: Mapped[int] = mapped_column(Uint256)
+    undistributed_after: Mapped[int] = mapped_column(Uint256)
+    total_points_after: Mapped[int] = mapped_column(Uint256)
+    memo: Mapped[str | None] = mapped_column(Text)
+
+
+class BucketSnapshot(EventRow, Base):
+    """The three buckets and the pool's totals right after an inflow or an outflow."""
+
+    __tablename__ = "bucket_snapshots"
+
+    cause: Mapped[str] = mapped_column(String(32), doc="the event name")
+    total_received: Mapped[int] = mapped_column(Uint256)
+    members_received: Mapped[int] = mapped_column(Uint256)
+    ess_received: Mapped[int] = mapped_column(Uint256)
+    collective_received: Mapped[int] = mapped_column(Uint256)
+    rewards_claimed: Mapped[int] = mapped_column(Uint256)
+    ess_disbursed: Mapped[int] = mapped_column(Uint256)
+    collective_spent: Mapped[int] = mapped_column(Uint256)
+    members_available: Mapped[int] = mapped_column(Uint256)
+    ess_available: Mapped[int] = mapped_column(Uint256)
+    collective_available: Mapped[int] = mapped_column(Uint256)
+    undistributed_rewards: Mapped[int] = mapped_column(Uint256)
+    total_points: Mapped[int] = mapped_column(Uint256)
+    reward_per_point: Mapped[int] = mapped_column(Uint256)
+
+
+class Claim(EventRow, Base):
+    """A member's claim of its rewards (RewardsClaimed)."""
+
+    __tablename__ = "claims"
+    __table_args__ = (Index("ix_claims_member", "member"),)
+
+    member: Mapped[str] = mapped_column(String(42))
+    amount: Mapped[int] = mapped_column(Uint256)
+    reward_per_point: Mapped[int] = mapped_column(Uint256)
+
+
+class RewardFreeze(EventRow, Base):
+    """An excluded member's points removed, its accrued rewards kept (MemberRewardsFrozen)."""
+
+    __tablename__ = "reward_freezes"
+
+    member: Mapped[str] = mapped_column(String(42))
+    points_removed: Mapped[int] = mapped_column(Uint256)
+    accrued: Mapped[int] = mapped_column(Uint256)
+    reward_per_point: Mapped[int] = mapped_column(Uint256)
+
+
+class EssFunding(EventRow, Base):
+    """ESS money paid to a project by governance (EssProjectFunded)."""
+
+    __tablename__ = "ess_fundings"
+    __table_args__ = (Index("ix_ess_fundings_project", "project_id"),)
+
+    project_id: Mapped[int] = mapped_column(Uint256)
+    payout_wallet: Mapped[str] = mapped_column(String(42))
+    amount: Mapped[int] = mapped_column(Uint256)
+    proposal_id: Mapped[int | None] = mapped_column(
+        Uint256, doc="the proposal executed in the same transaction"
+    )
+
+
+class CollectiveSpend(EventRow, Base):
+    """A spend of the collective fund by the steward (CollectiveSpent)."""
+
+    __tablename__ = "collective_spends"
+
+    steward: Mapped[str] = mapped_column(String(42))
+    recipient: Mapped[str] = mapped_column(String(42))
+    amount: Mapped[int] = mapped_column(Uint256)
+    memo: Mapped[str] = mapped_column(Text)
+
+
+class EssProjectChange(EventRow, Base):
+    """A registration, update or status change of an ESS project."""
+
+    __tablename__ = "ess_project_changes"
+
+    project_id: Mapped[int] = mapped_column(Uint256)
+    kind: Mapped[str] = mapped_column(String(16), doc="registered, updated or status")
+    owner: Mapped[str | None] = mapped_column(String(42))
+    payout_wallet: Mapped[str | None] = mapped_column(String(42))
+    metadata_uri: Mapped[str | None] = mapped_column(Text)
+    metadata_hash: Mapped[str | None] = mapped_column(String(66))
+    active: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class ParameterChange(EventRow, Base):
+    """A governed setting changed: shares, weights, fees, steward, allowance, governor settings,
+    timelock delay and roles. ``old_value``/``new_value`` are the event's values."""
+
+    __tablename__ = "parameter_changes"
+    __table_args__ = (Index("ix_parameter_changes_parameter", "parameter"),)
+
+    contract: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str] = mapped_column(String(64))
+    parameter: Mapped[str] = mapped_column(String(64))
+    old_value: Mapped[Any] = mapped_column(Json, nullable=True)
+    new_value: Mapped[Any] = mapped_column(Json, nullable=True)
+    proposal_id: Mapped[int | None] = mapped_column(Uint256)
+
+
+class ProposalChange(EventRow, Base):
+    """A proposal's recorded state change: created, queued, executed or canceled."""
+
+    __tablename__ = "proposal_changes"
+    __table_args__ = (Index("ix_proposal_changes_proposal", "proposal_id"),)
+
+    proposal_id: Mapped[int] = mapped_column(Uint256)
+    state: Mapped[str] = mapped_column(String(16))
+    eta: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Vote(EventRow, Base):
+    """A vote (VoteCast or VoteCastWithParams); support 0 against, 1 for, 2 abstain."""
+
+    __tablename__ = "votes"
+    __table_args__ = (UniqueConstraint("chain_id", "proposal_id", "voter"),)
+
+    proposal_id: Mapped[int] = mapped_column(Uint256)
+    voter: Mapped[str] = mapped_column(String(42))
+    support: Mapped[int] = mapped_column(Integer)
+    weight: Mapped[int] = mapped_column(Uint256)
+    reason: Mapped[str] = mapped_column(Text)
+    params: Mapped[str | None] = mapped_column(Text)
+
+
+class Invitation(EventRow, Base):
+    """An invitation (keyed by its MemberInvited event) and how it ended."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (Index("ix_invitations_invitee", "chain_id", "invitee", "status"),)
+
+    invitee: Mapped[str] = mapped_column(String(42))
+    sponsor: Mapped[str] = mapped_column(String(42))
+    kind: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), doc="pending, accepted or revoked")
+    closed_block: Mapped[int | None] = mapped_column(BigInteger)
+    closed_time: Mapped[int | None] = mapped_column(BigInteger)
+    closed_tx: Mapped[str | None] = mapped_column(String(66))
+
+
+class Member(Base):
+    """A member and its reward position. Claimable now = ``accrued + points * (dao_state.
+    reward_per_point - reward_per_point_paid) // 10**27`` (see `indexer.rewards.claimable`)."""
+
+    __tablename__ = "members"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    address: Mapped[str] = mapped_column(String(42), primary_key=True)
+    kind: Mapped[int | None] = mapped_column(Integer, doc="0 Pilote, 1 Abeille, 2 EssStructure")
+    sponsor: Mapped[str | None] = mapped_column(String(42), index=True)
+    status: Mapped[str] = mapped_column(String(16), doc="active or excluded")
+    joined_at: Mapped[int | None] = mapped_column(BigInteger)
+    joined_block: Mapped[int | None] = mapped_column(BigInteger)
+    by_governance: Mapped[bool | None] = mapped_column(Boolean)
+    fee_paid: Mapped[int] = mapped_column(Uint256)
+    excluded_at: Mapped[int | None] = mapped_column(BigInteger)
+    excluded_block: Mapped[int | None] = mapped_column(BigInteger)
+    exclusion_reason: Mapped[str | None] = mapped_column(Text)
+    points: Mapped[int] = mapped_column(Uint256)
+    accrued: Mapped[int] = mapped_column(Uint256, doc="settled, unclaimed rewards")
+    reward_per_point_paid: Mapped[int] = mapped_column(Uint256)
+    claimed: Mapped[int] = mapped_column(Uint256)
+    invitations_sent: Mapped[int] = mapped_column(Integer, doc="as memberOf().invitationsSent")
+    relations_paid: Mapped[int] = mapped_column(Integer)
+    relations_received: Mapped[int] = mapped_column(Integer)
+    amount_paid: Mapped[int] = mapped_column(Uint256)
+
+
+class EssProject(Base):
+    """A registered ESS project with its checked off-chain metadata."""
+
+    __tablename__ = "ess_projects"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    project_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
+    owner: Mapped[str] = mapped_column(String(42), index=True)
+    payout_wallet: Mapped[str] = mapped_column(String(42))
+    metadata_uri: Mapped[str] = mapped_column(Text)
+    metadata_hash: Mapped[str] = mapped_column(String(66))
+    active: Mapped[bool] = mapped_column(Boolean)
+    registered_block: Mapped[int] = mapped_column(BigInteger)
+    registered_time: Mapped[int] = mapped_column(BigInteger)
+    updated_block: Mapped[int] = mapped_column(BigInteger)
+    updated_time: Mapped[int] = mapped_column(BigInteger)
+    funded_total: Mapped[int] = mapped_column(Uint256)
+    funding_count: Mapped[int] = mapped_column(Integer)
+    metadata_status: Mapped[str] = mapped_column(
+        String(16), doc="pending, ok, mismatch, unreachable, invalid or unsupported"
+    )
+    metadata_doc: Mapped[dict[str, Any] | None] = mapped_column(Json, nullable=True)
+    metadata_error: Mapped[str | None] = mapped_column(Text)
+    metadata_checked_at: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Proposal(Base):
+    """A governance proposal, its decoded actions, tallies and recorded state changes.
+    The Governor's state at a time follows from these (see `indexer.proposals.proposal_state`)."""
+
+    __tablename__ = "proposals"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(Uint256, primary_key=True)
+    proposer: Mapped[str] = mapped_column(String(42), index=True)
+    targets: Mapped[list[str]] = mapped_column(Json)
+    values: Mapped[list[int]] = mapped_column(Json)
+    signatures: Mapped[list[str]] = mapped_column(Json)
+    calldatas: Mapped[list[str]] = mapped_column(Json)
+    actions: Mapped[list[dict[str, Any]]] = mapped_column(Json, doc="calls decoded with our ABIs")
+    description: Mapped[str] = mapped_column(Text)
+    description_hash: Mapped[str] = mapped_column(String(66))
+    vote_start: Mapped[int] = mapped_column(BigInteger, doc="snapshot timepoint (seconds)")
+    vote_end: Mapped[int] = mapped_column(BigInteger, doc="deadline timepoint (seconds)")
+    status: Mapped[str] = mapped_column(
+        String(16), doc="last recorded change: created, queued, executed, canceled"
+    )
+    eta: Mapped[int | None] = mapped_column(BigInteger)
+    timelock_operation: Mapped[str | None] = mapped_column(
+        String(66), index=True, doc="timelock operation id"
+    )
+    created_block: Mapped[int] = mapped_column(BigInteger)
+    created_time: Mapped[int] = mapped_column(BigInteger)
+    created_tx: Mapped[str] = mapped_column(String(66))
+    queued_block: Mapped[int | None] = mapped_column(BigInteger)
+    queued_time: Mapped[int | None] = mapped_column(BigInteger)
+    executed_block: Mapped[int | None] = mapped_column(BigInteger)
+    executed_time: Mapped[int | None] = mapped_column(BigInteger)
+    executed_tx: Mapped[str | None] = mapped_column(String(66))
+    canceled_block: Mapped[int | None] = mapped_column(BigInteger)
+    canceled_time: Mapped[int | None] = mapped_column(BigInteger)
+    for_votes: Mapped[int] = mapped_column(Uint256)
+    against_votes: Mapped[int] = mapped_column(Uint256)
+    abstain_votes: Mapped[int] = mapped_column(Uint256)
+    voter_count: Mapped[int] = mapped_column(Integer)
+
+
+class DaoState(Base):
+    """The pool's totals, accumulator and governed settings, as the events leave them."""
+
+    __tablename__ = "dao_state"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    total_received: Mapped[int] = mapped_column(Uint256)
+    members_received: Mapped[int] = mapped_column(Uint256)
+    ess_received: Mapped[int] = mapped_column(Uint256)
+    collective_received: Mapped[int] = mapped_column(Uint256)
+    rewards_claimed: Mapped[int] = mapped_column(Uint256)
+    ess_disbursed: Mapped[int] = mapped_column(Uint256)
+    collective_spent: Mapped[int] = mapped_column(Uint256)
+    undistributed_rewards: Mapped[int] = mapped_column(Uint256)
+    total_points: Mapped[int] = mapped_column(Uint256)
+    reward_per_point: Mapped[int] = mapped_column(Uint256)
+    members_bps: Mapped[int | None] = mapped_column(Integer)
+    ess_bps: Mapped[int | None] = mapped_column(Integer)
+    collective_bps: Mapped[int | None] = mapped_column(Integer)
+    payer_bps: Mapped[int | None] = mapped_column(Integer)
+    counterparty_bps: Mapped[int | None] = mapped_column(Integer)
+    payer_sponsor_bps: Mapped[int | None] = mapped_column(Integer)
+    counterparty_sponsor_bps: Mapped[int | None] = mapped_column(Integer)
+    min_relation_fee: Mapped[int | None] = mapped_column(Uint256)
+    steward: Mapped[str | None] = mapped_column(String(42))
+    membership_fee: Mapped[int] = mapped_column(Uint256)
+    invitation_allowance: Mapped[int | None] = mapped_column(Integer)
+    pool: Mapped[str | None] = mapped_column(String(42))
+    active_members: Mapped[int] = mapped_column(Integer)
+    members_total: Mapped[int] = mapped_column(Integer)
+    voting_delay: Mapped[int | None] = mapped_column(BigInteger)
+    voting_period: Mapped[int | None] = mapped_column(BigInteger)
+    proposal_threshold: Mapped[int | None] = mapped_column(Uint256)
+    quorum_numerator: Mapped[int | None] = mapped_column(Uint256)
+    timelock: Mapped[str | None] = mapped_column(String(42))
+    timelock_min_delay: Mapped[int | None] = mapped_column(Uint256)
+    relation_count: Mapped[int] = mapped_column(Integer)
+    inflow_count: Mapped[int] = mapped_column(Integer)
+    accumulator_mismatches: Mapped[int] = mapped_column(Integer, doc="0 unless the replayed math diverged")

@@ -1,0 +1,167 @@
+"""What every event handler works with: the unit of work, the DAO state row, and the links
+between events of one transaction (a proposal's execution and the changes it made)."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import Any
+
+from indexer.abi import ZERO_ADDRESS, AbiRegistry
+from indexer.events import Event
+from indexer.projections.unit import Row, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+def new_member(chain_id: int, address: str) -> Row:
+    """A member row before any event filled it in."""
+    return {
+        "chain_id": chain_id,
+        "address": address,
+        "kind": None,
+        "sponsor": None,
+        "status": "unknown",
+        "joined_at": None,
+        "joined_block": None,
+        "by_governance": None,
+        "fee_paid": 0,
+        "excluded_at": None,
+        "excluded_block": None,
+        "exclusion_reason": None,
+        "points": 0,
+        "accrued": 0,
+        "reward_per_point_paid": 0,
+        "claimed": 0,
+        "invitations_sent": 0,
+        "relations_paid": 0,
+        "relations_received": 0,
+        "amount_paid": 0,
+    }
+
+
+def new_state(chain_id: int) -> Row:
+    """The DAO state before the deployment's first event."""
+    row: Row = {"chain_id": chain_id}
+    for name in (
+        "total_received",
+        "members_received",
+        "ess_received",
+        "collective_received",
+        "rewards_claimed",
+        "ess_disbursed",
+        "collective_spent",
+        "undistributed_rewards",
+        "total_points",
+        "reward_per_point",
+        "membership_fee",
+        "active_members",
+        "members_total",
+        "relation_count",
+        "inflow_count",
+        "accumulator_mismatches",
+    ):
+        row[name] = 0
+    for name in (
+        "members_bps",
+        "ess_bps",
+        "collective_bps",
+        "payer_bps",
+        "counterparty_bps",
+        "payer_sponsor_bps",
+        "counterparty_sponsor_bps",
+        "min_relation_fee",
+        "steward",
+        "invitation_allowance",
+        "pool",
+        "voting_delay",
+        "voting_period",
+        "proposal_threshold",
+        "quorum_numerator",
+        "timelock",
+        "timelock_min_delay",
+    ):
+        row[name] = None
+    return row
+
+
+class Context:
+    """Per-batch handler context."""
+
+    def __init__(self, uow: UnitOfWork, registry: AbiRegistry) -> None:
+        self.uow = uow
+        self.registry = registry
+        self.chain_id = uow.chain_id
+        states = uow.aggregates["dao_state"]
+        self.state: Row = states.get(uow.connection, (self.chain_id,)) or states.create(
+            new_state(self.chain_id)
+        )
+        self.scheduled: dict[str, list[str]] = defaultdict(list)  # tx -> timelock operation ids
+        self.tx_proposal: dict[str, int] = {}  # tx -> proposal executed in it
+        self.proposal_linked: dict[str, list[Row]] = defaultdict(list)  # tx -> rows to link
+
+    def member(self, address: str) -> Row:
+        """The member row of `address`, created blank if the mirror has none yet."""
+        key = (self.chain_id, address)
+        row = self.uow.members.get(self.uow.connection, key)
+        return row if row is not None else self.uow.members.create(new_member(self.chain_id, address))
+
+    def mismatch(self, event: Event, what: str) -> None:
+        """Record that the replayed arithmetic disagrees with an event (never expected)."""
+        self.state["accumulator_mismatches"] += 1
+        log.error(
+            "mirror math diverges at %s %s (block %s): %s",
+            event.name,
+            event.tx_hash,
+            event.block_number,
+            what,
+        )
+
+    def snapshot(self, event: Event) -> None:
+        """Record the buckets right after `event`."""
+        s = self.state
+        self.uow.add(
+            "bucket_snapshots",
+            {
+                **event.base(),
+                "cause": event.name,
+                "total_received": s["total_received"],
+                "members_received": s["members_received"],
+                "ess_received": s["ess_received"],
+                "collective_received": s["collective_received"],
+                "rewards_claimed": s["rewards_claimed"],
+                "ess_disbursed": s["ess_disbursed"],
+                "collective_spent": s["collective_spent"],
+                "members_available": s["members_received"] - s["rewards_claimed"],
+                "ess_available": s["ess_received"] - s["ess_disbursed"],
+                "collective_available": s["collective_received"] - s["collective_spent"],
+                "undistributed_rewards": s["undistributed_rewards"],
+                "total_points": s["total_points"],
+                "reward_per_point": s["reward_per_point"],
+            },
+        )
+
+    def parameter(self, event: Event, parameter: str, old: Any, new: Any) -> None:
+        """Record a governed setting's change (linked later to the proposal executing it)."""
+        row = {
+            **event.base(),
+            "contract": event.contract,
+            "event": event.name,
+            "parameter": parameter,
+            "old_value": old,
+            "new_value": new,
+            "proposal_id": None,
+        }
+        self.uow.add("parameter_changes", row)
+        self.proposal_linked[event.tx_hash].append(row)
+
+    def link_proposals(self) -> None:
+        """Give rows made in a proposal's execution transaction that proposal's id."""
+        for tx, proposal_id in self.tx_proposal.items():
+            for row in self.proposal_linked.get(tx, ()):
+                row["proposal_id"] = proposal_id
+
+
+def address_or_none(address: str) -> str | None:
+    """None for the zero address."""
+    return None if address == ZERO_ADDRESS else address

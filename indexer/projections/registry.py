@@ -1,0 +1,101 @@
+"""Handlers of the ESS project registry's events."""
+
+from __future__ import annotations
+
+from indexer.events import Event
+from indexer.projections.context import Context
+
+
+def _change(ctx: Context, event: Event, kind: str, **fields: object) -> None:
+    row = {
+        **event.base(),
+        "project_id": int(event.args["projectId"]),
+        "kind": kind,
+        "owner": None,
+        "payout_wallet": None,
+        "metadata_uri": None,
+        "metadata_hash": None,
+        "active": None,
+    }
+    row.update(fields)
+    ctx.uow.add("ess_project_changes", row)
+
+
+def project_registered(ctx: Context, event: Event) -> None:
+    """A new project, active; its metadata is fetched and checked after the batch."""
+    args = event.args
+    ctx.uow.projects.create(
+        {
+            "chain_id": ctx.chain_id,
+            "project_id": int(args["projectId"]),
+            "owner": args["owner"],
+            "payout_wallet": args["payoutWallet"],
+            "metadata_uri": args["metadataURI"],
+            "metadata_hash": args["metadataHash"],
+            "active": True,
+            "registered_block": event.block_number,
+            "registered_time": event.block_time,
+            "updated_block": event.block_number,
+            "updated_time": event.block_time,
+            "funded_total": 0,
+            "funding_count": 0,
+            "metadata_status": "pending",
+            "metadata_doc": None,
+            "metadata_error": None,
+            "metadata_checked_at": None,
+        }
+    )
+    _change(
+        ctx,
+        event,
+        "registered",
+        owner=args["owner"],
+        payout_wallet=args["payoutWallet"],
+        metadata_uri=args["metadataURI"],
+        metadata_hash=args["metadataHash"],
+        active=True,
+    )
+
+
+def project_updated(ctx: Context, event: Event) -> None:
+    """New wallet or metadata; changed metadata is fetched and checked again."""
+    args = event.args
+    project = ctx.uow.projects.get(ctx.uow.connection, (ctx.chain_id, int(args["projectId"])))
+    if project is not None:
+        if (project["metadata_uri"], project["metadata_hash"]) != (args["metadataURI"], args["metadataHash"]):
+            project.update(
+                metadata_status="pending", metadata_doc=None, metadata_error=None, metadata_checked_at=None
+            )
+        project.update(
+            payout_wallet=args["payoutWallet"],
+            metadata_uri=args["metadataURI"],
+            metadata_hash=args["metadataHash"],
+            updated_block=event.block_number,
+            updated_time=event.block_time,
+        )
+    _change(
+        ctx,
+        event,
+        "updated",
+        payout_wallet=args["payoutWallet"],
+        metadata_uri=args["metadataURI"],
+        metadata_hash=args["metadataHash"],
+    )
+
+
+def project_status_changed(ctx: Context, event: Event) -> None:
+    """Governance switched a project on or off."""
+    args = event.args
+    project = ctx.uow.projects.get(ctx.uow.connection, (ctx.chain_id, int(args["projectId"])))
+    if project is not None:
+        project.update(
+            active=bool(args["active"]), updated_block=event.block_number, updated_time=event.block_time
+        )
+    _change(ctx, event, "status", active=bool(args["active"]))
+
+
+HANDLERS = {
+    "EssProjectRegistered": project_registered,
+    "EssProjectUpdated": project_updated,
+    "EssProjectStatusChanged": project_status_changed,
+}
