@@ -9,7 +9,7 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 # Ape keeps its data (plugins' caches, local accounts) inside the project, never in $HOME.
 export APE_DATA_FOLDER := $(CURDIR)/.build/ape-data
 
-.PHONY: setup compile test test-contracts test-indexer slither lint gas up clean
+.PHONY: setup compile test test-contracts test-offchain slither lint gas up clean
 
 setup: $(VENV)/.installed node_modules/.installed .solcx/.provisioned
 
@@ -32,21 +32,24 @@ node_modules/.installed: package.json package-lock.json
 compile: setup
 	$(BIN)/ape compile
 
-## The whole suite: contract tests on anvil (unit, governance, property, hostile, gas budgets),
-## the indexer on SQLite and PostgreSQL (a throwaway server is installed and started when
-## CMIR_TEST_POSTGRES_URL is not set), lint and types, and Slither.
-## CMIR_PROPERTY_SEQUENCES / CMIR_PROPERTY_STEPS deepen the property tests.
-test: test-contracts test-indexer lint slither
+## The whole suite: contract tests on anvil (unit, governance, property, hostile, gas budgets);
+## the indexer and the API on SQLite and PostgreSQL (a throwaway server is installed and started
+## when CMIR_TEST_POSTGRES_URL is not set) and the page in headless Chromium; lint and types;
+## Slither. CMIR_PROPERTY_SEQUENCES / CMIR_PROPERTY_STEPS deepen the property tests.
+test: test-contracts test-offchain lint slither
 
 test-contracts: compile
 	$(BIN)/ape test tests/contracts -p no:cacheprovider
 
-test-indexer: compile
-	bash tests/indexer/run.sh -q
+test-offchain: compile
+	bash tests/with_postgres.sh bash -c '\
+	  $(BIN)/python -m pytest tests/indexer -q && \
+	  $(BIN)/python -m pytest tests/backend -q && \
+	  $(BIN)/python -m pytest tests/web -q'
 
 lint: setup
-	$(BIN)/ruff check indexer
-	$(BIN)/mypy --strict indexer
+	$(BIN)/ruff check indexer backend
+	$(BIN)/mypy --strict indexer backend
 
 slither: setup
 	forge build --quiet

@@ -1,0 +1,99 @@
+"""The application factory: settings, lifespan (engine, chain reader, caches), routers, errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from backend import __version__
+from backend.cache import AggregateCache
+from backend.chain import ChainReader
+from backend.db import Database, make_read_engine
+from backend.deps import AppState
+from backend.errors import ConfigurationError, install_handlers
+from backend.respcache import ResponseCacheMiddleware
+from backend.routers import ess, flows, governance, members, network, pool, status
+from backend.services.context import Context
+from backend.settings import Settings
+from backend.webpage import install_web
+from indexer.deployment import load_deployment
+from indexer.errors import ConfigurationError as IndexerConfigurationError
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """Every figure of the CMIR DAO as mirrored from the chain by the indexer: members and
+their network, the redistribution pool and its buckets, every flow with its transaction, the ESS
+directory, governance, the social-utility ratio, and a reconciliation against the chain itself.
+
+Amounts are exact: `units` (integer base units, as a string) and `display` (decimal string).
+Lists are paginated (`limit` is capped at 200); errors are JSON `{"detail": ...}`."""
+
+
+def build_state(settings: Settings) -> AppState:
+    """Open what the API needs: the deployment record, a read-only engine, the chain reader."""
+    try:
+        deployment = load_deployment(settings.deployment_file)
+    except IndexerConfigurationError as exc:
+        raise ConfigurationError(str(exc)) from None
+    engine = make_read_engine(
+        settings.database_url,
+        statement_timeout_ms=settings.statement_timeout_ms,
+        pool_size=settings.db_pool_size,
+    )
+    ctx = Context(
+        chain_id=deployment.chain_id,
+        network=deployment.network,
+        decimals=settings.token_decimals,
+        symbol=settings.token_symbol,
+        tx_url=settings.explorer_tx_urls.get(deployment.network),
+        address_url=settings.explorer_address_urls.get(deployment.network),
+        cache=AggregateCache(settings.cache_entries),
+    )
+    chain = ChainReader(
+        settings.rpc_url, deployment, timeout=settings.rpc_timeout, head_ttl=settings.head_cache_seconds
+    )
+    return AppState(
+        settings=settings,
+        deployment=deployment,
+        database=Database(engine, settings.threads),
+        chain=chain,
+        ctx=ctx,
+        chain_cache=AggregateCache(64),
+    )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The FastAPI application; `settings` default to the environment's (``CMIR_*``)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state = build_state(settings)
+        app.state.cmir = state
+        try:
+            yield
+        finally:
+            state.chain.close()
+            state.database.dispose()
+
+    app = FastAPI(
+        title="CMIR DAO transparency API",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    install_handlers(app)
+    app.add_middleware(
+        ResponseCacheMiddleware,
+        max_bytes=settings.response_cache_mb * 2**20,
+        ttl=settings.checkpoint_ttl,
+    )
+    for module in (members, network, pool, flows, ess, governance, status):
+        app.include_router(module.router, prefix=API_PREFIX)
+    install_web(app)  # the transparency page at /
+    return app

@@ -1,0 +1,59 @@
+"""``/governance``: proposals and votes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from backend.deps import ADDRESS_PATTERN, UINT256_MAX, PageParams, State, checksum
+from backend.schemas.common import ERROR_RESPONSES, NOT_FOUND
+from backend.schemas.governance import ProposalDetail, ProposalList, ProposalState, Support, VoteList
+from backend.services import governance as service
+
+router = APIRouter(prefix="/governance", tags=["governance"], responses=ERROR_RESPONSES)
+
+ProposalId = Annotated[int, Path(ge=0, le=UINT256_MAX, description="the Governor's proposal id (decimal)")]
+
+
+@router.get("/proposals", response_model=ProposalList, summary="Proposals")
+async def list_proposals(
+    state: State,
+    page: PageParams,
+    status: Annotated[
+        ProposalState | None, Query(alias="state", description="the Governor's state now")
+    ] = None,
+    proposer: Annotated[str | None, Query(pattern=ADDRESS_PATTERN)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="text in the description")] = None,
+) -> ProposalList:
+    """Proposals newest first, with state, tallies, quorum and turnout."""
+    who = checksum(proposer) if proposer else None
+    return await state.database.run(
+        lambda c: service.list_proposals(c, state.ctx, status, who, q, page.limit, page.offset)
+    )
+
+
+@router.get(
+    "/proposals/{proposal_id}", response_model=ProposalDetail, responses=NOT_FOUND, summary="One proposal"
+)
+async def get_proposal(state: State, proposal_id: ProposalId) -> ProposalDetail:
+    """State, timeline, description, decoded actions, tallies and turnout against quorum."""
+    return await state.database.run(lambda c: service.proposal_detail(c, state.ctx, proposal_id))
+
+
+@router.get(
+    "/proposals/{proposal_id}/votes",
+    response_model=VoteList,
+    responses=NOT_FOUND,
+    summary="A proposal's votes",
+)
+async def proposal_votes(
+    state: State,
+    proposal_id: ProposalId,
+    page: PageParams,
+    support: Annotated[Support | None, Query()] = None,
+) -> VoteList:
+    """Votes with voter, support, weight and reason, in the order cast."""
+    return await state.database.run(
+        lambda c: service.votes(c, state.ctx, proposal_id, support, page.limit, page.offset)
+    )

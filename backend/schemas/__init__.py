@@ -1,0 +1,1 @@
+"""Response schemas (Pydantic), separate from the indexer's ORM models."""

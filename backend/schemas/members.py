@@ -1,0 +1,106 @@
+"""Members: the list, one member with its network position and rewards, its relations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from backend.schemas.common import Amount, MemberKind, PageMeta, Schema, TxRef
+
+MemberStatus = Literal["active", "excluded"]
+
+
+class MemberRef(Schema):
+    """Another member, briefly."""
+
+    address: str
+    kind: MemberKind | None
+    status: MemberStatus
+    joined_at: datetime | None
+
+
+class MemberItem(Schema):
+    """A member with its counts and reward position at the indexed block."""
+
+    address: str
+    kind: MemberKind | None
+    status: MemberStatus
+    sponsor: str | None = Field(description="direct sponsor; null for founders and admissions without one")
+    joined_at: datetime | None
+    joined_block: int | None
+    by_governance: bool | None
+    excluded_at: datetime | None
+    points: str = Field(pattern=r"^[0-9]+$", description="contribution points now")
+    relations_paid: int
+    relations_received: int
+    invitations_sent: int
+    amount_paid: Amount = Field(description="total paid for relations")
+    earned: Amount = Field(description="claimed + claimable: every reward ever attributed")
+    claimed: Amount
+    claimable: Amount = Field(description="what the pool's claimableOf gives at the indexed block")
+    explorer_url: str | None
+
+
+class MemberList(Schema):
+    """A page of members."""
+
+    items: list[MemberItem]
+    page: PageMeta
+
+
+class RelationItem(TxRef):
+    """A paid relation seen from one member."""
+
+    direction: Literal["paid", "received"]
+    payer: str
+    counterparty: str
+    relation_ref: str
+    amount: Amount
+    to_members: Amount
+    to_ess: Amount
+    to_collective: Amount
+    points_earned: str = Field(pattern=r"^[0-9]+$", description="points this relation gave the member")
+
+
+class RelationList(Schema):
+    """A page of relations, newest first; pass `next_cursor` as `cursor` for the next page."""
+
+    items: list[RelationItem]
+    limit: int
+    next_cursor: str | None
+
+
+class InvitationItem(TxRef):
+    """An invitation sent by the member that is still pending."""
+
+    invitee: str
+    kind: MemberKind | None
+
+
+class ClaimItem(TxRef):
+    """A claim of rewards."""
+
+    amount: Amount
+
+
+class Freeze(TxRef):
+    """Points removed at exclusion; the rewards accrued then stay claimable."""
+
+    points_removed: str
+    accrued: Amount
+
+
+class MemberDetail(MemberItem):
+    """One member: sponsor, invitees, relations and rewards."""
+
+    sponsor_member: MemberRef | None
+    exclusion_reason: str | None
+    fee_paid: Amount
+    invitees: list[MemberRef] = Field(description="members it sponsored (first 50, by joining)")
+    invitees_total: int
+    pending_invitations: list[InvitationItem]
+    recent_relations: list[RelationItem] = Field(description="latest 10 paid or received (more: /relations)")
+    recent_claims: list[ClaimItem] = Field(description="latest 10")
+    freeze: Freeze | None

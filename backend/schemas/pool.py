@@ -1,0 +1,104 @@
+"""The pool: balance, buckets, settings, history; and the social-utility ratio."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import Field
+
+from backend.schemas.common import Amount, AsOf, Period, Ratio, Schema
+
+
+class BucketFigures(Schema):
+    """One bucket: what it received from inflows, what is left, what left it."""
+
+    received: Amount
+    available: Amount
+    spent: Amount = Field(description="claimed (members), disbursed (ESS) or spent (collective)")
+
+
+class Buckets(Schema):
+    """The three buckets."""
+
+    members: BucketFigures
+    ess: BucketFigures
+    collective: BucketFigures
+
+
+class Shares(Schema):
+    """How an inflow is split, in basis points (sum 10,000), and the ESS floor fixed at deployment."""
+
+    members_bps: int | None
+    ess_bps: int | None
+    collective_bps: int | None
+    ess_floor_bps: int | None = Field(
+        description="read from the pool contract; null if the chain is unreachable"
+    )
+
+
+class PointWeights(Schema):
+    """Points a relation gives each party, in basis points of its amount."""
+
+    payer_bps: int | None
+    counterparty_bps: int | None
+    payer_sponsor_bps: int | None
+    counterparty_sponsor_bps: int | None
+
+
+class Pool(Schema):
+    """The pool at the indexed block, from the mirrored events."""
+
+    as_of: AsOf
+    balance: Amount = Field(description="received - claimed - ESS disbursed - collective spent")
+    total_received: Amount
+    total_out: Amount
+    buckets: Buckets
+    undistributed_rewards: Amount = Field(description="members' share not yet spread (no points yet)")
+    total_points: str
+    shares: Shares
+    point_weights: PointWeights
+    min_relation_fee: Amount | None
+    membership_fee: Amount
+    steward: str | None
+    inflow_count: int
+    relation_count: int
+    active_members: int
+    token_symbol: str
+    token_decimals: int
+
+
+class PoolHistoryPoint(Schema):
+    """The pool at the end of a period (cumulative figures after its last event)."""
+
+    start: date = Field(description="first day of the period")
+    total_received: Amount
+    balance: Amount
+    buckets: Buckets
+
+
+class PoolHistory(Schema):
+    """The pool over time, oldest period first (periods without events are left out)."""
+
+    as_of: AsOf
+    period: Period
+    points: list[PoolHistoryPoint]
+
+
+class SocialUtilityPoint(Schema):
+    """Both ratios, cumulative up to the end of a period."""
+
+    start: date
+    disbursed_ratio: Ratio
+    allocated_ratio: Ratio
+
+
+class SocialUtility(Schema):
+    """Social utility: ESS disbursed ÷ total received (money that reached ESS projects) and ESS
+    allocated ÷ total received (money set aside for them), now and over time."""
+
+    as_of: AsOf
+    disbursed_ratio: Ratio
+    allocated_ratio: Ratio
+    ess_floor_bps: int | None
+    period: Period
+    series: list[SocialUtilityPoint]

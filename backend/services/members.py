@@ -1,0 +1,304 @@
+"""Members: filtered pages, one member's record, its relations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Connection, and_, func, or_, select
+
+from backend.errors import NotFoundError
+from backend.schemas.common import PageMeta, timestamp
+from backend.schemas.members import (
+    ClaimItem,
+    Freeze,
+    InvitationItem,
+    MemberDetail,
+    MemberItem,
+    MemberList,
+    MemberRef,
+    RelationItem,
+    RelationList,
+)
+from backend.services.context import (
+    Context,
+    before_cursor,
+    by_position,
+    cursor_of,
+    escape_like,
+    load_as_of,
+    same_chain,
+)
+from indexer.db import MEMBER_KINDS, Claim, DaoState, Invitation, Member, Relation, RewardFreeze
+from indexer.rewards import claimable
+
+M = Member.__table__
+R = Relation.__table__
+C = Claim.__table__
+I = Invitation.__table__  # noqa: E741
+F = RewardFreeze.__table__
+S = DaoState.__table__
+
+Sort = Literal["joined", "points", "relations", "address"]
+Order = Literal["asc", "desc"]
+
+
+@dataclass(frozen=True)
+class MemberFilter:
+    """Filters of the member list."""
+
+    kind: str | None = None
+    status: str | None = None
+    joined_from: datetime | None = None
+    joined_to: datetime | None = None
+    sponsor: str | None = None
+    q: str | None = None
+
+
+def kind_name(kind: int | None) -> Any:
+    """The name of a member kind index."""
+    return MEMBER_KINDS[kind] if kind is not None and 0 <= kind < len(MEMBER_KINDS) else None
+
+
+def reward_per_point(connection: Connection, ctx: Context) -> int:
+    """The pool's accumulator at the indexed block."""
+    value = connection.execute(select(S.c.reward_per_point).where(S.c.chain_id == ctx.chain_id)).scalar()
+    return int(value or 0)
+
+
+def member_item(ctx: Context, row: Any, rpp: int) -> MemberItem:
+    """A `MemberItem` from a members row and the accumulator."""
+    return MemberItem(**_item_fields(ctx, row, rpp))
+
+
+def _item_fields(ctx: Context, row: Any, rpp: int) -> dict[str, Any]:
+    due = claimable(int(row.points), int(row.accrued), int(row.reward_per_point_paid), rpp)
+    return {
+        "address": row.address,
+        "kind": kind_name(row.kind),
+        "status": row.status,
+        "sponsor": row.sponsor,
+        "joined_at": timestamp(row.joined_at),
+        "joined_block": row.joined_block,
+        "by_governance": row.by_governance,
+        "excluded_at": timestamp(row.excluded_at),
+        "points": str(row.points),
+        "relations_paid": row.relations_paid,
+        "relations_received": row.relations_received,
+        "invitations_sent": row.invitations_sent,
+        "amount_paid": ctx.amount(row.amount_paid),
+        "earned": ctx.amount(int(row.claimed) + due),
+        "claimed": ctx.amount(row.claimed),
+        "claimable": ctx.amount(due),
+        "explorer_url": ctx.address_link(row.address),
+    }
+
+
+def member_conditions(ctx: Context, f: MemberFilter) -> list[Any]:
+    """WHERE conditions of a member filter (joined members only)."""
+    conditions: list[Any] = [M.c.chain_id == ctx.chain_id, M.c.joined_at.is_not(None)]
+    if f.kind is not None:
+        conditions.append(M.c.kind == MEMBER_KINDS.index(f.kind))
+    if f.status is not None:
+        conditions.append(M.c.status == f.status)
+    if f.joined_from is not None:
+        conditions.append(M.c.joined_at >= int(f.joined_from.timestamp()))
+    if f.joined_to is not None:
+        conditions.append(M.c.joined_at < int(f.joined_to.timestamp()))
+    if f.sponsor is not None:
+        conditions.append(M.c.sponsor == f.sponsor)
+    if f.q:
+        pattern = f"%{escape_like(f.q.strip().lower())}%"
+        conditions.append(
+            or_(
+                func.lower(M.c.address).like(pattern, escape="\\"),
+                func.lower(func.coalesce(M.c.exclusion_reason, "")).like(pattern, escape="\\"),
+            )
+        )
+    return conditions
+
+
+_SORTS: dict[str, Any] = {
+    "joined": (M.c.joined_block, M.c.address),
+    "points": (M.c.points, M.c.address),
+    "relations": (M.c.relations_paid + M.c.relations_received, M.c.address),
+    "address": (M.c.address,),
+}
+
+
+def _ordered(connection: Connection, ctx: Context, f: MemberFilter, sort: Sort, order: Order) -> list[str]:
+    keys = [k.desc() if order == "desc" else k.asc() for k in _SORTS[sort]]
+    query = select(M.c.address).where(*member_conditions(ctx, f)).order_by(*keys)
+    return list(connection.execute(query).scalars())
+
+
+def list_members(
+    connection: Connection, ctx: Context, f: MemberFilter, sort: Sort, order: Order, limit: int, offset: int
+) -> MemberList:
+    """A page of members matching `f`. Without a text, sponsor or period filter, the order of
+    every member is computed once per indexed block and pages are read by primary key."""
+    if f.q is None and f.sponsor is None and f.joined_from is None and f.joined_to is None:
+        as_of = load_as_of(connection, ctx)
+        ordered = ctx.cached(
+            as_of, ("member-order", f, sort, order), lambda: _ordered(connection, ctx, f, sort, order)
+        )
+        total = len(ordered)
+        wanted = ordered[offset : offset + limit]
+        found = {
+            r.address: r
+            for r in connection.execute(
+                select(M).where(M.c.chain_id == ctx.chain_id, M.c.address.in_(wanted))
+            )
+        }
+        rows = [found[a] for a in wanted if a in found]
+    else:
+        conditions = member_conditions(ctx, f)
+        total = int(connection.execute(select(func.count()).select_from(M).where(*conditions)).scalar_one())
+        keys = [k.desc() if order == "desc" else k.asc() for k in _SORTS[sort]]
+        rows = list(
+            connection.execute(select(M).where(*conditions).order_by(*keys).limit(limit).offset(offset)).all()
+        )
+    rpp = reward_per_point(connection, ctx)
+    following = offset + len(rows)
+    return MemberList(
+        items=[member_item(ctx, r, rpp) for r in rows],
+        page=PageMeta(
+            limit=limit, offset=offset, total=total, next_offset=following if following < total else None
+        ),
+    )
+
+
+def _ref(row: Any) -> MemberRef:
+    return MemberRef(
+        address=row.address, kind=kind_name(row.kind), status=row.status, joined_at=timestamp(row.joined_at)
+    )
+
+
+def relation_item(ctx: Context, row: Any, member: str) -> RelationItem:
+    """A relation seen from `member` (its payer or its counterparty)."""
+    paid = row.payer == member
+    return RelationItem(
+        **ctx.tx_fields(row),
+        direction="paid" if paid else "received",
+        payer=row.payer,
+        counterparty=row.counterparty,
+        relation_ref=row.relation_ref,
+        amount=ctx.amount(row.amount),
+        to_members=ctx.amount(row.to_members),
+        to_ess=ctx.amount(row.to_ess),
+        to_collective=ctx.amount(row.to_collective),
+        points_earned=str(row.payer_points if paid else row.counterparty_points),
+    )
+
+
+def _relations(
+    connection: Connection,
+    ctx: Context,
+    member: str,
+    direction: str,
+    cursor: tuple[int, int] | None,
+    limit: int,
+) -> list[Any]:
+    rows: list[Any] = []
+    for column, wanted in ((R.c.payer, "paid"), (R.c.counterparty, "received")):
+        if direction not in ("all", wanted):
+            continue
+        conditions = [column == member, same_chain(R, ctx.chain_id)]
+        after = before_cursor(R, cursor)
+        if after is not None:
+            conditions.append(after)
+        query = select(R).where(*conditions).order_by(*by_position(R)).limit(limit)
+        rows.extend(connection.execute(query).all())
+    rows.sort(key=lambda r: (r.block_number, r.log_index), reverse=True)
+    return rows[:limit]
+
+
+def member_row(connection: Connection, ctx: Context, address: str) -> Any:
+    """The members row of `address` (any case), or `NotFoundError`."""
+    row = connection.execute(
+        select(M).where(M.c.chain_id == ctx.chain_id, M.c.address == address, M.c.joined_at.is_not(None))
+    ).first()
+    if row is None:
+        raise NotFoundError(f"no member {address}")
+    return row
+
+
+def member_relations(
+    connection: Connection,
+    ctx: Context,
+    address: str,
+    direction: Literal["all", "paid", "received"],
+    cursor: tuple[int, int] | None,
+    limit: int,
+) -> RelationList:
+    """A page of a member's relations, newest first."""
+    member = member_row(connection, ctx, address)
+    rows = _relations(connection, ctx, member.address, direction, cursor, limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return RelationList(
+        items=[relation_item(ctx, r, member.address) for r in rows],
+        limit=limit,
+        next_cursor=cursor_of(rows[-1]) if more and rows else None,
+    )
+
+
+def member_detail(connection: Connection, ctx: Context, address: str) -> MemberDetail:
+    """One member with its sponsor, invitees, pending invitations, relations, claims and freeze."""
+    row = member_row(connection, ctx, address)
+    rpp = reward_per_point(connection, ctx)
+    sponsor = None
+    if row.sponsor:
+        sponsor_row = connection.execute(
+            select(M).where(M.c.chain_id == ctx.chain_id, M.c.address == row.sponsor)
+        ).first()
+        if sponsor_row is not None and sponsor_row.joined_at is not None:
+            sponsor = _ref(sponsor_row)
+    invited = [M.c.chain_id == ctx.chain_id, M.c.sponsor == row.address, M.c.joined_at.is_not(None)]
+    invitees = connection.execute(
+        select(M).where(*invited).order_by(M.c.joined_block, M.c.address).limit(50)
+    ).all()
+    invitees_total = int(connection.execute(select(func.count()).select_from(M).where(*invited)).scalar_one())
+    pending = connection.execute(
+        select(I)
+        .where(I.c.chain_id == ctx.chain_id, I.c.sponsor == row.address, I.c.status == "pending")
+        .order_by(*by_position(I))
+        .limit(50)
+    ).all()
+    claims = connection.execute(
+        select(C)
+        .where(C.c.member == row.address, same_chain(C, ctx.chain_id))
+        .order_by(*by_position(C))
+        .limit(10)
+    ).all()
+    freeze_row = connection.execute(
+        select(F)
+        .where(and_(F.c.chain_id == ctx.chain_id, F.c.member == row.address))
+        .order_by(*by_position(F))
+        .limit(1)
+    ).first()
+    freeze = None
+    if freeze_row is not None:
+        freeze = Freeze(
+            **ctx.tx_fields(freeze_row),
+            points_removed=str(freeze_row.points_removed),
+            accrued=ctx.amount(freeze_row.accrued),
+        )
+    return MemberDetail(
+        **_item_fields(ctx, row, rpp),
+        sponsor_member=sponsor,
+        exclusion_reason=row.exclusion_reason,
+        fee_paid=ctx.amount(row.fee_paid),
+        invitees=[_ref(r) for r in invitees],
+        invitees_total=invitees_total,
+        pending_invitations=[
+            InvitationItem(**ctx.tx_fields(p), invitee=p.invitee, kind=kind_name(p.kind)) for p in pending
+        ],
+        recent_relations=[
+            relation_item(ctx, r, row.address)
+            for r in _relations(connection, ctx, row.address, "all", None, 10)
+        ],
+        recent_claims=[ClaimItem(**ctx.tx_fields(c), amount=ctx.amount(c.amount)) for c in claims],
+        freeze=freeze,
+    )

@@ -1,0 +1,163 @@
+"""The pool's state, its history and the social-utility ratio."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from backend.errors import NotIndexedError
+from backend.schemas.common import Ratio
+from backend.schemas.pool import (
+    BucketFigures,
+    Buckets,
+    PointWeights,
+    Pool,
+    PoolHistory,
+    PoolHistoryPoint,
+    Shares,
+    SocialUtility,
+    SocialUtilityPoint,
+)
+from backend.services import series
+from backend.services.context import Context, load_as_of
+from indexer.db import DaoState
+
+S = DaoState.__table__
+
+
+def dao_state(connection: Connection, ctx: Context) -> Any:
+    """The `dao_state` row; `NotIndexedError` when the pool has no state yet."""
+    row = connection.execute(select(S).where(S.c.chain_id == ctx.chain_id)).first()
+    if row is None:
+        raise NotIndexedError("the pool's state is not indexed yet")
+    return row
+
+
+def buckets(ctx: Context, f: Any) -> Buckets:
+    """The three buckets from cumulative figures (a row or a dict with the totals' names)."""
+    get = f.__getitem__ if isinstance(f, dict) else lambda name: getattr(f, name)
+    return Buckets(
+        members=BucketFigures(
+            received=ctx.amount(get("members_received")),
+            available=ctx.amount(get("members_received") - get("rewards_claimed")),
+            spent=ctx.amount(get("rewards_claimed")),
+        ),
+        ess=BucketFigures(
+            received=ctx.amount(get("ess_received")),
+            available=ctx.amount(get("ess_received") - get("ess_disbursed")),
+            spent=ctx.amount(get("ess_disbursed")),
+        ),
+        collective=BucketFigures(
+            received=ctx.amount(get("collective_received")),
+            available=ctx.amount(get("collective_received") - get("collective_spent")),
+            spent=ctx.amount(get("collective_spent")),
+        ),
+    )
+
+
+def outflows(f: Any) -> int:
+    """Everything that left the pool."""
+    get = f.__getitem__ if isinstance(f, dict) else lambda name: getattr(f, name)
+    return int(get("rewards_claimed")) + int(get("ess_disbursed")) + int(get("collective_spent"))
+
+
+def pool(connection: Connection, ctx: Context, floor_bps: int | None) -> Pool:
+    """The pool at the indexed block."""
+    as_of = load_as_of(connection, ctx)
+    s = dao_state(connection, ctx)
+    out = outflows(s)
+    return Pool(
+        as_of=as_of,
+        balance=ctx.amount(int(s.total_received) - out),
+        total_received=ctx.amount(s.total_received),
+        total_out=ctx.amount(out),
+        buckets=buckets(ctx, s),
+        undistributed_rewards=ctx.amount(s.undistributed_rewards),
+        total_points=str(s.total_points),
+        shares=Shares(
+            members_bps=s.members_bps,
+            ess_bps=s.ess_bps,
+            collective_bps=s.collective_bps,
+            ess_floor_bps=floor_bps,
+        ),
+        point_weights=PointWeights(
+            payer_bps=s.payer_bps,
+            counterparty_bps=s.counterparty_bps,
+            payer_sponsor_bps=s.payer_sponsor_bps,
+            counterparty_sponsor_bps=s.counterparty_sponsor_bps,
+        ),
+        min_relation_fee=None if s.min_relation_fee is None else ctx.amount(s.min_relation_fee),
+        membership_fee=ctx.amount(s.membership_fee),
+        steward=s.steward,
+        inflow_count=s.inflow_count,
+        relation_count=s.relation_count,
+        active_members=s.active_members,
+        token_symbol=ctx.symbol,
+        token_decimals=ctx.decimals,
+    )
+
+
+def history(
+    connection: Connection, ctx: Context, period: str, start: date | None, end: date | None, limit: int
+) -> PoolHistory:
+    """Cumulative pool figures at the end of each period."""
+    as_of = load_as_of(connection, ctx)
+    selected, _ = series.window(series.points(connection, ctx, as_of, period), start, end, limit)
+    return PoolHistory(
+        as_of=as_of,
+        period=period,  # type: ignore[arg-type]
+        points=[
+            PoolHistoryPoint(
+                start=p.start,
+                total_received=ctx.amount(p.figures["total_received"]),
+                balance=ctx.amount(p.figures["total_received"] - outflows(p.figures)),
+                buckets=buckets(ctx, p.figures),
+            )
+            for p in selected
+        ],
+    )
+
+
+def ratio(ctx: Context, numerator: int, denominator: int) -> Ratio:
+    """An exact ratio with a 6-place decimal string (rounded down)."""
+    if denominator == 0:
+        return Ratio(numerator=ctx.amount(numerator), denominator=ctx.amount(0), value=None, percent=None)
+    scaled = numerator * 1_000_000 // denominator
+    return Ratio(
+        numerator=ctx.amount(numerator),
+        denominator=ctx.amount(denominator),
+        value=f"{scaled // 1_000_000}.{scaled % 1_000_000:06d}",
+        percent=round(scaled / 10_000, 4),
+    )
+
+
+def social_utility(
+    connection: Connection,
+    ctx: Context,
+    floor_bps: int | None,
+    period: str,
+    start: date | None,
+    end: date | None,
+    limit: int,
+) -> SocialUtility:
+    """ESS disbursed ÷ received and ESS allocated ÷ received, now and at the end of each period."""
+    as_of = load_as_of(connection, ctx)
+    s = dao_state(connection, ctx)
+    selected, _ = series.window(series.points(connection, ctx, as_of, period), start, end, limit)
+    return SocialUtility(
+        as_of=as_of,
+        disbursed_ratio=ratio(ctx, int(s.ess_disbursed), int(s.total_received)),
+        allocated_ratio=ratio(ctx, int(s.ess_received), int(s.total_received)),
+        ess_floor_bps=floor_bps,
+        period=period,  # type: ignore[arg-type]
+        series=[
+            SocialUtilityPoint(
+                start=p.start,
+                disbursed_ratio=ratio(ctx, p.figures["ess_disbursed"], p.figures["total_received"]),
+                allocated_ratio=ratio(ctx, p.figures["ess_received"], p.figures["total_received"]),
+            )
+            for p in selected
+        ],
+    )

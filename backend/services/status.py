@@ -1,0 +1,243 @@
+"""Reconciliation (the mirror against the chain at the indexed block), health, the ESS floor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio.to_thread
+from sqlalchemy import Connection, func, select, text
+
+from backend.deps import AppState
+from backend.errors import ChainReadError
+from backend.schemas.common import AsOf, timestamp
+from backend.schemas.status import ChainHealth, DatabaseHealth, Figure, Health, IndexerHealth, Reconciliation
+from backend.services.context import Context, load_as_of
+from backend.services.pool import dao_state, outflows
+from indexer.db import Checkpoint, EssProject
+
+POOL_VIEWS = (
+    ("totals", "totals", ()),
+    ("ess_available", "essAvailable", ()),
+    ("collective_available", "collectiveAvailable", ()),
+    ("members_available", "membersAvailable", ()),
+    ("shares", "shares", ()),
+    ("weights", "pointWeights", ()),
+    ("min_relation_fee", "minRelationFee", ()),
+    ("steward", "steward", ()),
+)
+TOTALS = (
+    ("total_received", "totalReceived", "total received"),
+    ("members_received", "membersReceived", "members' bucket received"),
+    ("ess_received", "essReceived", "ESS bucket received"),
+    ("collective_received", "collectiveReceived", "collective bucket received"),
+    ("rewards_claimed", "rewardsClaimed", "rewards claimed"),
+    ("ess_disbursed", "essDisbursed", "ESS disbursed"),
+    ("collective_spent", "collectiveSpent", "collective spent"),
+    ("undistributed_rewards", "undistributedRewards", "undistributed rewards"),
+)
+
+
+@dataclass(frozen=True)
+class ChainFigures:
+    """What the chain said at one block."""
+
+    block_hash: str | None
+    values: dict[str, Any]
+    read_at: datetime
+
+
+def _chain_calls(state: AppState) -> list[Any]:
+    from backend.chain import ViewCall
+
+    contracts = state.deployment.contracts
+    calls = [ViewCall(key, "pool", fn, args) for key, fn, args in POOL_VIEWS]
+    if "token" in contracts:
+        calls.append(ViewCall("balance", "token", "balanceOf", (contracts["pool"].address,)))
+    if "membership" in contracts:
+        calls.append(ViewCall("active_members", "membership", "activeMemberCount"))
+        calls.append(ViewCall("membership_fee", "membership", "membershipFee"))
+    if "registry" in contracts:
+        calls.append(ViewCall("project_count", "registry", "projectCount"))
+    if "governor" in contracts:
+        calls.append(ViewCall("quorum_numerator", "governor", "quorumNumerator"))
+    return calls
+
+
+def chain_figures(state: AppState, block: int, block_hash: str | None) -> ChainFigures:
+    """The chain's views at `block`, read once per (block, hash) and process."""
+
+    def read() -> ChainFigures:
+        chain_hash, values = state.chain.read(block, _chain_calls(state))
+        return ChainFigures(chain_hash, values, datetime.now(UTC))
+
+    return state.chain_cache.get_or_compute(("views", block, block_hash), read)
+
+
+def ess_floor_sync(state: AppState) -> int | None:
+    """The pool's ESS floor, fixed at deployment (read once from the chain; None if unreachable)."""
+    from backend.chain import ViewCall
+
+    value = state.chain.constant(ViewCall("ess_floor_bps", "pool", "essFloorBps"))
+    return None if value is None else int(value)
+
+
+async def ess_floor(state: AppState) -> int | None:
+    """`ess_floor_sync` on a worker thread."""
+    return await anyio.to_thread.run_sync(ess_floor_sync, state)
+
+
+def _database_figures(connection: Connection, ctx: Context) -> tuple[AsOf, dict[str, Any]]:
+    as_of = load_as_of(connection, ctx)
+    s = dao_state(connection, ctx)
+    projects = connection.execute(
+        select(func.count())
+        .select_from(EssProject.__table__)
+        .where(EssProject.__table__.c.chain_id == ctx.chain_id)
+    ).scalar_one()
+    values = dict(s._mapping)
+    values["project_count"] = int(projects)
+    values["balance"] = int(s.total_received) - outflows(s)
+    return as_of, values
+
+
+def _figure(ctx: Context, name: str, label: str, unit: str, db: Any, chain: Any) -> Figure:
+    def shown(value: Any) -> str | None:
+        if value is None:
+            return None
+        return ctx.amount(int(value)).display if unit == "amount" else str(value)
+
+    if unit == "address":
+        same = (db or "").lower() == (chain or "").lower()
+    else:
+        same = db is not None and chain is not None and int(db) == int(chain)
+    status = "ok" if same else "mismatch"
+    if name == "balance" and not same and db is not None and chain is not None and int(chain) > int(db):
+        status = "surplus"
+    return Figure(
+        name=name,
+        label=label,
+        unit=unit,  # type: ignore[arg-type]
+        database=None if db is None else str(db),
+        chain=None if chain is None else str(chain),
+        database_display=shown(db),
+        chain_display=shown(chain),
+        status=status,  # type: ignore[arg-type]
+    )
+
+
+async def reconciliation(state: AppState) -> Reconciliation:
+    """Every mirrored figure next to the chain's, at the indexed block."""
+    ctx = state.ctx
+    as_of, db = await state.database.run(lambda c: _database_figures(c, ctx))
+    chain = await anyio.to_thread.run_sync(chain_figures, state, as_of.block, as_of.block_hash)
+    v = chain.values
+    totals = v["totals"]
+    figures = [_figure(ctx, n, label, "amount", db[n], totals[key]) for n, key, label in TOTALS]
+    figures.append(
+        _figure(ctx, "total_points", "total points", "points", db["total_points"], totals["totalPoints"])
+    )
+    figures.append(
+        _figure(
+            ctx,
+            "reward_per_point",
+            "reward per point (x1e27)",
+            "points",
+            db["reward_per_point"],
+            totals["rewardPerPoint"],
+        )
+    )
+    for name, label, db_value in (
+        ("members_available", "members' bucket available", db["members_received"] - db["rewards_claimed"]),
+        ("ess_available", "ESS bucket available", db["ess_received"] - db["ess_disbursed"]),
+        (
+            "collective_available",
+            "collective bucket available",
+            db["collective_received"] - db["collective_spent"],
+        ),
+    ):
+        figures.append(_figure(ctx, name, label, "amount", db_value, v[name]))
+    if "balance" in v:
+        figures.append(_figure(ctx, "balance", "pool token balance", "amount", db["balance"], v["balance"]))
+    for name, key, label in (
+        ("members_bps", "membersBps", "members' share"),
+        ("ess_bps", "essBps", "ESS share"),
+        ("collective_bps", "collectiveBps", "collective share"),
+    ):
+        figures.append(_figure(ctx, name, label, "bps", db[name], v["shares"][key]))
+    for name, key, label in (
+        ("payer_bps", "payerBps", "payer's point weight"),
+        ("counterparty_bps", "counterpartyBps", "counterparty's point weight"),
+        ("payer_sponsor_bps", "payerSponsorBps", "payer's sponsor's point weight"),
+        ("counterparty_sponsor_bps", "counterpartySponsorBps", "counterparty's sponsor's point weight"),
+    ):
+        figures.append(_figure(ctx, name, label, "bps", db[name], v["weights"][key]))
+    figures.append(
+        _figure(
+            ctx,
+            "min_relation_fee",
+            "minimum relation fee",
+            "amount",
+            db["min_relation_fee"],
+            v["min_relation_fee"],
+        )
+    )
+    figures.append(_figure(ctx, "steward", "steward", "address", db["steward"], v["steward"]))
+    for name, label, unit in (
+        ("active_members", "active members", "count"),
+        ("membership_fee", "membership fee", "amount"),
+        ("project_count", "ESS projects registered", "count"),
+        ("quorum_numerator", "quorum (% of members)", "count"),
+    ):
+        if name in v:
+            figures.append(_figure(ctx, name, label, unit, db[name], v[name]))
+    mismatches = sum(1 for f in figures if f.status == "mismatch")
+    reorged = (
+        chain.block_hash is not None and as_of.block_hash is not None and chain.block_hash != as_of.block_hash
+    )
+    return Reconciliation(
+        as_of=as_of,
+        status="reorged" if reorged else "mismatch" if mismatches else "ok",
+        chain_block_hash=chain.block_hash,
+        figures=figures,
+        mismatches=mismatches,
+        read_at=chain.read_at,
+    )
+
+
+def _indexer_row(connection: Connection, ctx: Context) -> Any:
+    connection.execute(text("SELECT 1"))
+    c = Checkpoint.__table__
+    try:
+        return connection.execute(select(c).where(c.c.chain_id == ctx.chain_id)).first()
+    except Exception:  # no tables yet: reachable, not indexed
+        return None
+
+
+async def health(state: AppState) -> tuple[Health, int]:
+    """Database reachable, indexer lag (head - indexed block), chain reachable; and the HTTP status."""
+    database = DatabaseHealth(reachable=True, error=None)
+    checkpoint = None
+    try:
+        checkpoint = await state.database.run(lambda c: _indexer_row(c, state.ctx))
+    except Exception as exc:  # any failure to read is what health reports
+        database = DatabaseHealth(reachable=False, error=type(exc).__name__)
+    chain = ChainHealth(reachable=True, error=None)
+    head = None
+    try:
+        head = await anyio.to_thread.run_sync(state.chain.head)
+    except ChainReadError as exc:
+        chain = ChainHealth(reachable=False, error=exc.detail)
+    block = checkpoint.block_number if checkpoint is not None else None
+    indexer = IndexerHealth(
+        checkpoint_block=block,
+        checkpoint_time=None,
+        updated_at=timestamp(checkpoint.updated_at) if checkpoint is not None else None,
+        head=head,
+        lag_blocks=max(head - block, 0) if head is not None and block is not None else None,
+    )
+    if not database.reachable:
+        return Health(status="down", database=database, indexer=indexer, chain=chain), 503
+    ok = chain.reachable and block is not None
+    return Health(status="ok" if ok else "degraded", database=database, indexer=indexer, chain=chain), 200

@@ -1,0 +1,1008 @@
+// CMIR DAO transparency page: reads the API under /api/v1 and renders every section.
+// No framework: each section keeps the data it fetched and re-renders it when the language changes.
+"use strict";
+
+(function () {
+  const API = "/api/v1";
+  const I18N = window.I18N;
+  const t = (key, params) => I18N.t(key, params);
+  const REFRESH_MS = 20000;
+  const COLORS = {
+    members: "#1f5fbf",
+    ess: "#1b7a3e",
+    collective: "#a65300",
+    source: "#52606f",
+    Pilote: "#1f5fbf",
+    Abeille: "#c98a00",
+    EssStructure: "#1b7a3e",
+    unknown: "#6b7785",
+    sponsorship: "#7a8694",
+    relation: "#0b5cad",
+  };
+  const KINDS = ["Pilote", "Abeille", "EssStructure"];
+
+  const data = {
+    meta: null,
+    pool: null,
+    utility: null,
+    summary: null,
+    sankey: null,
+    graph: null,
+    facets: null,
+    directory: { items: [], total: 0, next: null, params: {} },
+    proposals: { items: [], total: 0, next: null },
+    flows: { items: [], next: null, direction: "" },
+    details: new Map(),
+    recon: null,
+    health: null,
+    block: null,
+  };
+  const charts = { sankey: null, network: null };
+  const errors = {};
+
+  // ---------------------------------------------------------------- helpers
+
+  const $ = (id) => document.getElementById(id);
+
+  /** An element with attributes and children (strings become text nodes). */
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === "class") el.className = value;
+      else if (name === "text") el.textContent = value;
+      else if (name === "style") el.setAttribute("style", value);
+      else if (name.startsWith("on")) el.addEventListener(name.slice(2), value);
+      else el.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child === null || child === undefined || child === false) continue;
+      el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+    }
+    return el;
+  }
+
+  /** Replace an element's children (null, undefined and false are left out). */
+  function fill(el, ...children) {
+    el.replaceChildren(...children.flat().filter((child) => child !== null && child !== undefined && child !== false));
+  }
+
+  async function getJSON(path, params) {
+    const url = new URL(API + path, window.location.origin);
+    for (const [key, value] of Object.entries(params || {})) {
+      if (value !== null && value !== undefined && value !== "") url.searchParams.set(key, value);
+    }
+    const response = await fetch(url, { headers: { Accept: "application/json" } });
+    let body = null;
+    try {
+      body = await response.json();
+    } catch (_error) {
+      body = null;
+    }
+    if (!response.ok && !(path === "/health" && body)) {
+      const detail = body && body.detail ? body.detail : response.status + " " + response.statusText;
+      throw new Error(detail);
+    }
+    return body;
+  }
+
+  const locale = () => (I18N.lang === "fr" ? "fr-FR" : "en-GB");
+  const symbol = () => (data.meta ? data.meta.token_symbol : data.pool ? data.pool.token_symbol : "EUR");
+
+  /** An exact amount from the API's decimal `display` string, with the language's separators. */
+  function amountText(amount, withSymbol = true) {
+    if (!amount) return "—";
+    const [whole, fraction] = String(amount.display).split(".");
+    const group = I18N.lang === "fr" ? "\u202f" : ",";
+    const decimal = I18N.lang === "fr" ? "," : ".";
+    const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, group);
+    const number = fraction ? grouped + decimal + fraction : grouped;
+    return withSymbol ? number + "\u00a0" + symbol() : number;
+  }
+
+  /** A token amount as a float, for chart geometry only (never shown as a figure). */
+  function amountFloat(amount) {
+    const decimals = data.meta ? data.meta.token_decimals : 6;
+    return Number(amount.units) / 10 ** decimals;
+  }
+
+  function intText(value) {
+    return new Intl.NumberFormat(locale()).format(Number(value));
+  }
+
+  /** A fraction (decimal string or number) as a percentage with two decimals. */
+  function percentText(fraction) {
+    if (fraction === null || fraction === undefined) return "—";
+    return new Intl.NumberFormat(locale(), {
+      style: "percent",
+      minimumFractionDigits: 2,
+      maximumFractionDigits: 2,
+    }).format(Number(fraction));
+  }
+
+  const bpsText = (bps) => (bps === null || bps === undefined ? "—" : percentText(bps / 10000));
+
+  function timeText(iso) {
+    if (!iso) return "—";
+    return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+  }
+
+  /** Text made safe for the HTML of chart tooltips (names come from off-chain metadata). */
+  function esc(text) {
+    return String(text).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  }
+
+  const shortAddress = (address) => (address ? address.slice(0, 6) + "…" + address.slice(-4) : "—");
+  const shortHash = (hash) => (hash ? hash.slice(0, 10) + "…" + hash.slice(-6) : "—");
+
+  /** An address, linked to the explorer when the network has one. */
+  function addressNode(address) {
+    if (!address) return "—";
+    const template = data.meta && data.meta.explorer_address_url;
+    const text = h("code", { title: address, class: "mono" }, shortAddress(address));
+    return template ? h("a", { href: template.replace("{address}", address), rel: "noopener" }, text) : text;
+  }
+
+  /** A transaction: a link when the API gives an explorer URL, else the bare hash. */
+  function txNode(ref) {
+    const label = h("code", { class: "mono hash", title: ref.tx_hash, "data-tx": ref.tx_hash }, shortHash(ref.tx_hash));
+    if (ref.explorer_url) return h("a", { href: ref.explorer_url, rel: "noopener", "data-tx-link": ref.tx_hash }, label);
+    return label;
+  }
+
+  function showError(container, error) {
+    fill(container, h("p", { class: "error", role: "alert" }, t("unavailable", { error: error.message })));
+    container.removeAttribute("aria-busy");
+  }
+
+  function chartsAvailable() {
+    return typeof window.echarts !== "undefined";
+  }
+
+  // ---------------------------------------------------------------- header
+
+  function renderHeader() {
+    const asof = $("asof");
+    const parts = [];
+    if (data.pool) parts.push(t("asof", { block: intText(data.pool.as_of.block), time: timeText(data.pool.as_of.time) }));
+    if (data.meta) parts.push(t("network", { network: data.meta.network, chain: data.meta.chain_id }));
+    fill(asof, ...parts.flatMap((part, index) => (index ? [h("br"), part] : [part])));
+    const list = $("contracts");
+    if (data.meta) {
+      fill(list, 
+        ...Object.entries(data.meta.contracts).map(([role, info]) =>
+          h(
+            "li",
+            {},
+            role + " (" + info.contract_type + ") : ",
+            info.explorer_url
+              ? h("a", { href: info.explorer_url, rel: "noopener" }, h("code", {}, info.address))
+              : h("code", {}, info.address),
+          ),
+        ),
+      );
+    }
+  }
+
+  // ---------------------------------------------------------------- headline figures
+
+  /** A headline figure; amounts keep their unit in a smaller span (the text stays "12,50 EUR"). */
+  function figure(key, text) {
+    const match = /^(.*?)\u00a0(\S+)$/.exec(text);
+    if (!match) return h("span", { class: "value", "data-figure": key }, text);
+    return h("span", { class: "value", "data-figure": key }, match[1], h("span", { class: "unit" }, " " + match[2]));
+  }
+
+  function bucketCard(name, bucket, shareBps) {
+    return h(
+      "article",
+      { class: "card " + name, "data-bucket": name },
+      h("h3", {}, t("fig." + name)),
+      figure(name + ".received", amountText(bucket.received)),
+      h("p", { class: "note" }, t("fig.bucket.note", { share: bpsText(shareBps) })),
+      h(
+        "dl",
+        {},
+        h("dt", {}, t("fig.available")),
+        h("dd", { "data-figure": name + ".available" }, amountText(bucket.available)),
+        h("dt", {}, t("fig.spent." + name)),
+        h("dd", { "data-figure": name + ".spent" }, amountText(bucket.spent)),
+      ),
+    );
+  }
+
+  function renderFigures() {
+    const box = $("figure-cards");
+    if (errors.figures) return showError(box, errors.figures);
+    const { pool, utility, summary } = data;
+    if (!pool || !utility || !summary) return;
+    const excluded = summary.members - summary.active_members;
+    const disbursed = utility.disbursed_ratio;
+    const meterWidth = disbursed.value === null ? 0 : Math.min(100, Number(disbursed.value) * 100);
+    fill(box, 
+      h(
+        "article",
+        { class: "card total" },
+        h("h3", {}, t("fig.total_received")),
+        figure("total_received", amountText(pool.total_received)),
+        h(
+          "p",
+          { class: "note" },
+          t("fig.total_received.note", { count: intText(pool.inflow_count), balance: amountText(pool.balance) }),
+        ),
+      ),
+      h(
+        "article",
+        { class: "card utility" },
+        h("h3", {}, t("fig.utility")),
+        figure("social_utility", percentText(disbursed.value)),
+        h("div", { class: "meter", "aria-hidden": "true" }, h("span", { style: "width:" + meterWidth + "%" })),
+        h("p", { class: "note" }, t("fig.utility.help")),
+        h(
+          "p",
+          { class: "note" },
+          t("fig.utility.note", {
+            allocated: percentText(utility.allocated_ratio.value),
+            floor: bpsText(utility.ess_floor_bps),
+          }),
+        ),
+      ),
+      bucketCard("members", pool.buckets.members, pool.shares.members_bps),
+      bucketCard("ess", pool.buckets.ess, pool.shares.ess_bps),
+      bucketCard("collective", pool.buckets.collective, pool.shares.collective_bps),
+      h(
+        "article",
+        { class: "card" },
+        h("h3", {}, t("fig.member_count")),
+        figure("members_count", intText(summary.members)),
+        h("p", { class: "note" }, t("fig.member_count.note", { active: intText(summary.active_members), excluded: intText(excluded) })),
+      ),
+      h(
+        "article",
+        { class: "card" },
+        h("h3", {}, t("fig.relations")),
+        figure("relations_count", intText(summary.relations)),
+        h("p", { class: "note" }, t("fig.relations.note", { amount: amountText(summary.relations_amount) })),
+      ),
+    );
+    box.removeAttribute("aria-busy");
+    box.dataset.state = "ready";
+  }
+
+  // ---------------------------------------------------------------- Sankey
+
+  const isPhone = () => window.matchMedia("(max-width: 40rem)").matches;
+
+  function sankeyColor(node, links) {
+    if (node.id.startsWith("bucket:")) return COLORS[node.id.slice(7)] || COLORS.source;
+    if (node.column === 0) return COLORS.source;
+    const incoming = links.find((link) => link.target === node.id);
+    const bucket = incoming ? incoming.source.replace("bucket:", "") : "";
+    return COLORS[bucket] || COLORS.source;
+  }
+
+  function renderSankey() {
+    const container = $("sankey-chart");
+    const tableBox = $("sankey-table");
+    if (errors.sankey) {
+      showError(container, errors.sankey);
+      return;
+    }
+    const sankey = data.sankey;
+    if (!sankey) return;
+    const label = (node) => (I18N.lang === "fr" ? node.label : node.label_en);
+    const byId = new Map(sankey.nodes.map((node) => [node.id, node]));
+    const links = sankey.links.filter((link) => link.value.units !== "0");
+    const used = new Set(links.flatMap((link) => [link.source, link.target]));
+
+    fill(tableBox, 
+      h(
+        "table",
+        {},
+        h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("sankey.from")), h("th", { scope: "col" }, t("sankey.to")), h("th", { scope: "col", class: "num" }, t("sankey.amount")))),
+        h(
+          "tbody",
+          {},
+          links.map((link) =>
+            h("tr", {}, h("td", {}, label(byId.get(link.source))), h("td", {}, label(byId.get(link.target))), h("td", { class: "num" }, amountText(link.value))),
+          ),
+        ),
+      ),
+    );
+
+    if (!chartsAvailable()) {
+      fill(container, h("p", { class: "muted" }, t("nochart")));
+      return;
+    }
+    const phone = isPhone();
+    if (!charts.sankey) charts.sankey = window.echarts.init(container, null, { renderer: "svg" });
+    charts.sankey.setOption(
+      {
+        animation: false,
+        tooltip: {
+          trigger: "item",
+          confine: true,
+          formatter: (params) => {
+            if (params.dataType === "edge") {
+              const from = label(byId.get(params.data.source));
+              const to = label(byId.get(params.data.target));
+              return esc(from) + " → " + esc(to) + "<br><b>" + esc(amountText(params.data.amount)) + "</b>";
+            }
+            return esc(label(byId.get(params.name)));
+          },
+        },
+        series: [
+          {
+            type: "sankey",
+            left: phone ? 4 : 8,
+            right: phone ? 92 : 215,
+            top: 8,
+            bottom: 8,
+            nodeWidth: phone ? 10 : 16,
+            nodeGap: phone ? 18 : 14,
+            nodeAlign: "justify",
+            layoutIterations: 32,
+            emphasis: { focus: "adjacency" },
+            data: sankey.nodes
+              .filter((node) => used.has(node.id))
+              .map((node) => ({ name: node.id, depth: node.column, itemStyle: { color: sankeyColor(node, links) } })),
+            links: links.map((link) => ({
+              source: link.source,
+              target: link.target,
+              value: amountFloat(link.value),
+              amount: link.value,
+            })),
+            lineStyle: { color: "gradient", opacity: 0.35, curveness: 0.5 },
+            labelLayout: { hideOverlap: true },
+            label: {
+              color: "#1b2430",
+              fontSize: phone ? 11 : 13,
+              lineHeight: phone ? 13 : 16,
+              width: phone ? 86 : 205,
+              overflow: "break",
+              formatter: (params) => label(byId.get(params.name)),
+            },
+          },
+        ],
+      },
+      true,
+    );
+  }
+
+  // ---------------------------------------------------------------- network graph
+
+  function renderNetwork() {
+    const container = $("network-chart");
+    const note = $("network-note");
+    if (errors.graph) {
+      showError(container, errors.graph);
+      return;
+    }
+    const graph = data.graph;
+    if (!graph) return;
+    const notes = [t("network.shown", { shown: intText(graph.nodes.length), total: intText(graph.page.total) })];
+    if (graph.edges_truncated) notes.push(t("network.truncated"));
+    note.textContent = notes.join(" ");
+    if (!chartsAvailable()) {
+      fill(container, h("p", { class: "muted" }, t("nochart")));
+      return;
+    }
+    const phone = isPhone();
+    const categories = [...KINDS.map((kind) => ({ name: t("kind." + kind), itemStyle: { color: COLORS[kind] } }))];
+    const nodeById = new Map(graph.nodes.map((node) => [node.id, node]));
+    const maxAmount = Math.max(1, ...graph.edges.filter((e) => e.amount).map((e) => amountFloat(e.amount)));
+    const showLabels = graph.nodes.length <= 40;
+    // few nodes: push them apart to fill the frame; many: keep the default density
+    const spread = graph.nodes.length <= 30 ? 1 : 0.35;
+    if (!charts.network) charts.network = window.echarts.init(container, null, { renderer: "svg" });
+    charts.network.setOption(
+      {
+        animation: false,
+        tooltip: {
+          confine: true,
+          formatter: (params) => {
+            if (params.dataType === "edge") {
+              const edge = params.data.edge;
+              const head = esc(shortAddress(edge.source) + " → " + shortAddress(edge.target));
+              if (edge.type === "sponsorship") return esc(t("network.sponsorship")) + "<br>" + head;
+              const what = t("network.relations", { count: edge.count, amount: amountText(edge.amount) });
+              return esc(t("network.relation")) + "<br>" + head + "<br>" + esc(what);
+            }
+            const node = nodeById.get(params.data.name);
+            const kind = t("kind." + (node.kind || "null"));
+            const status = node.status === "excluded" ? " (" + t("network.excluded") + ")" : "";
+            const points = t("network.points", { points: intText(node.points), relations: node.relations });
+            return esc(node.id) + "<br>" + esc(kind + status) + "<br>" + esc(points);
+          },
+        },
+        legend: [
+          {
+            data: categories.map((c) => c.name),
+            bottom: 0,
+            textStyle: { fontSize: phone ? 11 : 13 },
+          },
+        ],
+        series: [
+          {
+            type: "graph",
+            layout: "force",
+            roam: true,
+            draggable: true,
+            zoom: phone ? 0.72 : 1,
+            top: 16,
+            bottom: 40,
+            categories,
+            force: {
+              repulsion: spread * (phone ? 260 : 700),
+              edgeLength: phone ? [60, 120] : [110, 220],
+              gravity: 0.08,
+              layoutAnimation: false,
+            },
+            label: { show: showLabels, position: phone ? "bottom" : "right", fontSize: phone ? 10 : 11, color: "#1b2430", formatter: (p) => shortAddress(p.data.name) },
+            edgeSymbol: ["none", "arrow"],
+            edgeSymbolSize: 7,
+            data: graph.nodes.map((node) => ({
+              name: node.id,
+              category: Math.max(0, KINDS.indexOf(node.kind)),
+              symbolSize: 12 + 5 * Math.sqrt(node.relations),
+              itemStyle:
+                node.status === "excluded"
+                  ? { opacity: 0.45, borderColor: "#1b2430", borderType: "dashed", borderWidth: 1.5 }
+                  : { borderColor: "#fff", borderWidth: 1 },
+            })),
+            links: graph.edges.map((edge) => ({
+              source: edge.source,
+              target: edge.target,
+              edge,
+              lineStyle:
+                edge.type === "sponsorship"
+                  ? { type: "dashed", color: COLORS.sponsorship, width: 1.2, curveness: 0 }
+                  : {
+                      type: "solid",
+                      color: COLORS.relation,
+                      opacity: 0.65,
+                      width: 1 + 4 * Math.sqrt(amountFloat(edge.amount) / maxAmount),
+                      curveness: 0.2,
+                    },
+            })),
+          },
+        ],
+      },
+      true,
+    );
+  }
+
+  // ---------------------------------------------------------------- ESS directory
+
+  function fillSelect(select, values, labelOf) {
+    const current = select.value;
+    fill(select, 
+      h("option", { value: "" }, t("directory.any")),
+      ...values.map((facet) => h("option", { value: facet.value }, labelOf(facet) + " (" + facet.count + ")")),
+    );
+    select.value = values.some((facet) => facet.value === current) ? current : "";
+  }
+
+  function renderFacets() {
+    const facets = data.facets || { regions: [], departments: [], themes: [], legal_forms: [] };
+    fillSelect($("dir-region"), facets.regions, (f) => f.label);
+    fillSelect($("dir-department"), facets.departments, (f) => f.value + " — " + f.label);
+    fillSelect($("dir-theme"), facets.themes, (f) => f.label);
+    fillSelect($("dir-legal"), facets.legal_forms, (f) => f.label);
+  }
+
+  function projectNode(project) {
+    const title = project.name || t("project.unnamed", { id: project.id });
+    const places = project.territories.map((territory) =>
+      territory.department_name ? territory.department_name + " (" + territory.department + ")" : territory.code,
+    );
+    const uniquePlaces = [...new Set(places)];
+    return h(
+      "li",
+      { class: "project", "data-project-id": project.id },
+      h("h3", {}, title),
+      h(
+        "p",
+        { class: "chips" },
+        h("span", { class: "badge " + (project.active ? "active-project" : "inactive") }, t(project.active ? "project.active" : "project.inactive")),
+        h("span", { class: "badge " + project.metadata_status }, t("project.status." + project.metadata_status)),
+      ),
+      project.legal_form ? h("p", { class: "muted" }, project.legal_form) : null,
+      project.themes.length ? h("ul", { class: "chips" }, project.themes.map((theme) => h("li", { class: "chip theme" }, theme))) : null,
+      uniquePlaces.length ? h("ul", { class: "chips" }, uniquePlaces.map((place) => h("li", { class: "chip" }, place))) : null,
+      project.description ? h("p", {}, project.description) : null,
+      h("p", { "data-funded": project.id }, t("project.funded", { amount: amountText(project.funded_total), count: intText(project.funding_count) })),
+      h("p", { class: "muted" }, t("project.wallet") + " : ", addressNode(project.payout_wallet)),
+    );
+  }
+
+  function renderDirectory() {
+    const list = $("directory-results");
+    const count = $("directory-count");
+    if (errors.directory) {
+      count.textContent = "";
+      showError(list, errors.directory);
+      return;
+    }
+    const dir = data.directory;
+    count.textContent = t("directory.count", { count: intText(dir.total) });
+    if (!dir.items.length) fill(list, h("li", { class: "muted" }, t("directory.none")));
+    else fill(list, ...dir.items.map(projectNode));
+    $("directory-more").hidden = dir.next === null;
+  }
+
+  function directoryParams() {
+    const form = $("directory-form");
+    const params = {};
+    for (const [key, value] of new FormData(form).entries()) {
+      const text = String(value).trim();
+      if (text) params[key] = text;
+    }
+    return params;
+  }
+
+  let directorySeq = 0;
+  async function loadDirectory(append) {
+    const seq = ++directorySeq;
+    const list = $("directory-results");
+    const params = append ? data.directory.params : directoryParams();
+    const offset = append ? data.directory.next : 0;
+    list.setAttribute("aria-busy", "true");
+    list.dataset.state = "loading";
+    try {
+      const page = await getJSON("/ess/projects", { ...params, limit: 20, offset });
+      if (seq !== directorySeq) return;
+      errors.directory = null;
+      data.directory = {
+        items: append ? data.directory.items.concat(page.items) : page.items,
+        total: page.page.total,
+        next: page.page.next_offset,
+        params,
+      };
+    } catch (error) {
+      if (seq !== directorySeq) return;
+      errors.directory = error;
+    }
+    renderDirectory();
+    list.removeAttribute("aria-busy");
+    list.dataset.state = "ready";
+    list.dataset.query = JSON.stringify(params);
+  }
+
+  let directoryTimer = null;
+  function scheduleDirectory() {
+    window.clearTimeout(directoryTimer);
+    directoryTimer = window.setTimeout(() => loadDirectory(false), 300);
+  }
+
+  // ---------------------------------------------------------------- proposals
+
+  function voteBar(proposal) {
+    const members = Math.max(1, proposal.quorum.members_at_snapshot);
+    const pct = (value) => Math.min(100, (Number(value) / members) * 100);
+    const tally = proposal.tally;
+    const required = Number(proposal.quorum.required);
+    const label = t("proposal.bar", {
+      for: tally.for_votes,
+      against: tally.against_votes,
+      abstain: tally.abstain_votes,
+      members: proposal.quorum.members_at_snapshot,
+      required,
+    });
+    return h(
+      "div",
+      { class: "votebar", role: "img", "aria-label": label, title: label },
+      h("span", { class: "for", style: "width:" + pct(tally.for_votes) + "%" }),
+      h("span", { class: "abstain", style: "width:" + pct(tally.abstain_votes) + "%" }),
+      h("span", { class: "against", style: "width:" + pct(tally.against_votes) + "%" }),
+      h("i", { class: "quorum", style: "left:" + pct(required) + "%", "aria-hidden": "true" }),
+    );
+  }
+
+  function argsText(args) {
+    return Object.entries(args)
+      .map(([name, value]) => name + "=" + (typeof value === "object" && value !== null ? JSON.stringify(value) : String(value)))
+      .join(", ");
+  }
+
+  function renderProposalDetail(box, id) {
+    const entry = data.details.get(id);
+    if (!entry) return;
+    if (entry.error) {
+      showError(box, entry.error);
+      return;
+    }
+    const { detail, votes } = entry;
+    fill(box, 
+      detail.description !== detail.title ? h("p", { class: "description" }, detail.description) : null,
+      h("h4", {}, t("proposal.actions")),
+      h(
+        "ol",
+        {},
+        detail.actions.map((action) =>
+          h(
+            "li",
+            {},
+            h("code", {}, (action.contract || shortAddress(action.target)) + "." + (action.function || action.calldata.slice(0, 10))),
+            action.decoded ? h("span", { class: "args" }, " (" + argsText(action.args) + ")") : null,
+          ),
+        ),
+      ),
+      h("h4", {}, t("proposal.timeline")),
+      h(
+        "ul",
+        {},
+        detail.timeline
+          .filter((step) => step.done)
+          .map((step) =>
+            h("li", {}, t("step." + step.step) + " : " + timeText(step.time) + " ", step.tx_hash ? txNode({ tx_hash: step.tx_hash, explorer_url: step.explorer_url }) : null),
+          ),
+      ),
+      h("h4", {}, t("proposal.votes")),
+      votes.items.length
+        ? h(
+            "ul",
+            {},
+            votes.items.map((vote) =>
+              h(
+                "li",
+                {},
+                addressNode(vote.voter),
+                " — ",
+                h("strong", {}, t("support." + vote.support)),
+                vote.reason ? " « " + vote.reason + " » " : " ",
+                txNode(vote),
+              ),
+            ),
+          )
+        : h("p", { class: "muted" }, t("proposal.novotes")),
+    );
+  }
+
+  async function loadProposalDetail(box, id) {
+    if (!data.details.has(id)) {
+      fill(box, h("p", { class: "muted" }, t("loading")));
+      try {
+        const [detail, votes] = await Promise.all([
+          getJSON("/governance/proposals/" + id),
+          getJSON("/governance/proposals/" + id + "/votes", { limit: 200 }),
+        ]);
+        data.details.set(id, { detail, votes });
+      } catch (error) {
+        data.details.set(id, { error });
+      }
+    }
+    renderProposalDetail(box, id);
+  }
+
+  function proposalNode(proposal) {
+    const tally = proposal.tally;
+    const quorum = proposal.quorum;
+    const detailBox = h("div", { class: "proposal-detail" });
+    const details = h("details", {}, h("summary", {}, t("proposal.details")), detailBox);
+    details.addEventListener("toggle", () => {
+      if (details.open) loadProposalDetail(detailBox, proposal.id);
+    });
+    return h(
+      "li",
+      { class: "proposal", "data-proposal-id": proposal.id, "data-state": proposal.state },
+      h(
+        "div",
+        { class: "proposal-head" },
+        h("h3", {}, proposal.title),
+        h("span", { class: "badge " + proposal.state }, t("state." + proposal.state)),
+      ),
+      h(
+        "p",
+        { class: "meta" },
+        t("proposal.by", { who: shortAddress(proposal.proposer), time: timeText(proposal.created_at) }),
+        proposal.explorer_url ? [" · ", h("a", { href: proposal.explorer_url, rel: "noopener" }, t("flows.tx"))] : null,
+      ),
+      voteBar(proposal),
+      h(
+        "ul",
+        { class: "tally" },
+        h("li", { "data-vote": "for" }, h("span", { class: "dot for", "aria-hidden": "true" }), t("proposal.for") + " " + tally.for_votes),
+        h("li", { "data-vote": "against" }, h("span", { class: "dot against", "aria-hidden": "true" }), t("proposal.against") + " " + tally.against_votes),
+        h("li", { "data-vote": "abstain" }, h("span", { class: "dot abstain", "aria-hidden": "true" }), t("proposal.abstain") + " " + tally.abstain_votes),
+      ),
+      h(
+        "p",
+        { class: "meta" },
+        t("proposal.quorum", { counted: quorum.counted, required: quorum.required }) + " ",
+        h("span", { class: "badge " + (quorum.reached ? "ok" : "warn") }, t(quorum.reached ? "proposal.quorum.reached" : "proposal.quorum.missing")),
+        " · " +
+          t("proposal.turnout", {
+            turnout: quorum.turnout_percent === null ? "—" : percentText(quorum.turnout_percent / 100),
+            voters: tally.voters,
+            members: quorum.members_at_snapshot,
+          }),
+      ),
+      details,
+    );
+  }
+
+  function renderProposals() {
+    const list = $("proposal-list");
+    if (errors.proposals) return showError(list, errors.proposals);
+    const items = data.proposals.items;
+    if (!items.length) fill(list, h("li", { class: "muted" }, t("proposals.none")));
+    else fill(list, ...items.map(proposalNode));
+    $("proposals-more").hidden = data.proposals.next === null;
+  }
+
+  async function loadProposals(append) {
+    try {
+      const page = await getJSON("/governance/proposals", { limit: 10, offset: append ? data.proposals.next : 0 });
+      errors.proposals = null;
+      data.proposals = {
+        items: append ? data.proposals.items.concat(page.items) : page.items,
+        total: page.page.total,
+        next: page.page.next_offset,
+      };
+    } catch (error) {
+      errors.proposals = error;
+    }
+    renderProposals();
+  }
+
+  // ---------------------------------------------------------------- flows table
+
+  /** A project's name from the directory page or the Sankey's nodes, else its number. */
+  function projectName(id) {
+    const project = data.directory.items.find((p) => p.id === id);
+    if (project && project.name) return project.name;
+    const node = data.sankey && data.sankey.nodes.find((n) => n.id === "project:" + id);
+    return node ? (I18N.lang === "fr" ? node.label : node.label_en) : "#" + id;
+  }
+
+  function flowDetail(flow) {
+    if (flow.direction === "in" && flow.split) {
+      return t("flows.split", {
+        members: amountText(flow.split.members, false),
+        ess: amountText(flow.split.ess, false),
+        collective: amountText(flow.split.collective, false),
+      });
+    }
+    const parts = [t("bucket." + flow.bucket)];
+    if (flow.project_id) {
+      parts.push("→ " + projectName(flow.project_id));
+    } else if (flow.recipient) parts.push("→ " + shortAddress(flow.recipient));
+    if (flow.memo) parts.push("« " + flow.memo + " »");
+    return parts.join(" ");
+  }
+
+  function flowRow(flow) {
+    const kindClass = flow.direction === "in" ? "kind-in" : "kind-out";
+    const arrow = flow.direction === "in" ? "↘ " : "↗ ";
+    return h(
+      "tr",
+      { "data-flow-id": flow.id },
+      h("td", { "data-label": t("flows.date") }, timeText(flow.time)),
+      h("td", { "data-label": t("flows.kind"), class: kindClass }, arrow + t("flow." + flow.kind)),
+      h("td", { "data-label": t("flows.amount"), class: "num" }, amountText(flow.amount)),
+      h("td", { "data-label": t("flows.detail") }, flowDetail(flow)),
+      h(
+        "td",
+        { "data-label": t("flows.tx") },
+        h("span", {}, txNode(flow), flow.explorer_url ? null : h("span", { class: "muted" }, " · " + t("asof.short", { block: flow.block_number }))),
+      ),
+    );
+  }
+
+  function renderFlows() {
+    const body = $("flows-body");
+    if (errors.flows) {
+      fill(body, h("tr", {}, h("td", { colspan: 5, class: "error", role: "alert" }, t("unavailable", { error: errors.flows.message }))));
+      return;
+    }
+    const items = data.flows.items;
+    if (!items.length) fill(body, h("tr", {}, h("td", { colspan: 5, class: "muted" }, t("flows.none"))));
+    else fill(body, ...items.map(flowRow));
+    $("flows-more").hidden = data.flows.next === null;
+  }
+
+  async function loadFlows(append) {
+    const direction = $("flows-direction").value;
+    try {
+      const page = await getJSON("/flows", { limit: isPhone() ? 10 : 25, direction, cursor: append ? data.flows.next : null });
+      errors.flows = null;
+      data.flows = {
+        items: append ? data.flows.items.concat(page.items) : page.items,
+        next: page.next_cursor,
+        direction,
+      };
+    } catch (error) {
+      errors.flows = error;
+    }
+    renderFlows();
+  }
+
+  // ---------------------------------------------------------------- reconciliation and health
+
+  function figureValue(figure, side) {
+    const raw = side === "db" ? figure.database : figure.chain;
+    const display = side === "db" ? figure.database_display : figure.chain_display;
+    if (raw === null || raw === undefined) return "—";
+    if (figure.unit === "amount") return amountText({ units: raw, display });
+    if (figure.unit === "bps") return bpsText(Number(raw));
+    if (figure.unit === "address") return addressNode(raw);
+    if (figure.unit === "count") return intText(raw);
+    return h("span", { class: "mono" }, display || raw);
+  }
+
+  function renderReconciliation() {
+    const panel = $("recon-panel");
+    if (errors.recon) return showError(panel, errors.recon);
+    const recon = data.recon;
+    if (!recon) return;
+    const ok = recon.figures.filter((f) => f.status !== "mismatch").length;
+    const label = (figure) => (I18N.has("recfig." + figure.name) ? t("recfig." + figure.name) : figure.label);
+    const table = h(
+      "table",
+      { class: "recon-table stack" },
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          h("th", { scope: "col" }, t("recon.figure")),
+          h("th", { scope: "col", class: "num" }, t("recon.database")),
+          h("th", { scope: "col", class: "num" }, t("recon.chain")),
+          h("th", { scope: "col" }, t("recon.state")),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        recon.figures.map((figure) =>
+          h(
+            "tr",
+            { "data-recon": figure.name },
+            h("th", { scope: "row" }, label(figure)),
+            h("td", { class: "num", "data-label": t("recon.database") }, figureValue(figure, "db")),
+            h("td", { class: "num", "data-label": t("recon.chain") }, figureValue(figure, "chain")),
+            h("td", { "data-label": t("recon.state") }, h("span", { class: "badge " + figure.status }, t("fstatus." + figure.status))),
+          ),
+        ),
+      ),
+    );
+    fill(panel, 
+      h("h3", {}, t("recon.panel"), h("span", { class: "badge " + recon.status, id: "recon-status", "data-status": recon.status }, t("recon.status." + recon.status))),
+      h("p", {}, t("recon.summary", { ok, total: recon.figures.length, block: intText(recon.as_of.block) })),
+      h("details", { open: recon.status !== "ok" }, h("summary", {}, t("recon.show", { count: recon.figures.length })), table),
+    );
+  }
+
+  function renderHealth() {
+    const panel = $("health-panel");
+    if (errors.health) return showError(panel, errors.health);
+    const health = data.health;
+    if (!health) return;
+    const statusClass = health.status === "ok" ? "ok" : health.status === "degraded" ? "warn" : "bad";
+    const reach = (ok) => t(ok ? "health.reachable" : "health.unreachable");
+    const lag = health.indexer.lag_blocks;
+    fill(panel, 
+      h("h3", {}, t("health.title"), h("span", { class: "badge " + statusClass, "data-status": health.status }, t("health.status." + health.status))),
+      h(
+        "p",
+        { id: "indexer-lag", "data-lag": lag === null ? "" : lag },
+        lag === null
+          ? t("health.lag.unknown")
+          : t("health.lag", {
+              lag: intText(lag),
+              checkpoint: intText(health.indexer.checkpoint_block),
+              head: intText(health.indexer.head),
+            }),
+      ),
+      h("p", {}, t("health.db", { state: reach(health.database.reachable) })),
+      h("p", {}, t("health.chain", { state: reach(health.chain.reachable) })),
+    );
+  }
+
+  // ---------------------------------------------------------------- loading
+
+  async function settle(key, promise) {
+    try {
+      return await promise;
+    } catch (error) {
+      errors[key] = error;
+      return null;
+    }
+  }
+
+  async function loadAll() {
+    for (const key of ["figures", "sankey", "graph", "recon", "health"]) errors[key] = null;
+    const [meta, pool, utility, summary, sankey, graph, facets, recon, health] = await Promise.all([
+      settle("figures", getJSON("/meta")),
+      settle("figures", getJSON("/pool")),
+      settle("figures", getJSON("/social-utility", { limit: 24 })),
+      settle("figures", getJSON("/network/summary", { limit: 24 })),
+      settle("sankey", getJSON("/flows/sankey")),
+      settle("graph", getJSON("/network/graph", { limit: 200, max_edges: 1000 })),
+      settle("facets", getJSON("/ess/facets")),
+      settle("recon", getJSON("/reconciliation")),
+      settle("health", getJSON("/health")),
+    ]);
+    Object.assign(data, { meta, pool, utility, summary, sankey, graph, facets, recon, health });
+    data.block = pool ? pool.as_of.block : null;
+    renderHeader();
+    renderFigures();
+    renderSankey();
+    renderNetwork();
+    renderFacets();
+    renderReconciliation();
+    renderHealth();
+    await Promise.all([loadDirectory(false), loadProposals(false), loadFlows(false)]);
+    data.details.clear();
+    document.body.dataset.loaded = "true";
+  }
+
+  /** Re-read everything when the indexer has moved on; else refresh the health panel only. */
+  async function refresh() {
+    try {
+      const health = await getJSON("/health");
+      data.health = health;
+      errors.health = null;
+      if (health.indexer.checkpoint_block !== null && health.indexer.checkpoint_block !== data.block) {
+        await loadAll();
+        return;
+      }
+    } catch (error) {
+      errors.health = error;
+    }
+    renderHealth();
+  }
+
+  function renderAll() {
+    I18N.apply(document);
+    renderHeader();
+    renderFigures();
+    renderSankey();
+    renderNetwork();
+    renderFacets();
+    renderDirectory();
+    renderProposals();
+    renderFlows();
+    renderReconciliation();
+    renderHealth();
+  }
+
+  function start() {
+    I18N.apply(document);
+    $("lang-switch").addEventListener("click", () => {
+      I18N.set(I18N.lang === "fr" ? "en" : "fr");
+      renderAll();
+    });
+    const form = $("directory-form");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      window.clearTimeout(directoryTimer);
+      loadDirectory(false);
+    });
+    form.addEventListener("reset", () => window.setTimeout(() => loadDirectory(false), 0));
+    $("dir-q").addEventListener("input", scheduleDirectory);
+    for (const id of ["dir-region", "dir-department", "dir-theme", "dir-legal"]) {
+      $(id).addEventListener("change", () => loadDirectory(false));
+    }
+    $("directory-more").addEventListener("click", () => loadDirectory(true));
+    $("proposals-more").addEventListener("click", () => loadProposals(true));
+    $("flows-more").addEventListener("click", () => loadFlows(true));
+    $("flows-direction").addEventListener("change", () => loadFlows(false));
+    let resizeTimer = null;
+    window.addEventListener("resize", () => {
+      window.clearTimeout(resizeTimer);
+      resizeTimer = window.setTimeout(() => {
+        for (const chart of Object.values(charts)) if (chart) chart.resize();
+        renderSankey();
+        renderNetwork();
+      }, 150);
+    });
+    loadAll();
+    window.setInterval(refresh, REFRESH_MS);
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,68 @@
+"""The same API over PostgreSQL (when ``CMIR_TEST_POSTGRES_URL`` names a server; the indexer's
+``tests/indexer/pg.sh start`` starts one): the real indexer fills a fresh database from the
+session's chain; full-text search, JSON filters and every route answer as on SQLite."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from api_helpers import get
+from conftest import World
+from fastapi.testclient import TestClient
+from indexer_mirror import dispose_engine, run_indexer
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from backend.app import create_app
+from indexer.db.session import normalize_url
+
+POSTGRES_URL = os.environ.get("CMIR_TEST_POSTGRES_URL")
+pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="CMIR_TEST_POSTGRES_URL not set")
+
+
+@pytest.fixture(scope="module")
+def pg_client(world: World) -> Iterator[TestClient]:
+    """The API over a PostgreSQL mirror of the session's chain."""
+    assert POSTGRES_URL
+    name = f"cmir_api_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalize_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(normalize_url(POSTGRES_URL)).set(database=name).render_as_string(hide_password=False)
+    try:
+        run_indexer(world.dao.url, world.dao.record_path, url, metadata_file_root=world.metadata_dir)
+        dispose_engine(url)
+        with TestClient(create_app(world.settings(database_url=url))) as client:
+            yield client
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_postgres_search_and_routes(pg_client: TestClient, client: TestClient) -> None:
+    def ids(**params: str) -> list[str]:
+        return [p["id"] for p in get(pg_client, "/ess/projects", **params)["items"]]
+
+    assert ids(q="EPICERIE") == ["1", "4"]
+    assert ids(q="épicerie canal") == ["1"]
+    assert ids(q="epic") == ["1", "4"]  # prefix matching of the full-text search
+    assert ids(department="93", sort="id") == ["1", "4"]
+    assert ids(region="11", sort="id") == ["1", "4"]
+    assert ids(region="84") == []
+    assert ids(theme="Insertion", sort="id") == ["1", "4"]
+    assert ids(legal_form="ASSOCIATION", sort="id") == ["1", "4"]
+    assert get(pg_client, "/reconciliation")["status"] == "ok"
+    for path in (
+        "/pool",
+        "/members",
+        "/flows/totals",
+        "/flows/sankey",
+        "/network/summary",
+        "/social-utility",
+    ):
+        pg_body, sqlite_body = get(pg_client, path), get(client, path)
+        assert pg_body == sqlite_body, path

@@ -1,0 +1,170 @@
+"""Fixtures of the browser tests: the API tests' world (a real anvil chain, the indexer's scenario
+played on it, the real indexer run into a SQLite file), the API served by a real uvicorn process
+over it, and Debian's Chromium driven by Playwright.
+
+Debian's `chromium` is installed with apt-get when /usr/bin/chromium is missing and we are root;
+Playwright's own browser download is never used (it cannot reach its servers here)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = Path(os.environ.get("CMIR_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+PHONE_WIDTH = 390
+
+
+def _load_backend_conftest() -> Any:
+    """The API tests' conftest as a module of its own name (both files are named conftest)."""
+    spec = importlib.util.spec_from_file_location(
+        "cmir_backend_conftest", ROOT / "tests" / "backend" / "conftest.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_backend = _load_backend_conftest()
+#: The session's world, exactly as the API tests build it (deployment, scenario, indexer).
+world = _backend.world
+World = _backend.World
+
+sys.path.insert(0, str(HERE))
+from world_server import ApiServer  # noqa: E402
+
+
+def ensure_chromium() -> Path:
+    """Debian's Chromium, installed through apt-get when missing (root only)."""
+    if CHROMIUM.exists():
+        return CHROMIUM
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, check=False)  # noqa: S603
+        if done.returncode != 0:
+            pytest.fail(f"{' '.join(command)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
+    if not CHROMIUM.exists():
+        pytest.fail(f"apt-get installed chromium but {CHROMIUM} is still missing")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def api(world: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+    """The API and the page, served by uvicorn on a free loopback port over the world."""
+    log = tmp_path_factory.mktemp("web") / "api.log"
+    server = ApiServer(world.db_url, world.dao.url, world.dao.record_path, log)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    """Playwright's driver (its own browsers are not used)."""
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """Debian's Chromium, headless."""
+    chromium = playwright.chromium.launch(executable_path=str(ensure_chromium()), args=CHROMIUM_ARGS)
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+
+
+class PageProbe:
+    """A page in a fresh browser context, with what it logged and every URL it requested."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.requests: list[str] = []
+        self.problems: list[str] = []
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                self.problems.append(f"console {message.type}: {message.text}")
+                if message.type in ("error", "warning")
+                else None
+            ),
+        )
+        page.on(
+            "response",
+            lambda response: (
+                self.problems.append(f"HTTP {response.status} {response.url}")
+                if response.status >= 400
+                else None
+            ),
+        )
+
+    def open(self, path: str = "/") -> Page:
+        """Load the page and wait until every section has been filled."""
+        self.page.goto(self.base_url + path)
+        self.page.wait_for_selector("body[data-loaded='true']", timeout=30_000)
+        return self.page
+
+
+@pytest.fixture
+def probe(browser: Browser, api: ApiServer) -> Iterator[PageProbe]:
+    """A desktop-sized page (1280x800) with French as the stored language (none yet)."""
+    context = browser.new_context(viewport=DESKTOP, locale="fr-FR", timezone_id="Europe/Paris")
+    try:
+        yield PageProbe(context.new_page(), api.url)
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def phone_probe(browser: Browser, api: ApiServer) -> Iterator[PageProbe]:
+    """A phone-sized page (390x844, touch, device scale 2 like a recent phone)."""
+    context = browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="fr-FR",
+        timezone_id="Europe/Paris",
+    )
+    try:
+        yield PageProbe(context.new_page(), api.url)
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """artifacts/screenshots/ (gitignored), where the tests leave what they saw."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

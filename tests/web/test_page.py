@@ -1,0 +1,343 @@
+"""The transparency page in a real browser, served by the real API over the indexed anvil
+scenario: the figures shown are the API's, the directory search works, the language switches,
+nothing overflows at phone width, and screenshots are kept under artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from conftest import DESKTOP, PHONE, PHONE_WIDTH, PageProbe
+from playwright.sync_api import Browser, Page, Route
+from world_server import ApiServer
+
+SPACES = re.compile(r"[\s\u00a0\u202f]")
+
+
+def number_text(text: str, lang: str) -> str:
+    """The plain decimal in a figure shown in `lang` ("1 234,50 EUR" -> "1234.50")."""
+    text = SPACES.sub("", text).removesuffix("EUR").removesuffix("%")
+    if lang == "fr":
+        assert "." not in text, text
+        return text.replace(",", ".")
+    return text.replace(",", "")
+
+
+def percent_of(value: str) -> str:
+    """A ratio's decimal value as the page shows it: a percentage with two decimals."""
+    return str((Decimal(value) * 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def figure(page: Page, key: str) -> str:
+    """The text of the headline figure `key`."""
+    return page.locator(f"[data-figure='{key}']").inner_text()
+
+
+def wait_directory(page: Page, query: dict[str, str]) -> list[str]:
+    """Wait until the directory shows the results of `query`; the ids of the projects listed."""
+    page.wait_for_function(
+        """(query) => {
+            const list = document.getElementById('directory-results');
+            return list.dataset.state === 'ready' && list.dataset.query === query;
+        }""",
+        arg=json.dumps(query, separators=(",", ":")),
+        timeout=10_000,
+    )
+    ids: list[str] = page.locator("#directory-results [data-project-id]").evaluate_all(
+        "items => items.map(item => item.dataset.projectId)"
+    )
+    return ids
+
+
+def assert_local_only(probe: PageProbe) -> None:
+    """Every request went to the API's own origin (no CDN, no outside font or script)."""
+    origin = urlsplit(probe.base_url).netloc
+    outside = [
+        url for url in probe.requests if not url.startswith("data:") and urlsplit(url).netloc != origin
+    ]
+    assert not outside, outside
+
+
+def test_headline_figures_equal_the_api(probe: PageProbe, api: ApiServer) -> None:
+    page = probe.open()
+    pool: Any = api.get("/pool")
+    utility: Any = api.get("/social-utility")
+    summary: Any = api.get("/network/summary")
+
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    assert number_text(figure(page, "total_received"), "fr") == pool["total_received"]["display"]
+    assert figure(page, "total_received").endswith("EUR")
+    for bucket in ("members", "ess", "collective"):
+        for field in ("received", "available", "spent"):
+            shown = number_text(figure(page, f"{bucket}.{field}"), "fr")
+            assert shown == pool["buckets"][bucket][field]["display"], (bucket, field)
+    assert number_text(figure(page, "social_utility"), "fr") == percent_of(
+        utility["disbursed_ratio"]["value"]
+    )
+    assert figure(page, "members_count") == str(summary["members"])
+    assert figure(page, "relations_count") == str(summary["relations"])
+    # the indexed block the figures refer to is said in the header
+    assert f"bloc {pool['as_of']['block']}" in page.locator("#asof").inner_text()
+    assert not probe.problems, probe.problems
+    assert_local_only(probe)
+
+
+def test_charts_and_tables_show_the_api_data(probe: PageProbe, api: ApiServer) -> None:
+    page = probe.open()
+    sankey: Any = api.get("/flows/sankey")
+    graph: Any = api.get("/network/graph", limit=200, max_edges=1000)
+    flows: Any = api.get("/flows", limit=25)
+    proposals: Any = api.get("/governance/proposals", limit=10)
+    reconciliation: Any = api.get("/reconciliation")
+    health: Any = api.get("/health")
+
+    # Sankey: drawn by ECharts (served locally), and its table lists every non-zero link exactly
+    assert page.locator("#sankey-chart svg").count() == 1
+    links = [link for link in sankey["links"] if link["value"]["units"] != "0"]
+    page.locator("#sankey summary").click()
+    rows = page.locator("#sankey-table tbody tr")
+    assert rows.count() == len(links)
+    for index, link in enumerate(links):
+        amount = rows.nth(index).locator("td").nth(2).inner_text()
+        assert number_text(amount, "fr") == link["value"]["display"]
+    labels = {node["id"]: node["label"] for node in sankey["nodes"]}
+    assert rows.nth(0).locator("td").nth(0).inner_text() == labels[links[0]["source"]]
+
+    # the member network: one SVG chart, every node drawn
+    assert page.locator("#network-chart svg").count() == 1
+    note = page.locator("#network-note").inner_text()
+    assert f"{len(graph['nodes'])} membres affichés sur {graph['page']['total']}" in note
+
+    # flows: one row per flow, newest first, each with its transaction hash; a local chain has
+    # no explorer, so the hash is shown without a link
+    ids = page.locator("#flows-body tr").evaluate_all("rows => rows.map(row => row.dataset.flowId)")
+    assert ids == [flow["id"] for flow in flows["items"]]
+    hashes = page.locator("#flows-body [data-tx]").evaluate_all("codes => codes.map(c => c.dataset.tx)")
+    assert hashes == [flow["tx_hash"] for flow in flows["items"]]
+    assert all(flow["explorer_url"] is None for flow in flows["items"])
+    assert page.locator("#flows-body a[data-tx-link]").count() == 0
+    first_amount = page.locator("#flows-body tr").first.locator("td").nth(2).inner_text()
+    assert number_text(first_amount, "fr") == flows["items"][0]["amount"]["display"]
+
+    # proposals with their state and vote counts
+    shown = page.locator("#proposal-list [data-proposal-id]")
+    assert shown.evaluate_all("items => items.map(i => [i.dataset.proposalId, i.dataset.state])") == [
+        [p["id"], p["state"]] for p in proposals["items"]
+    ]
+    for index, proposal in enumerate(proposals["items"]):
+        item = shown.nth(index)
+        for support in ("for", "against", "abstain"):
+            count = proposal["tally"][f"{support}_votes"]
+            assert item.locator(f"[data-vote='{support}']").inner_text().endswith(" " + count)
+    executed = next(p for p in proposals["items"] if p["state"] == "executed")
+    item = page.locator(f"[data-proposal-id='{executed['id']}']")
+    item.locator("summary").click()
+    item.locator(".proposal-detail li").first.wait_for()
+    assert "fundEssProject" in item.locator(".proposal-detail").inner_text()
+
+    # reconciliation and indexer lag
+    assert page.locator("#recon-status").get_attribute("data-status") == reconciliation["status"]
+    assert page.locator("[data-recon]").count() == len(reconciliation["figures"])
+    assert page.locator("#indexer-lag").get_attribute("data-lag") == str(health["indexer"]["lag_blocks"])
+    assert not probe.problems, probe.problems
+
+
+def test_directory_search_and_filters(probe: PageProbe, api: ApiServer) -> None:
+    page = probe.open()
+    everything: Any = api.get("/ess/projects", limit=20)
+    assert wait_directory(page, {}) == [p["id"] for p in everything["items"]]
+
+    page.locator("#dir-q").fill("ressourcerie")
+    expected: Any = api.get("/ess/projects", q="ressourcerie", limit=20)
+    assert [p["name"] for p in expected["items"]] == ["Ressourcerie"]
+    assert wait_directory(page, {"q": "ressourcerie"}) == [p["id"] for p in expected["items"]]
+    assert page.locator("#directory-count").inner_text() == "1 projet(s)"
+    assert page.locator("#directory-results h3").all_inner_texts() == ["Ressourcerie"]
+
+    # accents and case are ignored, and the search button does the same as typing
+    page.locator("#dir-q").fill("EPICERIE du canal")
+    page.locator("#directory-form button[type='submit']").click()
+    expected = api.get("/ess/projects", q="EPICERIE du canal", limit=20)
+    shown = wait_directory(page, {"q": "EPICERIE du canal"})
+    assert shown == [p["id"] for p in expected["items"]]
+    assert "Épicerie du Canal — 2e site" in page.locator("#directory-results h3").all_inner_texts()
+
+    # a department filter together with the text, then a query matching nothing
+    page.locator("#dir-q").fill("")
+    page.locator("#dir-department").select_option("93")
+    expected = api.get("/ess/projects", department="93", limit=20)
+    assert wait_directory(page, {"department": "93"}) == [p["id"] for p in expected["items"]]
+    page.locator("#dir-q").fill("zzz introuvable")
+    assert wait_directory(page, {"q": "zzz introuvable", "department": "93"}) == []
+    assert page.locator("#directory-results").inner_text() == "Aucun projet ne correspond."
+    assert not probe.problems, probe.problems
+
+
+def test_language_switch_is_remembered(probe: PageProbe, api: ApiServer) -> None:
+    page = probe.open()
+    pool: Any = api.get("/pool")
+    assert page.locator("#figures-title").inner_text() == "Chiffres clés"
+    assert page.locator("label[for='dir-q']").inner_text() == "Recherche"
+
+    page.locator("#lang-switch").click()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.locator("#figures-title").inner_text() == "Key figures"
+    assert page.locator("label[for='dir-q']").inner_text() == "Search"
+    assert page.locator("#lang-switch").inner_text() == "Français"
+    assert page.locator("#lang-switch").get_attribute("lang") == "fr"
+    assert page.title() == "CMIR DAO — transparency"
+    # generated text follows, with English number formatting
+    assert number_text(figure(page, "total_received"), "en") == pool["total_received"]["display"]
+    assert page.locator("#flows thead th").first.inner_text() == "Date"
+    assert "members shown" in page.locator("#network-note").inner_text()
+    sankey: Any = api.get("/flows/sankey")
+    english = {node["id"]: node["label_en"] for node in sankey["nodes"]}
+    first = next(link for link in sankey["links"] if link["value"]["units"] != "0")
+    assert page.locator("#sankey-table tbody td").first.text_content() == english[first["source"]]
+    assert page.locator("#proposal-list .badge").first.inner_text() in {"Voting", "Succeeded", "Executed"}
+
+    page.reload()
+    page.wait_for_selector("body[data-loaded='true']")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert page.locator("#figures-title").inner_text() == "Key figures"
+    page.locator("#lang-switch").click()
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    assert page.locator("#figures-title").inner_text() == "Chiffres clés"
+    assert not probe.problems, probe.problems
+
+
+def test_accessible_basics(probe: PageProbe) -> None:
+    page = probe.open()
+    unlabeled = page.evaluate(
+        """() => [...document.querySelectorAll('input, select')]
+            .filter(el => !(el.id && document.querySelector(`label[for="${el.id}"]`)))
+            .filter(el => !el.getAttribute('aria-label'))
+            .map(el => el.outerHTML)"""
+    )
+    assert unlabeled == []
+    assert page.locator("h1").count() == 1
+    assert page.locator("main section h2").count() == page.locator("main section").count()
+    for chart in ("#sankey-chart", "#network-chart"):
+        assert page.locator(chart).get_attribute("role") == "img"
+        assert page.locator(chart).get_attribute("aria-label")
+
+
+def save(page: Page, screenshots: Path, name: str) -> Path:
+    path = screenshots / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+    return path
+
+
+def overflow(page: Page) -> dict[str, Any]:
+    """How far the document and its widest elements reach past the viewport."""
+    result: dict[str, Any] = page.evaluate(
+        """() => {
+            const width = document.documentElement.clientWidth;
+            // HTML boxes only: a chart's SVG content is clipped to its own box
+            const wide = [...document.querySelectorAll('body *')]
+                .filter(el => !(el instanceof SVGElement) || el.tagName.toLowerCase() === 'svg')
+                .filter(el => el.getBoundingClientRect().right > width + 0.5 && el.getClientRects().length)
+                .filter(el => !el.closest('.skip'))
+                .slice(0, 5).map(el => {
+                    const right = Math.round(el.getBoundingClientRect().right);
+                    const name = `${el.tagName}#${el.id}.${el.getAttribute('class') || ''}`;
+                    return `${name} "${el.textContent.slice(0, 40)}" right=${right}`;
+                });
+            return {scroll: document.documentElement.scrollWidth, width, wide};
+        }"""
+    )
+    return result
+
+
+def test_desktop_screenshot(probe: PageProbe, screenshots: Path) -> None:
+    page = probe.open()
+    assert page.viewport_size == DESKTOP
+    result = overflow(page)
+    assert result["scroll"] <= result["width"], result
+    save(page, screenshots, "desktop-1280x800")
+    assert not probe.problems, probe.problems
+
+
+def test_phone_width_has_no_horizontal_scroll(phone_probe: PageProbe, screenshots: Path) -> None:
+    page = phone_probe.open()
+    assert page.viewport_size == PHONE
+    result = overflow(page)
+    assert result["scroll"] <= PHONE_WIDTH, result
+    assert result["wide"] == [], result
+    # the flows table turns into stacked rows, each cell labelled
+    first_cell = page.locator("#flows-body tr").first.locator("td").first
+    assert first_cell.get_attribute("data-label") == "Date"
+    save(page, screenshots, "phone-390x844")
+
+    # everything folded away fits too: the Sankey's table, every figure checked against the
+    # chain, each proposal's actions and votes
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    page.wait_for_function(
+        "[...document.querySelectorAll('.proposal-detail')].every(box => box.querySelector('h4'))"
+    )
+    result = overflow(page)
+    assert result["scroll"] <= PHONE_WIDTH, result
+    assert result["wide"] == [], result
+    save(page, screenshots, "phone-390x844-unfolded")
+
+    page.locator("#lang-switch").click()
+    result = overflow(page)
+    assert result["scroll"] <= PHONE_WIDTH, result
+    assert result["wide"] == [], result
+    save(page, screenshots, "phone-390x844-en")
+    assert not phone_probe.problems, phone_probe.problems
+
+
+def test_rows_link_to_the_explorer_when_the_network_has_one(
+    browser: Browser, world: Any, tmp_path: Path
+) -> None:
+    """With an explorer template for the network, every flow row links to its transaction."""
+    templates = {
+        "CMIR_EXPLORER_TX_URLS": json.dumps({"ethereum:local": "https://explorer.invalid/tx/{tx}"}),
+        "CMIR_EXPLORER_ADDRESS_URLS": json.dumps(
+            {"ethereum:local": "https://explorer.invalid/address/{address}"}
+        ),
+    }
+    server = ApiServer(world.db_url, world.dao.url, world.dao.record_path, tmp_path / "api.log", templates)
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        # the explorer is never contacted: the test only reads the links
+        context.route("https://explorer.invalid/**", lambda route: route.abort())
+        probe = PageProbe(context.new_page(), server.url)
+        page = probe.open()
+        flows: Any = server.get("/flows", limit=25)
+        links = page.locator("#flows-body a[data-tx-link]").evaluate_all(
+            "links => links.map(a => [a.dataset.txLink, a.href])"
+        )
+        assert links == [
+            [f["tx_hash"], f"https://explorer.invalid/tx/{f['tx_hash']}"] for f in flows["items"]
+        ]
+        assert page.locator("#contracts a").count() == len(server.get("/meta")["contracts"])
+        assert not probe.problems, probe.problems
+    finally:
+        context.close()
+        server.stop()
+
+
+def test_figures_and_tables_without_the_charting_library(browser: Browser, api: ApiServer) -> None:
+    """If ECharts cannot be loaded, the figures, directory and tables still show."""
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+
+        def refuse(route: Route) -> None:
+            route.abort()
+
+        context.route("**/vendor/echarts/**", refuse)
+        page = PageProbe(context.new_page(), api.url).open()
+        pool: Any = api.get("/pool")
+        assert number_text(figure(page, "total_received"), "fr") == pool["total_received"]["display"]
+        assert "Graphique indisponible" in page.locator("#sankey-chart").inner_text()
+        assert page.locator("#sankey-table tbody tr").count() > 0
+        assert page.locator("#flows-body tr").count() > 0
+    finally:
+        context.close()
