@@ -9,7 +9,7 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 # Ape keeps its data (plugins' caches, local accounts) inside the project, never in $HOME.
 export APE_DATA_FOLDER := $(CURDIR)/.build/ape-data
 
-.PHONY: setup compile test test-contracts test-offchain slither lint gas up clean
+.PHONY: setup compile test test-contracts test-offchain test-e2e slither lint gas up clean
 
 setup: $(VENV)/.installed node_modules/.installed .solcx/.provisioned
 
@@ -36,7 +36,7 @@ compile: setup
 ## the indexer and the API on SQLite and PostgreSQL (a throwaway server is installed and started
 ## when CMIR_TEST_POSTGRES_URL is not set) and the page in headless Chromium; lint and types;
 ## Slither. CMIR_PROPERTY_SEQUENCES / CMIR_PROPERTY_STEPS deepen the property tests.
-test: test-contracts test-offchain lint slither
+test: test-contracts test-offchain test-e2e lint slither
 
 test-contracts: compile
 	$(BIN)/ape test tests/contracts -p no:cacheprovider
@@ -47,9 +47,13 @@ test-offchain: compile
 	  $(BIN)/python -m pytest tests/backend -q && \
 	  $(BIN)/python -m pytest tests/web -q'
 
+## End to end: `make up` in the background on free ports, the cmir CLI as users run it, the audit.
+test-e2e: compile
+	$(BIN)/python -m pytest tests/e2e -q
+
 lint: setup
-	$(BIN)/ruff check indexer backend
-	$(BIN)/mypy --strict indexer backend
+	$(BIN)/ruff check indexer backend cmir/cli cmir/audit cmir/demo cmir/stack.py tests/e2e
+	$(BIN)/mypy --strict indexer backend cmir/cli cmir/audit cmir/demo cmir/stack.py
 
 slither: setup
 	forge build --quiet
@@ -59,8 +63,7 @@ slither: setup
 gas: compile
 	$(BIN)/ape run gas_report
 
-## Until the indexer and API exist: a local anvil chain with the contracts deployed and wired,
-## left running until Ctrl-C.
+## anvil, the contracts, the seeded demo, the indexer and the API; Ctrl-C stops all. Each run starts clean.
 up: compile
 	$(BIN)/python scripts/local_chain.py
 

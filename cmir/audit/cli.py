@@ -1,0 +1,205 @@
+"""``cmir audit``: the public auditor's independent check of CMIR DAO's books."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cmir.audit.api import Api, Difference, api_flows, compare_figures, compare_flows, snapshot
+from cmir.audit.chain import AuditError, Rpc
+from cmir.audit.ledger import Ledger, build
+
+KIND_LABELS = {
+    "relation": "relations payées / paid relations",
+    "contribution": "contributions",
+    "membership_fee": "droits d'adhésion / membership fees",
+    "surplus": "excédents / surplus",
+}
+
+
+def _money(units: int, decimals: int) -> str:
+    return f"{Decimal(units).scaleb(-decimals):,.{decimals}f}"
+
+
+def _ratio(numerator: int, denominator: int) -> str:
+    return f"{100 * numerator / denominator:.2f} %" if denominator else "-"
+
+
+def print_ledger(console: Console, ledger: Ledger, decimals: int, flows_shown: int) -> None:
+    """The ledger as tables."""
+    s, v = ledger.sums, ledger.views
+    when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(ledger.block_time))
+    console.print(f"[bold]CMIR DAO ledger[/bold] — chain {ledger.chain_id}, block {ledger.block} ({when})")
+    console.print(
+        f"block hash {ledger.block_hash}; {ledger.event_count} events read from the deployment block on"
+    )
+    inflows = Table(title="Inflows by kind")
+    for column in ("kind", "count", "amount", "→ members", "→ ESS", "→ collective"):
+        inflows.add_column(column, justify="right" if column != "kind" else "left")
+    for kind, t in ledger.inflows_by_kind.items():
+        inflows.add_row(
+            KIND_LABELS.get(kind, kind),
+            str(t["count"]),
+            _money(t["amount"], decimals),
+            _money(t["members"], decimals),
+            _money(t["ess"], decimals),
+            _money(t["collective"], decimals),
+        )
+    inflows.add_row(
+        "total",
+        str(s["inflow_count"]),
+        _money(s["total_received"], decimals),
+        _money(s["members_received"], decimals),
+        _money(s["ess_received"], decimals),
+        _money(s["collective_received"], decimals),
+    )
+    console.print(inflows)
+    buckets = Table(title="Buckets")
+    for column in ("bucket", "received", "out", "available (events)", "available (contract)"):
+        buckets.add_column(column, justify="right" if column != "bucket" else "left")
+    for name, received, out, label in (
+        ("members", "members_received", "rewards_claimed", "claimed"),
+        ("ess", "ess_received", "ess_disbursed", "disbursed"),
+        ("collective", "collective_received", "collective_spent", "spent"),
+    ):
+        buckets.add_row(
+            name,
+            _money(s[received], decimals),
+            f"{_money(s[out], decimals)} {label}",
+            _money(s[f"{name}_available"], decimals),
+            _money(v[f"{name}_available"], decimals),
+        )
+    buckets.add_row(
+        "pool",
+        _money(s["total_received"], decimals),
+        _money(s["total_out"], decimals),
+        _money(s["balance"], decimals),
+        f"{_money(v['token_balance'], decimals)} token balance",
+    )
+    console.print(buckets)
+    claims = [f for f in ledger.flows if f.kind == "claim"]
+    spends = [f for f in ledger.flows if f.kind == "collective_spend"]
+    console.print(
+        f"Claims: {len(claims)} by {len({f.recipient for f in claims})} members, "
+        f"{_money(s['rewards_claimed'], decimals)}; {ledger.members_replayed} members' rewards replayed; "
+        f"undistributed carry {s['undistributed_rewards']} units"
+    )
+    fundings = Table(title="ESS fundings by project")
+    for column in ("project", "fundings", "amount"):
+        fundings.add_column(column, justify="right")
+    for project, t in ledger.fundings_by_project.items():
+        fundings.add_row(str(project), str(t["count"]), _money(t["amount"], decimals))
+    console.print(fundings)
+    spent = Table(title=f"Collective spends ({len(spends)}; last {min(flows_shown, len(spends))} shown)")
+    for column in ("block", "recipient", "amount", "memo"):
+        spent.add_column(column, overflow="fold")
+    for flow in spends[-flows_shown:]:
+        spent.add_row(str(flow.block), str(flow.recipient), _money(flow.amount, decimals), str(flow.memo))
+    console.print(spent)
+    console.print(
+        f"Social utility: ESS disbursed ÷ received {_ratio(s['ess_disbursed'], s['total_received'])}; "
+        f"ESS allocated ÷ received {_ratio(s['ess_received'], s['total_received'])} "
+        f"(floor {v['ess_floor_bps'] / 100:g} %)"
+    )
+
+
+def audit(
+    rpc: Annotated[
+        str, typer.Option("--rpc", help="JSON-RPC URL of the chain (any node: not this project's).")
+    ],
+    deployment: Annotated[
+        Path,
+        typer.Option(
+            "--deployment",
+            help="deployments/<network>.json: chain id, addresses, ABIs, deployment block.",
+            exists=True,
+            dir_okay=False,
+            resolve_path=True,
+        ),
+    ],
+    block: Annotated[
+        int | None,
+        typer.Option("--block", help="Block to audit at (default: the head, or the API's block).", min=0),
+    ] = None,
+    api: Annotated[
+        str | None,
+        typer.Option("--api", help="Base URL of a CMIR API to compare with (e.g. http://127.0.0.1:8000)."),
+    ] = None,
+    decimals: Annotated[int, typer.Option(help="Decimals of the payment token, for display.")] = 6,
+    flows_shown: Annotated[int, typer.Option("--show", help="Collective spends listed.")] = 10,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the checks and differences.")] = False,
+) -> None:
+    """Recompute every flow from raw chain logs and contract views alone, and check the books.
+
+    No database and no API are read to build the ledger: eth_getLogs over the deployment's
+    contracts from its deployment block and eth_call at one block. Prints the ledger and checks
+    the conservation identities; with --api, compares every figure and every flow (by tx hash and
+    log index) with the API's and lists each difference. Exit code 0 only if everything
+    reconciles (1 when something does not, 2 when the audit cannot run).
+    """
+    console = Console(width=160, highlight=False)
+    try:
+        client = Rpc(rpc)
+        remote: Api | None = None
+        api_block: int | None = None
+        api_hash: str | None = None
+        pool: dict[str, Any] = {}
+        social: dict[str, Any] = {}
+        if api:
+            remote = Api(api)
+            api_block, api_hash, pool, social = snapshot(remote)
+            if block is not None and block != api_block:
+                raise AuditError(
+                    f"the API holds block {api_block}: audit that block (omit --block) to compare"
+                )
+            block = api_block
+        ledger = build(client, deployment, block)
+    except AuditError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if not quiet:
+        print_ledger(console, ledger, decimals, flows_shown)
+    console.print("[bold]Identities[/bold]")
+    for check in ledger.checks:
+        mark = "ok  " if check.ok else "FAIL"
+        line = f"  {mark} {check.name}"
+        if not check.ok:
+            line += f": expected {check.expected}, found {check.actual}"
+        if check.note:
+            line += f" ({check.note})"
+        console.print(line, markup=False)
+    differences: list[Difference] = []
+    if remote is not None and api_block is not None:
+        if api_hash and api_hash.lower() != ledger.block_hash.lower():
+            differences.append(Difference(f"hash of block {api_block}", api_hash, ledger.block_hash))
+        differences += compare_figures(ledger, pool, social)
+        try:
+            items = api_flows(remote, api_block)
+        except AuditError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        differences += compare_flows(ledger, items)
+        console.print(
+            f"[bold]API {remote.base}[/bold] at block {api_block}: {len(items)} flows listed, "
+            f"{len(ledger.flows)} on chain; {len(differences)} difference(s)"
+        )
+        for difference in differences:
+            console.print(f"  DIFF {difference}", markup=False)
+    if ledger.ok and not differences:
+        console.print(
+            f"RECONCILED at block {ledger.block}: every identity holds"
+            + (" and the API agrees on every figure and flow" if remote else "")
+        )
+        return
+    failed = sum(1 for c in ledger.checks if not c.ok)
+    console.print(
+        f"NOT RECONCILED at block {ledger.block}: {failed} identity failure(s), "
+        f"{len(differences)} API difference(s)"
+    )
+    raise typer.Exit(1)

@@ -1,0 +1,315 @@
+"""``cmir member``: what a member does — invite, join, pay for a relation, claim rewards — and
+what it can look up (its record, its rewards)."""
+
+from __future__ import annotations
+
+import time
+from enum import StrEnum
+from typing import Annotated, Any
+
+import typer
+from eth_account.signers.local import LocalAccount
+
+from cmir.cli.common import (
+    AccountOpt,
+    BadInput,
+    Chain,
+    CliError,
+    DeploymentOpt,
+    KeyfileOpt,
+    NetworkOpt,
+    PasswordFileOpt,
+    RpcOpt,
+    Signer,
+    Target,
+    YesOpt,
+    address,
+    connect,
+    load_signer,
+    relation_ref,
+    show_ref,
+    transact,
+    units,
+)
+
+app = typer.Typer(
+    name="member",
+    help="Member commands: invite, join, pay for a relation, claim rewards; show a member and its rewards.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+KINDS = ("Pilote", "Abeille", "EssStructure")
+KIND_HELP = {
+    "Pilote": "company or institution",
+    "Abeille": "individual, freelancer, small firm",
+    "EssStructure": "ESS structure: association, cooperative, mutual, foundation, social enterprise",
+}
+
+
+class Kind(StrEnum):
+    """A member kind."""
+
+    pilote = "Pilote"
+    abeille = "Abeille"
+    ess = "EssStructure"
+
+
+def _signed(chain_target: Target, signer: Signer) -> tuple[Chain, LocalAccount]:
+    chain = connect(chain_target)
+    return chain, load_signer(signer)
+
+
+def _who(value: str | None, signer: Signer, what: str = "member") -> str:
+    if value:
+        return address(value, what)
+    if signer.account or signer.keyfile:
+        return str(load_signer(signer).address)
+    raise BadInput(f"give the {what}'s ADDRESS, or --account/--keyfile to show your own")
+
+
+def permit(
+    chain: Chain, owner: LocalAccount, spender: str, value: int, deadline: int
+) -> tuple[int, bytes, bytes]:
+    """An EIP-2612 permit signed by `owner` for `spender` to take `value` (v, r, s)."""
+    token = chain.contract("token")
+    try:
+        _, name, version, chain_id, verifying, _, _ = token.functions.eip712Domain().call()
+    except Exception:
+        name, version, chain_id, verifying = token.functions.name().call(), "1", chain.chain_id, token.address
+    nonce = token.functions.nonces(owner.address).call()
+    signed = owner.sign_typed_data(
+        domain_data={"name": name, "version": version, "chainId": chain_id, "verifyingContract": verifying},
+        message_types={
+            "Permit": [
+                {"name": "owner", "type": "address"},
+                {"name": "spender", "type": "address"},
+                {"name": "value", "type": "uint256"},
+                {"name": "nonce", "type": "uint256"},
+                {"name": "deadline", "type": "uint256"},
+            ]
+        },
+        message_data={
+            "owner": owner.address,
+            "spender": spender,
+            "value": value,
+            "nonce": nonce,
+            "deadline": deadline,
+        },
+    )
+    return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
+
+
+def _needs_permit(chain: Chain, owner: str, amount: int) -> bool:
+    pool = chain.contract("pool").address
+    token = chain.contract("token")
+    balance = int(token.functions.balanceOf(owner).call())
+    if balance < amount:
+        raise CliError(
+            f"{owner} holds {chain.amount(balance)}, less than the {chain.amount(amount)} needed"
+            + (" (on a test network: `cmir faucet`)" if chain.is_dev() or "mint" in _functions(token) else "")
+        )
+    return int(token.functions.allowance(owner, pool).call()) < amount
+
+
+def _functions(contract: Any) -> set[str]:
+    return {entry.get("name", "") for entry in contract.abi if entry.get("type") == "function"}
+
+
+@app.command()
+def invite(
+    invitee: Annotated[str, typer.Argument(help="Address of the person or structure invited.")],
+    kind: Annotated[
+        Kind, typer.Option("--kind", help="Pilote, Abeille or EssStructure.", case_sensitive=False)
+    ],
+    network: NetworkOpt = "ethereum:local:foundry",
+    rpc_url: RpcOpt = None,
+    deployment: DeploymentOpt = None,
+    account: AccountOpt = None,
+    keyfile: KeyfileOpt = None,
+    password_file: PasswordFileOpt = None,
+    yes: YesOpt = False,
+) -> None:
+    """Invite INVITEE to join as KIND, sponsored by you (uses one of your invitations)."""
+    chain, signer = _signed(Target(network, rpc_url, deployment), Signer(account, keyfile, password_file))
+    who = address(invitee, "invitee")
+    membership = chain.contract("membership")
+    transact(
+        chain,
+        signer,
+        membership.functions.invite(who, KINDS.index(kind.value)),
+        f"invite {who} to join as {kind.value} ({KIND_HELP[kind.value]})",
+        yes,
+        [f"sponsor: {signer.address}; the invitee accepts with `cmir member join`"],
+    )
+
+
+@app.command()
+def join(
+    network: NetworkOpt = "ethereum:local:foundry",
+    rpc_url: RpcOpt = None,
+    deployment: DeploymentOpt = None,
+    account: AccountOpt = None,
+    keyfile: KeyfileOpt = None,
+    password_file: PasswordFileOpt = None,
+    yes: YesOpt = False,
+) -> None:
+    """Accept your pending invitation (paying the membership fee, if any, with a signed permit)."""
+    chain, signer = _signed(Target(network, rpc_url, deployment), Signer(account, keyfile, password_file))
+    membership = chain.contract("membership")
+    sponsor, kind = membership.functions.invitationOf(signer.address).call()
+    if int(sponsor, 16) == 0:
+        raise CliError(f"{signer.address} has no pending invitation: ask a member to `cmir member invite` it")
+    fee = int(membership.functions.membershipFee().call())
+    details = [f"sponsor {sponsor}, kind {KINDS[kind]}, membership fee {chain.amount(fee)}"]
+    if fee > 0 and _needs_permit(chain, signer.address, fee):
+        deadline = int(time.time()) + 3600
+        v, r, s = permit(chain, signer, chain.contract("pool").address, fee, deadline)
+        call = membership.functions.acceptInvitationWithPermit(deadline, v, r, s)
+        details.append("the fee is approved by a permit you sign now (no separate approval)")
+    else:
+        call = membership.functions.acceptInvitation()
+    transact(chain, signer, call, f"join CMIR as {KINDS[kind]}", yes, details)
+
+
+@app.command()
+def pay(
+    counterparty: Annotated[str, typer.Argument(help="The member the relation is with.")],
+    amount: Annotated[str, typer.Argument(help="Amount in euros, e.g. 25 or 25.50.")],
+    ref: Annotated[
+        str,
+        typer.Option(
+            "--ref", help="Reference of the relation (a meeting or introduction id), up to 32 bytes."
+        ),
+    ],
+    network: NetworkOpt = "ethereum:local:foundry",
+    rpc_url: RpcOpt = None,
+    deployment: DeploymentOpt = None,
+    account: AccountOpt = None,
+    keyfile: KeyfileOpt = None,
+    password_file: PasswordFileOpt = None,
+    yes: YesOpt = False,
+) -> None:
+    """Pay AMOUNT for a relation with COUNTERPARTY.
+
+    The payment is split at once between the members (rewarded by points), the ESS bucket and the
+    collective fund. The amount is approved by an EIP-2612 permit signed here when needed.
+    """
+    chain, signer = _signed(Target(network, rpc_url, deployment), Signer(account, keyfile, password_file))
+    other = address(counterparty, "counterparty")
+    value = units(amount, chain.decimals)
+    reference = relation_ref(ref)
+    pool = chain.contract("pool")
+    members_bps, ess_bps, collective_bps = pool.functions.shares().call()
+    details = [
+        f"reference {show_ref(reference)!r}; split: members {members_bps / 100:g} %, ESS {ess_bps / 100:g} %,"
+        f" collective {collective_bps / 100:g} %",
+    ]
+    if _needs_permit(chain, signer.address, value):
+        deadline = int(time.time()) + 3600
+        v, r, s = permit(chain, signer, pool.address, value, deadline)
+        call = pool.functions.payRelationWithPermit(other, value, reference, deadline, v, r, s)
+        details.append("the amount is approved by a permit you sign now (no separate approval)")
+    else:
+        call = pool.functions.payRelation(other, value, reference)
+    transact(chain, signer, call, f"pay {chain.amount(value)} for a relation with {other}", yes, details)
+
+
+@app.command()
+def claim(
+    network: NetworkOpt = "ethereum:local:foundry",
+    rpc_url: RpcOpt = None,
+    deployment: DeploymentOpt = None,
+    account: AccountOpt = None,
+    keyfile: KeyfileOpt = None,
+    password_file: PasswordFileOpt = None,
+    yes: YesOpt = False,
+) -> None:
+    """Claim your rewards: everything you earned from the members' share is paid to you."""
+    chain, signer = _signed(Target(network, rpc_url, deployment), Signer(account, keyfile, password_file))
+    pool = chain.contract("pool")
+    claimable = int(pool.functions.claimableOf(signer.address).call())
+    transact(chain, signer, pool.functions.claim(), f"claim {chain.amount(claimable)} of rewards", yes)
+
+
+@app.command()
+def show(
+    member: Annotated[
+        str | None, typer.Argument(help="Address (default: the --account/--keyfile one).")
+    ] = None,
+    network: NetworkOpt = "ethereum:local:foundry",
+    rpc_url: RpcOpt = None,
+    deployment: DeploymentOpt = None,
+    account: AccountOpt = None,
+    keyfile: KeyfileOpt = None,
+    password_file: PasswordFileOpt = None,
+) -> None:
+    """Show a member: kind, sponsor, joining date, status, votes, invitations, points and rewards."""
+    chain = connect(Target(network, rpc_url, deployment))
+    who = _who(member, Signer(account, keyfile, password_file))
+    membership, pool, token = chain.contract("membership"), chain.contract("pool"), chain.contract("token")
+    sponsor, joined_at, kind, sent, excluded_at = membership.functions.memberOf(who).call()
+    lines = [f"member       {who}"]
+    if joined_at == 0:
+        invited_by, invited_kind = membership.functions.invitationOf(who).call()
+        lines.append("status       not a member")
+        if int(invited_by, 16):
+            lines.append(
+                f"invitation   pending from {invited_by} as {KINDS[invited_kind]} (`cmir member join`)"
+            )
+    else:
+        status = (
+            "active"
+            if excluded_at == 0
+            else f"excluded since {time.strftime('%Y-%m-%d', time.gmtime(excluded_at))}"
+        )
+        lines += [
+            f"kind         {KINDS[kind]} ({KIND_HELP[KINDS[kind]]})",
+            f"sponsor      {sponsor if int(sponsor, 16) else 'none (founder or admitted by governance)'}",
+            f"joined       {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(joined_at))}",
+            f"status       {status}",
+            f"votes        {membership.functions.getVotes(who).call()}",
+            f"invitations  {sent} sent of {membership.functions.invitationAllowance().call()}",
+        ]
+    lines += [
+        f"points       {pool.functions.pointsOf(who).call()}",
+        f"claimable    {chain.amount(int(pool.functions.claimableOf(who).call()))}",
+        f"balance      {chain.amount(int(token.functions.balanceOf(who).call()))}",
+    ]
+    typer.echo("\n".join(lines))
+
+
+@app.command()
+def rewards(
+    member: Annotated[
+        str | None, typer.Argument(help="Address (default: the --account/--keyfile one).")
+    ] = None,
+    network: NetworkOpt = "ethereum:local:foundry",
+    rpc_url: RpcOpt = None,
+    deployment: DeploymentOpt = None,
+    account: AccountOpt = None,
+    keyfile: KeyfileOpt = None,
+    password_file: PasswordFileOpt = None,
+) -> None:
+    """Show a member's rewards: points and share of all points, claimable now, and every claim."""
+    chain = connect(Target(network, rpc_url, deployment))
+    who = _who(member, Signer(account, keyfile, password_file))
+    pool = chain.contract("pool")
+    points = int(pool.functions.pointsOf(who).call())
+    totals = pool.functions.totals().call()
+    total_points = int(totals[8])
+    claimable = int(pool.functions.claimableOf(who).call())
+    start = int(chain.record.get("deployment_block", 0))
+    logs = pool.events.RewardsClaimed().get_logs(from_block=start, argument_filters={"member": who})
+    claimed = sum(int(log["args"]["amount"]) for log in logs)
+    share = f"{100 * points / total_points:.2f} %" if total_points else "-"
+    typer.echo(f"member     {who}")
+    typer.echo(f"points     {points} ({share} of {total_points})")
+    typer.echo(f"claimable  {chain.amount(claimable)}")
+    typer.echo(f"claimed    {chain.amount(claimed)} in {len(logs)} claim(s)")
+    for log in logs:
+        typer.echo(
+            f"  block {log['blockNumber']}  {chain.amount(int(log['args']['amount'])):>16}"
+            f"  tx {log['transactionHash'].to_0x_hex()}"
+        )
+    typer.echo(f"earned     {chain.amount(claimed + claimable)} in all")

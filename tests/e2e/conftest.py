@@ -1,0 +1,203 @@
+"""End-to-end fixtures: the stack started as `make up` starts it (scripts/local_chain.py, in the
+background, on free ports, with its state in a temporary folder), the `cmir` command line run as
+a user runs it (a subprocess), and raw JSON-RPC for what a test does behind the users' backs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rpc(url: str, method: str, params: list[Any] | None = None) -> Any:
+    """One JSON-RPC call."""
+    reply = requests.post(
+        url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}, timeout=30
+    ).json()
+    if "error" in reply:
+        raise RuntimeError(f"{method}: {reply['error']}")
+    return reply["result"]
+
+
+def base_env() -> dict[str, str]:
+    """The environment `make` gives its commands."""
+    bins = [str(ROOT / "node_modules" / ".bin"), str(Path(sys.executable).parent)]
+    return {
+        **os.environ,
+        "PATH": os.pathsep.join([*bins, os.environ.get("PATH", "")]),
+        "SOLCX_BINARY_PATH": str(ROOT / ".solcx"),
+        "APE_DATA_FOLDER": os.environ.get("APE_DATA_FOLDER", str(ROOT / ".build" / "ape-data")),
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+@dataclass
+class Result:
+    """A finished command."""
+
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+    def tx(self) -> str:
+        """The hash of the transaction the command reported done."""
+        match = re.search(r"done: tx (0x[0-9a-f]{64})", self.out)
+        assert match, self.text
+        return match.group(1)
+
+
+def cmir(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> Result:
+    """Run `cmir ARGS` (python -m cmir.cli, the console script's module) and capture it."""
+    done = subprocess.run(  # noqa: S603 - this interpreter, our own module
+        [sys.executable, "-m", "cmir.cli", *args],
+        cwd=ROOT,
+        env=env or base_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+@dataclass
+class Stack:
+    """A running `make up`."""
+
+    process: subprocess.Popen[str]
+    rpc_url: str
+    api_url: str
+    state: Path
+    deployment: Path
+    accounts: dict[str, Any]
+    output: list[str]
+
+    def env(self) -> dict[str, str]:
+        """The environment of a user of this stack."""
+        return {**base_env(), "APE_FOUNDRY_HOST": self.rpc_url, "CMIR_DEPLOYMENT_FILE": str(self.deployment)}
+
+    def account(self, index: int) -> dict[str, Any]:
+        return dict(self.accounts["accounts"][index])
+
+    def signer(self, index: int) -> list[str]:
+        """--keyfile and --password-file of demo account `index`."""
+        return [
+            "--keyfile",
+            self.account(index)["keyfile"],
+            "--password-file",
+            self.accounts["password_file"],
+        ]
+
+    def cmir(self, *args: str) -> Result:
+        return cmir(*args, env=self.env())
+
+    def wait_mirrored(self, timeout: float = 90) -> int:
+        """Until the indexer has the chain's head; returns that block."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            head = int(rpc(self.rpc_url, "eth_blockNumber"), 16)
+            health = requests.get(f"{self.api_url}/api/v1/health", timeout=10).json()
+            if (health["indexer"]["checkpoint_block"] or -1) >= head:
+                return head
+            time.sleep(0.5)
+        raise AssertionError(f"the indexer did not reach the head in {timeout} s")
+
+
+def _read_until(process: subprocess.Popen[str], marker: str, timeout: float, lines: list[str]) -> None:
+    """Collect the process's output lines (in a thread, to the end) until one holds `marker`."""
+    assert process.stdout is not None
+    stream = process.stdout
+
+    def pump() -> None:
+        for line in stream:
+            lines.append(line.rstrip("\n"))
+
+    threading.Thread(target=pump, daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(marker in line for line in lines):
+            return
+        if process.poll() is not None:
+            time.sleep(0.5)
+            break
+        time.sleep(0.2)
+    raise AssertionError("the stack did not come up:\n" + "\n".join(lines[-40:]))
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """`make up` in the background on free ports; stopped with SIGTERM at the end (and checked
+    to stop cleanly)."""
+    state = tmp_path_factory.mktemp("stack")
+    anvil, api, metadata = free_port(), free_port(), free_port()
+    env = {
+        **base_env(),
+        "CMIR_ANVIL_PORT": str(anvil),
+        "CMIR_PORT": str(api),
+        "CMIR_METADATA_PORT": str(metadata),
+        "CMIR_STATE_DIR": str(state / "state"),
+        "CMIR_DEPLOYMENT_FILE": str(state / "local.json"),
+        "CMIR_DEMO_ACCOUNTS": str(state / "demo-accounts.json"),
+    }
+    process = subprocess.Popen(  # noqa: S603 - the `make up` script
+        [sys.executable, str(ROOT / "scripts" / "local_chain.py")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    try:
+        _read_until(process, "Ctrl-C stops everything", 300, lines)
+        accounts = json.loads((state / "demo-accounts.json").read_text())
+        yield Stack(
+            process,
+            f"http://127.0.0.1:{anvil}",
+            f"http://127.0.0.1:{api}",
+            state / "state",
+            state / "local.json",
+            accounts,
+            lines,
+        )
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=60)
+                time.sleep(0.5)  # the pump thread reads the last lines
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                raise AssertionError("the stack did not stop within 60 s of Ctrl-C") from None
+        print("\n".join(lines[-12:]))
+    assert process.returncode == 0, "\n".join(lines[-20:])
+    assert lines[-1] == "stopped"
