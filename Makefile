@@ -55,8 +55,8 @@ lint: setup
 	$(BIN)/ruff check indexer backend cmir/cli cmir/audit cmir/demo cmir/stack.py tests/e2e
 	$(BIN)/mypy --strict indexer backend cmir/cli cmir/audit cmir/demo cmir/stack.py
 
-slither: setup
-	forge build --quiet
+## Slither builds through forge itself (offline, the provisioned compiler; see foundry.toml).
+slither: compile
 	$(BIN)/slither . --config-file slither.config.json
 
 ## Gas report: writes gas-report.json (receipt gasUsed per operation and member count).
