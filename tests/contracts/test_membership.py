@@ -11,11 +11,10 @@ from ape import chain, project
 from eth_account.messages import encode_typed_data
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
+from strict_checks import emitted, log, reverts, view_call
 
 from cmir.deployment import MEMBER_KINDS as KIND
 from cmir.deployment import ZERO_ADDRESS
-
-from strict_checks import emitted, log, reverts, view_call
 
 BPS = 10_000
 
