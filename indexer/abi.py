@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from eth_abi.abi import decode as abi_decode
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -213,6 +212,8 @@ class AbiRegistry:
         spec = self.functions.get((target.lower(), selector))
         if role is None or spec is None:
             return {"decoded": False, "contract": role, "selector": selector}
+        from eth_abi.abi import decode as abi_decode  # rare (proposals' actions): imported late
+
         try:
             values = abi_decode(spec.types, bytes.fromhex(calldata[10:]))
         except Exception as exc:  # malformed calldata: keep it raw, say why

@@ -27,6 +27,10 @@ class RpcTimeoutError(RpcError):
     """A request timed out (raised only where the caller handles timeouts itself)."""
 
 
+class RpcResponseTooLargeError(RpcError):
+    """A response grew past the size the caller accepts (it was not read to the end)."""
+
+
 class RpcResponseError(RpcError):
     """The endpoint answered with a JSON-RPC error object."""
 

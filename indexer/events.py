@@ -7,6 +7,25 @@ from typing import Any
 
 from indexer.abi import AbiRegistry
 
+#: Columns of the raw log that `Event.raw_tuple` fills, in its order.
+RAW_COLUMNS = (
+    "chain_id",
+    "block_number",
+    "block_hash",
+    "block_time",
+    "tx_hash",
+    "tx_index",
+    "log_index",
+    "contract",
+    "address",
+    "event",
+    "args",
+)
+
+
+#: Columns every event row starts with, in `Event.base_values` order.
+BASE_COLUMNS = ("chain_id", "tx_hash", "log_index", "block_number", "block_time")
+
 
 @dataclass(slots=True)
 class Event:
@@ -23,6 +42,9 @@ class Event:
     address: str
     name: str
     args: dict[str, Any]
+    #: ``args`` already serialised as the raw log stores it (``json.dumps``), when the prefetch
+    #: process did it (off the writer's critical path); None otherwise.
+    args_json: str | None = None
 
     def base(self) -> dict[str, Any]:
         """The columns every event row starts with."""
@@ -33,6 +55,10 @@ class Event:
             "block_number": self.block_number,
             "block_time": self.block_time,
         }
+
+    def base_values(self) -> tuple[int, str, int, int, int]:
+        """`base` as values of `BASE_COLUMNS`."""
+        return (self.chain_id, self.tx_hash, self.log_index, self.block_number, self.block_time)
 
     def raw_row(self) -> dict[str, Any]:
         """The event's row in the raw log."""
@@ -49,6 +75,23 @@ class Event:
             "event": self.name,
             "args": self.args,
         }
+
+    def raw_tuple(self) -> tuple[Any, ...]:
+        """The event's row in the raw log as database-ready values in `RAW_COLUMNS` order (needs
+        `args_json`)."""
+        return (
+            self.chain_id,
+            self.block_number,
+            self.block_hash,
+            self.block_time,
+            self.tx_hash,
+            self.tx_index,
+            self.log_index,
+            self.contract,
+            self.address,
+            self.name,
+            self.args_json,
+        )
 
     @classmethod
     def from_raw_row(cls, row: Any) -> Event:

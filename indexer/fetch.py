@@ -15,7 +15,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from indexer.errors import ChainMovedError, RpcResponseError, RpcTimeoutError, RpcUnavailableError
+from indexer.errors import (
+    ChainMovedError,
+    RpcResponseError,
+    RpcResponseTooLargeError,
+    RpcTimeoutError,
+    RpcUnavailableError,
+)
 from indexer.rpc import RpcClient
 
 log = logging.getLogger(__name__)
@@ -107,8 +113,10 @@ class ChainSource:
         *,
         max_failures: int = 8,
         sleep: Callable[[float], None] = time.sleep,
+        max_response_bytes: int | None = None,
     ) -> None:
         self.rpc = rpc
+        self.max_response_bytes = max_response_bytes
         self.addresses = [a.lower() for a in addresses]
         self.sizer = sizer
         self.max_failures = max_failures
@@ -143,8 +151,13 @@ class ChainSource:
                 raise ChainMovedError(f"block {last} is no longer on the chain")
             started = time.monotonic()
             query = {"fromBlock": hex(first), "toBlock": hex(last), "address": self.addresses}
+            # A one-block range cannot shrink: its response is taken whatever its size.
+            cap = self.max_response_bytes if last > first else None
             try:
-                logs = self.rpc.call("eth_getLogs", [query], retry_timeouts=False)
+                logs = self.rpc.call("eth_getLogs", [query], retry_timeouts=False, max_bytes=cap)
+            except RpcResponseTooLargeError as exc:
+                failures = self._failed(failures, last - first + 1, str(exc), True)
+                continue
             except RpcTimeoutError as exc:
                 failures = self._failed(failures, last - first + 1, str(exc), True)
                 continue

@@ -17,6 +17,7 @@ import queue
 import signal
 import threading
 from collections.abc import Iterator
+from json import dumps
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
@@ -146,6 +147,7 @@ def _child(
                     e.address,
                     e.name,
                     e.args,
+                    dumps(e.args),  # the raw log's JSON, made here rather than in the writer
                 )
                 for e in events
             ]

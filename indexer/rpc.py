@@ -17,7 +17,13 @@ from typing import Any
 
 import requests
 
-from indexer.errors import RpcError, RpcResponseError, RpcTimeoutError, RpcUnavailableError
+from indexer.errors import (
+    RpcError,
+    RpcResponseError,
+    RpcResponseTooLargeError,
+    RpcTimeoutError,
+    RpcUnavailableError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +84,18 @@ class RpcClient:
         ceiling = min(self.backoff_max, self.backoff_base * (2**attempt))
         return float(ceiling / 2 + self._rng.uniform(0, ceiling / 2))
 
-    def call(self, method: str, params: Sequence[Any] = (), *, retry_timeouts: bool = True) -> Any:
+    def call(
+        self,
+        method: str,
+        params: Sequence[Any] = (),
+        *,
+        retry_timeouts: bool = True,
+        max_bytes: int | None = None,
+    ) -> Any:
         """One request; returns its ``result``. With ``retry_timeouts=False`` a timeout raises
-        `RpcTimeoutError` at once, so the caller can ask for less."""
+        `RpcTimeoutError` at once, so the caller can ask for less. With `max_bytes`, a response
+        body growing past that size is dropped unread and `RpcResponseTooLargeError` raised (the
+        memory it would take is bounded; the caller asks for less)."""
         payload = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": list(params)}
 
         def extract(body: Any) -> Any:
@@ -88,7 +103,7 @@ class RpcClient:
                 raise RpcError(f"{method}: unexpected response {str(body)[:200]}")
             return _result(body, method)
 
-        return self._post(payload, method, retry_timeouts, extract)
+        return self._post(payload, method, retry_timeouts, extract, max_bytes)
 
     def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
         """Several requests in JSON-RPC batches of at most `batch_size`; results in call order."""
@@ -123,7 +138,14 @@ class RpcClient:
             results.extend(self._post(payload, chunk[0][0], True, extract))
         return results
 
-    def _post(self, payload: Any, method: str, retry_timeouts: bool, extract: Callable[[Any], Any]) -> Any:
+    def _post(
+        self,
+        payload: Any,
+        method: str,
+        retry_timeouts: bool,
+        extract: Callable[[Any], Any],
+        max_bytes: int | None = None,
+    ) -> Any:
         last: str = ""
         for attempt in range(self.max_retries + 1):
             if attempt:
@@ -132,7 +154,7 @@ class RpcClient:
                 log.debug("retrying %s in %.2fs after: %s", method, delay, last)
                 self._sleep(delay)
             try:
-                return extract(self._post_once(payload, method, retry_timeouts))
+                return extract(self._post_once(payload, method, retry_timeouts, max_bytes))
             except _RetryableError as exc:
                 last = str(exc)
             except RpcResponseError as exc:
@@ -143,10 +165,19 @@ class RpcClient:
             f"RPC endpoint {self.url} failed {self.max_retries + 1} times on {method}; last error: {last}"
         )
 
-    def _post_once(self, payload: Any, method: str, retry_timeouts: bool) -> Any:
+    def _post_once(self, payload: Any, method: str, retry_timeouts: bool, max_bytes: int | None) -> Any:
         self.requests_sent += 1
         try:
-            response = self._session.post(self.url, data=json.dumps(payload), timeout=self.timeout)
+            response = self._session.post(
+                self.url, data=json.dumps(payload), timeout=self.timeout, stream=max_bytes is not None
+            )
+            with response:
+                status = response.status_code
+                if status == 429 or status >= 500:
+                    raise _RetryableError(f"HTTP {status}")
+                if status >= 400:
+                    raise RpcError(f"{method}: HTTP {status} from {self.url}: {response.text[:200]}")
+                content = response.content if max_bytes is None else _read_capped(response, max_bytes, method)
         except requests.Timeout as exc:
             if not retry_timeouts:
                 raise RpcTimeoutError(f"{method} timed out after {self.timeout}s") from exc
@@ -155,16 +186,27 @@ class RpcClient:
             raise _RetryableError(f"connection error: {exc}") from exc
         except requests.RequestException as exc:
             raise RpcError(f"{method}: {exc}") from exc
-        status = response.status_code
-        if status == 429 or status >= 500:
-            raise _RetryableError(f"HTTP {status}")
-        if status >= 400:
-            raise RpcError(f"{method}: HTTP {status} from {self.url}: {response.text[:200]}")
         try:
-            body = json.loads(response.content)
+            body = json.loads(content)
         except ValueError as exc:
-            raise _RetryableError(f"unreadable response ({len(response.content)} bytes)") from exc
+            raise _RetryableError(f"unreadable response ({len(content)} bytes)") from exc
         return body
+
+
+def _read_capped(response: requests.Response, max_bytes: int, method: str) -> bytes:
+    """The body of a streamed response, or `RpcResponseTooLargeError` once it passes `max_bytes`
+    (the connection is then closed: the rest is never read)."""
+    declared = response.headers.get("Content-Length")
+    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+        raise RpcResponseTooLargeError(f"{method}: response of {declared} bytes, over {max_bytes}")
+    parts: list[bytes] = []
+    size = 0
+    for part in response.iter_content(chunk_size=1 << 20):
+        size += len(part)
+        if size > max_bytes:
+            raise RpcResponseTooLargeError(f"{method}: response over {max_bytes} bytes")
+        parts.append(part)
+    return b"".join(parts)
 
 
 def _is_rate_limit(exc: RpcResponseError) -> bool:

@@ -33,10 +33,16 @@ class Settings(BaseSettings):
     )
     confirmations: int = Field(default=0, ge=0, description="Blocks behind the head left unindexed.")
     poll_interval: float = Field(default=2.0, gt=0, description="Seconds between head polls in live mode.")
-    initial_block_range: int = Field(default=500, ge=1, description="First eth_getLogs range, in blocks.")
+    initial_block_range: int = Field(default=100, ge=1, description="First eth_getLogs range, in blocks.")
     max_block_range: int = Field(default=50_000, ge=1, description="Largest eth_getLogs range, in blocks.")
     target_batch_events: int = Field(
-        default=10_000, ge=1, description="Events per batch the range adapts to (bounds memory per batch)."
+        default=5_000, ge=1, description="Events per batch the range adapts to (bounds memory per batch)."
+    )
+    max_response_bytes: int = Field(
+        default=16 << 20,
+        ge=1 << 16,
+        description="Largest eth_getLogs response read (bytes); a larger one is dropped and the range"
+        " shrunk, which bounds memory however dense the blocks (a one-block range is always read).",
     )
     reorg_window: int = Field(
         default=128, ge=1, description="Blocks below the checkpoint whose hashes and undo images are kept."

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, tuple_, update
 
 from indexer.db import Checkpoint, IndexBatch, IndexedBlock, RawEvent, UndoImage
-from indexer.db.bulk import insert_rows
+from indexer.db.bulk import insert_rows, insert_tuples
 from indexer.db.session import upgrade
 from indexer.deployment import Deployment
 from indexer.errors import DeploymentMismatchError, IndexerError, ProjectionError, ReorgTooDeepError
-from indexer.events import Event
+from indexer.events import RAW_COLUMNS, Event
 from indexer.fetch import Header
 from indexer.projections import AGGREGATE_TABLES, EVENT_TABLES, Projector, restore_images
 
@@ -127,7 +127,10 @@ class Store:
                 raise IndexerError(
                     f"batch {first}..{last} does not follow the checkpoint {current.block_number}"
                 )
-            insert_rows(connection, RAW, [e.raw_row() for e in fresh])
+            if all(e.args_json is not None for e in fresh):  # serialised by the prefetch process
+                insert_tuples(connection, RAW, RAW_COLUMNS, [e.raw_tuple() for e in fresh])
+            else:
+                insert_rows(connection, RAW, [e.raw_row() for e in fresh])
             try:
                 self.projector.apply(connection, self.chain_id, fresh, first if keep_undo else None)
             except (KeyError, TypeError, ValueError) as exc:

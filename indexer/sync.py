@@ -8,6 +8,7 @@ confirmations``, each checked against the stored parent hash; fetch ESS metadata
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import threading
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from indexer.abi import AbiRegistry
-from indexer.db.session import make_engine
+from indexer.db.session import WalCheckpointer, make_engine, sqlite_file
 from indexer.deployment import Deployment, load_deployment
 from indexer.errors import ChainMovedError, DeploymentMismatchError, IndexerError, ReorgTooDeepError
 from indexer.fetch import ChainSource, RangeSizer
@@ -69,7 +70,8 @@ class Indexer:
             tuple(settings.contracts)
         )
         self.abi = AbiRegistry(self.deployment)
-        self.engine = engine or make_engine(settings.database_url)
+        # Its commits never checkpoint SQLite's WAL (but past 1 GiB): `run` does it beside them.
+        self.engine = engine or make_engine(settings.database_url, wal_autocheckpoint=262_144)
         self.store = Store(self.engine, self.deployment, Projector(self.abi), settings.reorg_window)
         self.rpc = rpc or RpcClient(
             settings.rpc_url,
@@ -83,7 +85,12 @@ class Indexer:
             settings.initial_block_range, settings.max_block_range, settings.target_batch_events
         )
         self.source = ChainSource(
-            self.rpc, self.abi.addresses, sizer, max_failures=settings.rpc_max_retries, sleep=sleep
+            self.rpc,
+            self.abi.addresses,
+            sizer,
+            max_failures=settings.rpc_max_retries,
+            sleep=sleep,
+            max_response_bytes=settings.max_response_bytes,
         )
         self.progress: Progress = progress or NoProgress()
         self.metadata_policy = MetadataPolicy(
@@ -111,12 +118,15 @@ class Indexer:
         self.prepare()
         thresholds = gc.get_threshold()
         gc.set_threshold(100_000, 50, 100)  # batches allocate many small objects, none cyclic
+        path = sqlite_file(self.engine)
+        checkpoints = WalCheckpointer(path) if path is not None else contextlib.nullcontext()
         try:
-            while not self.stop.is_set():
-                self.poll()
-                if not follow:
-                    break
-                self.stop.wait(self.settings.poll_interval)
+            with checkpoints:
+                while not self.stop.is_set():
+                    self.poll()
+                    if not follow:
+                        break
+                    self.stop.wait(self.settings.poll_interval)
         finally:
             gc.set_threshold(*thresholds)
         return self.stats

@@ -24,20 +24,18 @@ _SQL: dict[tuple[str, str, tuple[str, ...]], str] = {}
 def _fits_int64(values: Sequence[Any]) -> bool:
     """Whether every value of a `Uint256` column (ints and Nones) fits 64 bits; raises if one
     is not a uint256. C-level builtins only: almost every amount is small."""
-    present = values if None not in values else [v for v in values if v is not None]
-    if not present:
-        return True
-    low, high = min(present), max(present)
+    try:
+        low, high = min(values, default=0), max(values, default=0)
+    except TypeError:  # Nones among the ints (min/max compare them)
+        low = high = None
+    if low is None or high is None:  # ... or a single None
+        present = [v for v in values if v is not None]
+        if not present:
+            return True
+        low, high = min(present), max(present)
     if low < 0 or high > UINT256_MAX:
         raise ValueError(f"value out of the uint256 range in {low}..{high}")
     return bool(high <= _INT64_MAX)
-
-
-def _uint256_sqlite(value: Any) -> Any:
-    """`Uint256` on SQLite: INTEGER up to 2**63 - 1, zero-padded TEXT above."""
-    if value is None or value <= _INT64_MAX:
-        return value
-    return f"{value:078d}"
 
 
 def _convert_columns(
@@ -53,7 +51,8 @@ def _convert_columns(
         column_type = table.c[name].type
         if isinstance(column_type, Uint256):
             if not _fits_int64(columns[index]) and dialect.name == "sqlite":
-                columns[index] = list(map(_uint256_sqlite, columns[index]))
+                # SQLite: INTEGER up to 2**63 - 1, zero-padded TEXT above.
+                columns[index] = [v if v is None or v <= _INT64_MAX else f"{v:078d}" for v in columns[index]]
             continue
         processor = column_type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
@@ -73,9 +72,47 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
     """Insert `rows` (dicts with the same keys) into `table` at once."""
     if not rows:
         return
-    dialect = connection.dialect
     names = tuple(rows[0])
-    params = _convert_columns(table, names, rows, dialect)
+    insert_tuples(connection, table, names, _convert_columns(table, names, rows, connection.dialect))
+
+
+def insert_values(
+    connection: Connection, table: Table, names: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert rows given as tuples of Python values for columns `names` (converted as
+    `insert_rows` converts dicts: only the columns whose type needs it are read out)."""
+    if not rows:
+        return
+    dialect = connection.dialect
+    converted: dict[int, list[Any]] = {}
+    for index, name in enumerate(names):
+        column_type = table.c[name].type
+        if isinstance(column_type, Uint256):
+            values = list(map(itemgetter(index), rows))
+            if not _fits_int64(values) and dialect.name == "sqlite":
+                converted[index] = [v if v is None or v <= _INT64_MAX else f"{v:078d}" for v in values]
+            continue
+        processor = column_type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            converted[index] = list(map(processor, map(itemgetter(index), rows)))
+    if converted:
+        columns = [
+            converted[index] if index in converted else list(map(itemgetter(index), rows))
+            for index in range(len(names))
+        ]
+        rows = list(zip(*columns, strict=True))
+    insert_tuples(connection, table, names, rows)
+
+
+def insert_tuples(
+    connection: Connection, table: Table, names: Sequence[str], params: Sequence[Sequence[Any]]
+) -> None:
+    """Insert rows given as tuples of values for columns `names`, already in the form the
+    database driver takes (ints, strings, JSON text...): no type conversion happens here."""
+    if not params:
+        return
+    dialect = connection.dialect
+    names = tuple(names)
     quote = dialect.identifier_preparer.quote
     columns = ", ".join(quote(name) for name in names)
     target = dialect.identifier_preparer.format_table(table)

@@ -6,7 +6,7 @@ transaction; the same code serves live indexing and `rebuild`, so both give the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection
@@ -24,13 +24,29 @@ __all__ = ["AGGREGATE_TABLES", "EVENT_TABLES", "Projector", "UnitOfWork", "resto
 _MEMBER_CONTRACTS = {"membership", "pool"}
 
 
-def _addresses(value: Any, found: set[str]) -> None:
-    if isinstance(value, str):
-        if len(value) == 42 and value.startswith("0x") and value != ZERO_ADDRESS:
+Path = tuple[str, ...]
+
+
+def _address_paths(inputs: Iterable[Mapping[str, Any]], prefix: Path, default: str) -> list[Path]:
+    """Where an event's decoded arguments hold addresses: keys down through structs (named as
+    `indexer.abi` names them). Arrays are left out."""
+    paths: list[Path] = []
+    for n, entry in enumerate(inputs):
+        path = (*prefix, str(entry.get("name") or f"{default}{n}"))
+        if entry["type"] == "address":
+            paths.append(path)
+        elif entry["type"] == "tuple":
+            paths.extend(_address_paths(entry.get("components", []), path, "field"))
+    return paths
+
+
+def _addresses(args: dict[str, Any], paths: list[Path], found: set[str]) -> None:
+    for path in paths:
+        value: Any = args
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, str) and value != ZERO_ADDRESS:
             found.add(value)
-    elif isinstance(value, dict):
-        for item in value.values():
-            _addresses(item, found)
 
 
 class Projector:
@@ -48,6 +64,17 @@ class Projector:
         ):
             for name, handler in table.items():
                 self.handlers[(role, name)] = handler
+        #: Address arguments of each event of the member-holding contracts, for the preload.
+        self.address_paths: dict[tuple[str, str], list[Path]] = {}
+        for role, contract in abi.deployment.contracts.items():
+            if role not in _MEMBER_CONTRACTS:
+                continue
+            for entry in contract.abi:
+                if entry.get("type") == "event":  # overloads of a name share its list
+                    paths = self.address_paths.setdefault((role, str(entry["name"])), [])
+                    paths.extend(
+                        p for p in _address_paths(entry.get("inputs", []), (), "arg") if p not in paths
+                    )
 
     def apply(
         self, connection: Connection, chain_id: int, events: Iterable[Event], undo_batch: int | None
@@ -73,8 +100,9 @@ class Projector:
         invitees: list[str] = []
         for event in events:
             args = event.args
-            if event.contract in _MEMBER_CONTRACTS:
-                _addresses(args, members)
+            paths = self.address_paths.get((event.contract, event.name))
+            if paths:
+                _addresses(args, paths, members)
             if "projectId" in args:
                 projects.add(int(args["projectId"]))
             if event.contract == "governor" and "proposalId" in args:

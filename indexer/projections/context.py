@@ -8,10 +8,29 @@ from collections import defaultdict
 from typing import Any
 
 from indexer.abi import ZERO_ADDRESS, AbiRegistry
-from indexer.events import Event
+from indexer.events import BASE_COLUMNS, Event
 from indexer.projections.unit import Row, UnitOfWork
 
 log = logging.getLogger(__name__)
+
+#: Columns of a bucket snapshot, in the order `Context.snapshot` gives them.
+SNAPSHOT_COLUMNS = (
+    *BASE_COLUMNS,
+    "cause",
+    "total_received",
+    "members_received",
+    "ess_received",
+    "collective_received",
+    "rewards_claimed",
+    "ess_disbursed",
+    "collective_spent",
+    "members_available",
+    "ess_available",
+    "collective_available",
+    "undistributed_rewards",
+    "total_points",
+    "reward_per_point",
+)
 
 
 def new_member(chain_id: int, address: str) -> Row:
@@ -99,10 +118,14 @@ class Context:
         self.scheduled: dict[str, list[str]] = defaultdict(list)  # tx -> timelock operation ids
         self.tx_proposal: dict[str, int] = {}  # tx -> proposal executed in it
         self.proposal_linked: dict[str, list[Row]] = defaultdict(list)  # tx -> rows to link
+        self._member_rows = uow.members.rows
 
     def member(self, address: str) -> Row:
         """The member row of `address`, created blank if the mirror has none yet."""
         key = (self.chain_id, address)
+        row = self._member_rows.get(key)  # held already (the preload read nearly all of them)
+        if row is not None:
+            return row
         row = self.uow.members.get(self.uow.connection, key)
         return row if row is not None else self.uow.members.create(new_member(self.chain_id, address))
 
@@ -120,25 +143,26 @@ class Context:
     def snapshot(self, event: Event) -> None:
         """Record the buckets right after `event`."""
         s = self.state
-        self.uow.add(
+        self.uow.add_values(
             "bucket_snapshots",
-            {
-                **event.base(),
-                "cause": event.name,
-                "total_received": s["total_received"],
-                "members_received": s["members_received"],
-                "ess_received": s["ess_received"],
-                "collective_received": s["collective_received"],
-                "rewards_claimed": s["rewards_claimed"],
-                "ess_disbursed": s["ess_disbursed"],
-                "collective_spent": s["collective_spent"],
-                "members_available": s["members_received"] - s["rewards_claimed"],
-                "ess_available": s["ess_received"] - s["ess_disbursed"],
-                "collective_available": s["collective_received"] - s["collective_spent"],
-                "undistributed_rewards": s["undistributed_rewards"],
-                "total_points": s["total_points"],
-                "reward_per_point": s["reward_per_point"],
-            },
+            SNAPSHOT_COLUMNS,
+            (
+                *event.base_values(),
+                event.name,
+                s["total_received"],
+                s["members_received"],
+                s["ess_received"],
+                s["collective_received"],
+                s["rewards_claimed"],
+                s["ess_disbursed"],
+                s["collective_spent"],
+                s["members_received"] - s["rewards_claimed"],
+                s["ess_received"] - s["ess_disbursed"],
+                s["collective_received"] - s["collective_spent"],
+                s["undistributed_rewards"],
+                s["total_points"],
+                s["reward_per_point"],
+            ),
         )
 
     def parameter(self, event: Event, parameter: str, old: Any, new: Any) -> None:

@@ -5,8 +5,42 @@ from __future__ import annotations
 from typing import Any
 
 from indexer import rewards
-from indexer.events import Event
+from indexer.events import BASE_COLUMNS, Event
 from indexer.projections.context import Context, address_or_none
+
+#: Columns of an inflow row, in the order `_receive` gives them.
+INFLOW_COLUMNS = (
+    *BASE_COLUMNS,
+    "kind",
+    "source",
+    "amount",
+    "to_members",
+    "to_ess",
+    "to_collective",
+    "reward_per_point",
+    "reward_per_point_increase",
+    "undistributed_after",
+    "total_points_after",
+    "memo",
+)
+#: Columns of a relation row, in the order `relation_paid` gives them.
+RELATION_COLUMNS = (
+    *BASE_COLUMNS,
+    "payer",
+    "counterparty",
+    "relation_ref",
+    "amount",
+    "to_members",
+    "to_ess",
+    "to_collective",
+    "payer_sponsor",
+    "counterparty_sponsor",
+    "payer_points",
+    "counterparty_points",
+    "payer_sponsor_points",
+    "counterparty_sponsor_points",
+    "reward_per_point",
+)
 
 INFLOW_KINDS = {
     "RelationPaid": "relation",
@@ -44,22 +78,23 @@ def _receive(ctx: Context, event: Event, source: str, added_points: int, memo: s
     s["reward_per_point"] = after
     s["undistributed_rewards"] = carry
     s["inflow_count"] += 1
-    ctx.uow.add(
+    ctx.uow.add_values(
         "inflows",
-        {
-            **event.base(),
-            "kind": INFLOW_KINDS[event.name],
-            "source": source,
-            "amount": amount,
-            "to_members": to_members,
-            "to_ess": to_ess,
-            "to_collective": to_collective,
-            "reward_per_point": after,
-            "reward_per_point_increase": after - before,
-            "undistributed_after": carry,
-            "total_points_after": s["total_points"],
-            "memo": memo,
-        },
+        INFLOW_COLUMNS,
+        (
+            *event.base_values(),
+            INFLOW_KINDS[event.name],
+            source,
+            amount,
+            to_members,
+            to_ess,
+            to_collective,
+            after,
+            after - before,
+            carry,
+            s["total_points"],
+            memo,
+        ),
     )
     ctx.snapshot(event)
 
@@ -71,47 +106,52 @@ def relation_paid(ctx: Context, event: Event) -> None:
     payer, counterparty = args["payer"], args["counterparty"]
     payer_sponsor = address_or_none(awarded["payerSponsor"])
     counterparty_sponsor = address_or_none(awarded["counterpartySponsor"])
-    parties: list[tuple[str | None, int]] = [
-        (payer, int(awarded["payerPoints"])),
-        (counterparty, int(awarded["counterpartyPoints"])),
-        (payer_sponsor, int(awarded["payerSponsorPoints"])),
-        (counterparty_sponsor, int(awarded["counterpartySponsorPoints"])),
-    ]
+    payer_points = int(awarded["payerPoints"])
+    counterparty_points = int(awarded["counterpartyPoints"])
+    payer_sponsor_points = int(awarded["payerSponsorPoints"])
+    counterparty_sponsor_points = int(awarded["counterpartySponsorPoints"])
     rate = ctx.state["reward_per_point"]
     added = 0
-    for address, points in parties:
+    member, settle = ctx.member, rewards.settle
+    for address, points in (
+        (payer, payer_points),
+        (counterparty, counterparty_points),
+        (payer_sponsor, payer_sponsor_points),
+        (counterparty_sponsor, counterparty_sponsor_points),
+    ):
         if address is None or points == 0:
             continue  # the contract skips the settlement too
-        account = ctx.member(address)
-        rewards.settle(account, rate)
+        account = member(address)
+        settle(account, rate)
         account["points"] += points
         added += points
     amount = int(args["amount"])
-    payer_row = ctx.member(payer)
+    payer_row = member(payer)
     payer_row["relations_paid"] += 1
     payer_row["amount_paid"] += amount
-    ctx.member(counterparty)["relations_received"] += 1
+    member(counterparty)["relations_received"] += 1
     ctx.state["relation_count"] += 1
     parts = args["split"]
-    ctx.uow.add(
+    ctx.uow.add_values(
         "relations",
-        {
-            **event.base(),
-            "payer": payer,
-            "counterparty": counterparty,
-            "relation_ref": args["relationRef"],
-            "amount": amount,
-            "to_members": int(parts["toMembers"]),
-            "to_ess": int(parts["toEss"]),
-            "to_collective": int(parts["toCollective"]),
-            "payer_sponsor": payer_sponsor,
-            "counterparty_sponsor": counterparty_sponsor,
-            "payer_points": parties[0][1],
-            "counterparty_points": parties[1][1],
-            "payer_sponsor_points": parties[2][1],
-            "counterparty_sponsor_points": parties[3][1],
-            "reward_per_point": int(args["rewardPerPoint"]),
-        },
+        RELATION_COLUMNS,
+        (
+            *event.base_values(),
+            payer,
+            counterparty,
+            args["relationRef"],
+            amount,
+            int(parts["toMembers"]),
+            int(parts["toEss"]),
+            int(parts["toCollective"]),
+            payer_sponsor,
+            counterparty_sponsor,
+            payer_points,
+            counterparty_points,
+            payer_sponsor_points,
+            counterparty_sponsor_points,
+            int(args["rewardPerPoint"]),
+        ),
     )
     _receive(ctx, event, payer, added, None)
 

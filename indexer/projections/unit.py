@@ -28,7 +28,7 @@ from indexer.db import (
     UndoImage,
     Vote,
 )
-from indexer.db.bulk import insert_rows
+from indexer.db.bulk import insert_rows, insert_values
 
 Key = tuple[Any, ...]
 Row = dict[str, Any]
@@ -147,6 +147,7 @@ class UnitOfWork:
         self.chain_id = chain_id
         self.aggregates = {name: Aggregate(table) for name, table in AGGREGATE_TABLES.items()}
         self.event_rows: dict[str, list[Row]] = defaultdict(list)
+        self.event_values: dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]] = {}
         self.pending_invitations: dict[str, Key] = {}
         self._invitees_loaded: set[str] = set()
 
@@ -173,6 +174,14 @@ class UnitOfWork:
     def add(self, table: str, row: Row) -> None:
         """Queue an event row for insertion."""
         self.event_rows[table].append(row)
+
+    def add_values(self, table: str, columns: tuple[str, ...], values: tuple[Any, ...]) -> None:
+        """Queue an event row given as values of `columns` (cheaper than a dict for the tables
+        written once per event; such rows cannot be changed afterwards)."""
+        queued = self.event_values.get((table, columns))
+        if queued is None:
+            queued = self.event_values[(table, columns)] = []
+        queued.append(values)
 
     def load_pending_invitations(self, invitees: Iterable[str]) -> None:
         """Read the pending invitations of `invitees` (at most one each)."""
@@ -217,6 +226,9 @@ class UnitOfWork:
             if rows:
                 insert_rows(self.connection, _table(name), rows)
                 written += len(rows)
+        for (name, columns), values in self.event_values.items():
+            insert_values(self.connection, _table(name), columns, values)
+            written += len(values)
         undo: list[Row] = []
         for name, aggregate in self.aggregates.items():
             for key, before in aggregate.flush(self.connection):

@@ -1,0 +1,119 @@
+"""A long generated chain for the crash and RPC-fault tests: the real contracts, deployed and
+driven by `BatchMember` helpers exactly as `python -m indexer.bench` does (``indexer.bench``),
+cached under ``.build/bench/`` by the contracts' bytecode, and served by a fresh anvil."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from indexer_mirror import engine_for
+from sqlalchemy import func, select, text
+
+from indexer.bench import ROOT, AnvilProcess, Chain, ChainPlan, build_chain, serve
+from indexer.db import Checkpoint, RawEvent
+
+#: About 20,000 events in about 1,000 blocks (20 pool calls per block).
+CRASH_PLAN = ChainPlan(events=20_000, helpers=4, calls_per_tx=20, txs_per_block=1, claim_every=53)
+
+
+@dataclass
+class Served:
+    """A generated chain and the anvil serving it."""
+
+    chain: Chain
+    anvil: AnvilProcess
+
+    @property
+    def url(self) -> str:
+        """The anvil's JSON-RPC URL."""
+        return self.anvil.url
+
+    @property
+    def record(self) -> Path:
+        """The deployment record."""
+        return self.chain.record
+
+
+@contextmanager
+def served_chain(plan: ChainPlan = CRASH_PLAN) -> Iterator[Served]:
+    """The plan's chain (generated once, then loaded from the cache) on its own anvil."""
+    chain = build_chain(plan, report=False)
+    with serve(chain) as anvil:
+        yield Served(chain, anvil)
+
+
+def indexer_env(rpc_url: str, record: Path, db_url: str, **settings: Any) -> dict[str, str]:
+    """The environment of a ``python -m indexer`` subprocess: CMIR_* settings."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "CMIR_DATABASE_URL": db_url,
+            "CMIR_RPC_URL": rpc_url,
+            "CMIR_DEPLOYMENT_FILE": str(record),
+        }
+    )
+    env.update({f"CMIR_{key.upper()}": str(value) for key, value in settings.items()})
+    return env
+
+
+def start_indexer(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
+    """``python -m indexer --once`` (or `args`) as a subprocess, its output appended to `log`."""
+    with log.open("ab") as out:
+        return subprocess.Popen(  # noqa: S603 (this interpreter, the project's indexer)
+            [sys.executable, "-m", "indexer", *(args or ("--once",))],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def checkpoint(db_url: str) -> int | None:
+    """The checkpoint's block (None before the schema or the checkpoint row exists)."""
+    try:
+        with engine_for(db_url).connect() as connection:
+            value = connection.execute(select(Checkpoint.block_number)).scalar()
+    except Exception:  # no table yet: the indexer is still migrating
+        return None
+    return int(value) if value is not None else None
+
+
+def raw_counts(db_url: str) -> tuple[int, int]:
+    """(raw events, distinct (tx hash, log index) among them)."""
+    with engine_for(db_url).connect() as connection:
+        total = connection.execute(select(func.count()).select_from(RawEvent)).scalar_one()
+        distinct = connection.execute(
+            text("SELECT COUNT(*) FROM (SELECT DISTINCT chain_id, tx_hash, log_index FROM raw_events) AS k")
+        ).scalar_one()
+    return int(total), int(distinct)
+
+
+def children_of(pid: int) -> list[int]:
+    """The live child processes of `pid` (Linux /proc)."""
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> None:
+    """Kill our own subprocess (by its pid) if it still runs, and reap it."""
+    if process.poll() is None:
+        process.kill()
+    process.wait()
