@@ -9,7 +9,9 @@ to load an Ape keystore account (``--account``) and to deploy.
 
 from __future__ import annotations
 
+import functools
 import getpass
+import inspect
 import json
 import os
 import sys
@@ -132,6 +134,51 @@ class Signer:
     account: str | None = None
     keyfile: Path | None = None
     password_file: Path | None = None
+
+
+_SHARED_OPTIONS: dict[str, tuple[tuple[str, Any, Any], ...]] = {
+    "target": (
+        ("network", NetworkOpt, DEFAULT_NETWORK),
+        ("rpc_url", RpcOpt, None),
+        ("deployment", DeploymentOpt, None),
+    ),
+    "signer": (
+        ("account", AccountOpt, None),
+        ("keyfile", KeyfileOpt, None),
+        ("password_file", PasswordFileOpt, None),
+    ),
+    "yes": (("yes", YesOpt, False),),
+}
+
+
+def shared_options(command: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the options every command shares, in place of the parameters that stand
+    for them: ``target: Target`` becomes --network, --rpc-url and --deployment; ``signer: Signer``
+    becomes --account, --keyfile and --password-file; ``yes: bool`` becomes --yes/-y. The other
+    parameters, their order and the docstring (the command's help) are kept; Typer reads the
+    signature this returns, and the command is called with a Target and a Signer built from the
+    options' values."""
+    own = inspect.signature(command, eval_str=True)
+    params: list[inspect.Parameter] = []
+    for param in own.parameters.values():
+        if param.name not in _SHARED_OPTIONS:
+            params.append(param.replace(kind=inspect.Parameter.KEYWORD_ONLY))
+            continue
+        params += [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+            for name, annotation, default in _SHARED_OPTIONS[param.name]
+        ]
+
+    @functools.wraps(command)
+    def run(**values: Any) -> None:
+        for group, build in (("target", Target), ("signer", Signer)):
+            if group in own.parameters:
+                values[group] = build(*(values.pop(name) for name, _, _ in _SHARED_OPTIONS[group]))
+        command(**values)
+
+    run.__signature__ = own.replace(parameters=params)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in params} | {"return": own.return_annotation}
+    return run
 
 
 # ---------------------------------------------------------------------------------- parsing

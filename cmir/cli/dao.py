@@ -8,24 +8,19 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
+from eth_account.signers.local import LocalAccount
 from rich.console import Console
 from rich.table import Table
 
 from cmir.cli.common import (
-    AccountOpt,
     BadInput,
     Chain,
     CliError,
-    DeploymentOpt,
-    KeyfileOpt,
-    NetworkOpt,
-    PasswordFileOpt,
-    RpcOpt,
     Signer,
     Target,
-    YesOpt,
     connect,
     load_signer,
+    shared_options,
     transact,
     units,
 )
@@ -58,6 +53,10 @@ class Choice(StrEnum):
     against = "against"
     abstain = "abstain"
 
+
+DescriptionOpt = Annotated[
+    str | None, typer.Option("--description", "-d", help="Why (the proposal's text; must be new).")
+]
 
 SUPPORT = {Choice.for_: Support.FOR, Choice.against: Support.AGAINST, Choice.abstain: Support.ABSTAIN}
 
@@ -122,6 +121,31 @@ def _proposal(chain: Chain, proposal_id: str) -> tuple[int, Proposal, str]:
     return pid, Proposal(calls, p["description"]), label
 
 
+def _signed_proposal(
+    target: Target, signer: Signer, proposal_id: str
+) -> tuple[Chain, LocalAccount, int, Proposal, str]:
+    """The chain, the proposal PROPOSAL_ID (id, calls and description, label) and the signer."""
+    chain = connect(target)
+    pid, proposal, label = _proposal(chain, proposal_id)
+    return chain, load_signer(signer), pid, proposal, label
+
+
+def _timelock_step(
+    chain: Chain,
+    account: LocalAccount,
+    step: str,
+    proposal: Proposal,
+    what: str,
+    yes: bool,
+    details: list[str],
+) -> None:
+    """Send the Governor's `queue` or `execute` (they take the same arguments) for `proposal`."""
+    call = getattr(chain.contract("governor").functions, step)(
+        proposal.targets, proposal.values, proposal.calldatas, proposal.description_hash
+    )
+    transact(chain, account, call, what, yes, details)
+
+
 def _state(chain: Chain, pid: int) -> ProposalState:
     return ProposalState(int(chain.contract("governor").functions.state(pid).call()))
 
@@ -163,26 +187,22 @@ Common = dict[str, Any]
 
 
 @app.command("propose-funding")
+@shared_options
 def propose_funding(
     project_id: Annotated[int, typer.Argument(help="Id of a registered, active ESS project.", min=1)],
     amount: Annotated[str, typer.Argument(help="Amount in euros from the ESS bucket, e.g. 1500.")],
-    description: Annotated[
-        str | None, typer.Option("--description", "-d", help="Why (the proposal's text; must be new).")
-    ] = None,
-    network: NetworkOpt = "ethereum:local:foundry",
-    rpc_url: RpcOpt = None,
-    deployment: DeploymentOpt = None,
-    account: AccountOpt = None,
-    keyfile: KeyfileOpt = None,
-    password_file: PasswordFileOpt = None,
-    yes: YesOpt = False,
+    description: DescriptionOpt = None,
+    *,
+    target: Target,
+    signer: Signer,
+    yes: bool,
 ) -> None:
     """Propose to pay AMOUNT of the ESS bucket to project PROJECT_ID.
 
     If the vote passes, the timelock pays the project's payout wallet when the proposal executes.
     """
-    chain = connect(Target(network, rpc_url, deployment))
-    signer = load_signer(Signer(account, keyfile, password_file))
+    chain = connect(target)
+    account = load_signer(signer)
     value = units(amount, chain.decimals)
     wallet, active = chain.contract("registry").functions.payoutOf(project_id).call()
     if int(wallet, 16) == 0:
@@ -198,7 +218,7 @@ def propose_funding(
     proposal = make_proposal([_call(chain.contract("pool"), "fundEssProject", project_id, value)], text)
     _submit(
         chain,
-        signer,
+        account,
         proposal,
         f"propose funding ESS project {project_id} ({wallet}) with {chain.amount(value)}",
         yes,
@@ -206,6 +226,7 @@ def propose_funding(
 
 
 @app.command("propose-shares")
+@shared_options
 def propose_shares(
     members_bps: Annotated[
         int, typer.Argument(help="Members' share in basis points (5000 = 50 %).", min=0, max=10000)
@@ -216,25 +237,20 @@ def propose_shares(
     collective_bps: Annotated[
         int, typer.Argument(help="Collective fund's share in basis points.", min=0, max=10000)
     ],
-    description: Annotated[
-        str | None, typer.Option("--description", "-d", help="Why (the proposal's text; must be new).")
-    ] = None,
-    network: NetworkOpt = "ethereum:local:foundry",
-    rpc_url: RpcOpt = None,
-    deployment: DeploymentOpt = None,
-    account: AccountOpt = None,
-    keyfile: KeyfileOpt = None,
-    password_file: PasswordFileOpt = None,
-    yes: YesOpt = False,
+    description: DescriptionOpt = None,
+    *,
+    target: Target,
+    signer: Signer,
+    yes: bool,
 ) -> None:
     """Propose new shares of future inflows: MEMBERS_BPS + ESS_BPS + COLLECTIVE_BPS = 10000."""
     if members_bps + ess_bps + collective_bps != 10_000:
         raise BadInput(f"shares must sum to 10000 basis points, got {members_bps + ess_bps + collective_bps}")
-    chain = connect(Target(network, rpc_url, deployment))
+    chain = connect(target)
     floor = int(chain.contract("pool").functions.essFloorBps().call())
     if ess_bps < floor:
         raise BadInput(f"the ESS share {ess_bps} bps is below the floor {floor} bps fixed at deployment")
-    signer = load_signer(Signer(account, keyfile, password_file))
+    account = load_signer(signer)
     text = description or (
         f"Nouvelle répartition : membres {members_bps / 100:g} %, ESS {ess_bps / 100:g} %,"
         f" fonds collectif {collective_bps / 100:g} %"
@@ -242,28 +258,24 @@ def propose_shares(
     proposal = make_proposal(
         [_call(chain.contract("pool"), "setShares", (members_bps, ess_bps, collective_bps))], text
     )
-    _submit(chain, signer, proposal, f"propose shares {members_bps}/{ess_bps}/{collective_bps} bps", yes)
+    _submit(chain, account, proposal, f"propose shares {members_bps}/{ess_bps}/{collective_bps} bps", yes)
 
 
 @app.command()
+@shared_options
 def vote(
     proposal_id: Annotated[str, typer.Argument(help="The proposal's n° or id (see `cmir dao proposals`).")],
     choice: Annotated[Choice, typer.Argument(help="for, against or abstain.", case_sensitive=False)],
     reason: Annotated[
         str, typer.Option("--reason", "-r", help="Why (public, stored in the vote's event).")
     ] = "",
-    network: NetworkOpt = "ethereum:local:foundry",
-    rpc_url: RpcOpt = None,
-    deployment: DeploymentOpt = None,
-    account: AccountOpt = None,
-    keyfile: KeyfileOpt = None,
-    password_file: PasswordFileOpt = None,
-    yes: YesOpt = False,
+    *,
+    target: Target,
+    signer: Signer,
+    yes: bool,
 ) -> None:
     """Vote on an active proposal: one member, one vote, counted at the proposal's snapshot."""
-    chain = connect(Target(network, rpc_url, deployment))
-    pid, proposal, label = _proposal(chain, proposal_id)
-    signer = load_signer(Signer(account, keyfile, password_file))
+    chain, account, pid, proposal, label = _signed_proposal(target, signer, proposal_id)
     governor = chain.contract("governor")
     support = int(SUPPORT[choice])
     call = (
@@ -273,7 +285,7 @@ def vote(
     )
     transact(
         chain,
-        signer,
+        account,
         call,
         f"vote {choice.value.upper()} on proposal {label}",
         yes,
@@ -283,28 +295,22 @@ def vote(
 
 
 @app.command()
+@shared_options
 def queue(
     proposal_id: Annotated[str, typer.Argument(help="A succeeded proposal's n° or id.")],
-    network: NetworkOpt = "ethereum:local:foundry",
-    rpc_url: RpcOpt = None,
-    deployment: DeploymentOpt = None,
-    account: AccountOpt = None,
-    keyfile: KeyfileOpt = None,
-    password_file: PasswordFileOpt = None,
-    yes: YesOpt = False,
+    *,
+    target: Target,
+    signer: Signer,
+    yes: bool,
 ) -> None:
     """Queue a succeeded proposal in the timelock (anyone may); it executes after the delay."""
-    chain = connect(Target(network, rpc_url, deployment))
-    pid, proposal, label = _proposal(chain, proposal_id)
-    signer = load_signer(Signer(account, keyfile, password_file))
-    governor = chain.contract("governor")
+    chain, account, pid, proposal, label = _signed_proposal(target, signer, proposal_id)
     delay = int(chain.contract("timelock").functions.getMinDelay().call())
-    transact(
+    _timelock_step(
         chain,
-        signer,
-        governor.functions.queue(
-            proposal.targets, proposal.values, proposal.calldatas, proposal.description_hash
-        ),
+        account,
+        "queue",
+        proposal,
         f"queue proposal {label} in the timelock",
         yes,
         [
@@ -315,38 +321,25 @@ def queue(
 
 
 @app.command()
+@shared_options
 def execute(
     proposal_id: Annotated[str, typer.Argument(help="A queued proposal's n° or id whose delay has passed.")],
-    network: NetworkOpt = "ethereum:local:foundry",
-    rpc_url: RpcOpt = None,
-    deployment: DeploymentOpt = None,
-    account: AccountOpt = None,
-    keyfile: KeyfileOpt = None,
-    password_file: PasswordFileOpt = None,
-    yes: YesOpt = False,
+    *,
+    target: Target,
+    signer: Signer,
+    yes: bool,
 ) -> None:
     """Execute a queued proposal once the timelock's delay has passed (anyone may)."""
-    chain = connect(Target(network, rpc_url, deployment))
-    pid, proposal, label = _proposal(chain, proposal_id)
-    signer = load_signer(Signer(account, keyfile, password_file))
-    governor = chain.contract("governor")
-    eta = int(governor.functions.proposalEta(pid).call())
+    chain, account, pid, proposal, label = _signed_proposal(target, signer, proposal_id)
+    eta = int(chain.contract("governor").functions.proposalEta(pid).call())
     details = [f"proposal {pid}", f"state now: {_state(chain, pid).name.lower()}"]
     if eta:
         details.append(f"executable from {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(eta))}")
-    transact(
-        chain,
-        signer,
-        governor.functions.execute(
-            proposal.targets, proposal.values, proposal.calldatas, proposal.description_hash
-        ),
-        f"execute proposal {label}",
-        yes,
-        details,
-    )
+    _timelock_step(chain, account, "execute", proposal, f"execute proposal {label}", yes, details)
 
 
 @app.command("proposals")
+@shared_options
 def list_proposals(
     state: Annotated[
         str | None,
@@ -356,9 +349,8 @@ def list_proposals(
             "executed.",
         ),
     ] = None,
-    network: NetworkOpt = "ethereum:local:foundry",
-    rpc_url: RpcOpt = None,
-    deployment: DeploymentOpt = None,
+    *,
+    target: Target,
 ) -> None:
     """List proposals with their state, votes For / Against / Abstain, quorum and deadline."""
     wanted = None
@@ -369,7 +361,7 @@ def list_proposals(
             raise BadInput(
                 f"unknown state {state!r} (pending, active, canceled, defeated, succeeded, queued, executed)"
             ) from None
-    chain = connect(Target(network, rpc_url, deployment))
+    chain = connect(target)
     governor = chain.contract("governor")
     table = Table(title="Propositions / proposals", show_lines=False)
     for column in (

@@ -11,22 +11,16 @@ import typer
 from eth_account.signers.local import LocalAccount
 
 from cmir.cli.common import (
-    AccountOpt,
     BadInput,
     Chain,
     CliError,
-    DeploymentOpt,
-    KeyfileOpt,
-    NetworkOpt,
-    PasswordFileOpt,
-    RpcOpt,
     Signer,
     Target,
-    YesOpt,
     address,
     connect,
     load_signer,
     relation_ref,
+    shared_options,
     show_ref,
     transact,
     units,
@@ -45,6 +39,9 @@ KIND_HELP = {
     "Abeille": "individual, freelancer, small firm",
     "EssStructure": "ESS structure: association, cooperative, mutual, foundation, social enterprise",
 }
+
+
+MemberArg = Annotated[str | None, typer.Argument(help="Address (default: the --account/--keyfile one).")]
 
 
 class Kind(StrEnum):
@@ -66,6 +63,12 @@ def _who(value: str | None, signer: Signer, what: str = "member") -> str:
     if signer.account or signer.keyfile:
         return str(load_signer(signer).address)
     raise BadInput(f"give the {what}'s ADDRESS, or --account/--keyfile to show your own")
+
+
+def _looked_up(chain_target: Target, member: str | None, signer: Signer) -> tuple[Chain, str]:
+    """The chain and the member to show: MEMBER, else the signer's address."""
+    chain = connect(chain_target)
+    return chain, _who(member, signer)
 
 
 def permit(
@@ -117,62 +120,61 @@ def _functions(contract: Any) -> set[str]:
 
 
 @app.command()
+@shared_options
 def invite(
     invitee: Annotated[str, typer.Argument(help="Address of the person or structure invited.")],
     kind: Annotated[
         Kind, typer.Option("--kind", help="Pilote, Abeille or EssStructure.", case_sensitive=False)
     ],
-    network: NetworkOpt = "ethereum:local:foundry",
-    rpc_url: RpcOpt = None,
-    deployment: DeploymentOpt = None,
-    account: AccountOpt = None,
-    keyfile: KeyfileOpt = None,
-    password_file: PasswordFileOpt = None,
-    yes: YesOpt = False,
+    *,
+    target: Target,
+    signer: Signer,
+    yes: bool,
 ) -> None:
     """Invite INVITEE to join as KIND, sponsored by you (uses one of your invitations)."""
-    chain, signer = _signed(Target(network, rpc_url, deployment), Signer(account, keyfile, password_file))
+    chain, account = _signed(target, signer)
     who = address(invitee, "invitee")
     membership = chain.contract("membership")
     transact(
         chain,
-        signer,
+        account,
         membership.functions.invite(who, KINDS.index(kind.value)),
         f"invite {who} to join as {kind.value} ({KIND_HELP[kind.value]})",
         yes,
-        [f"sponsor: {signer.address}; the invitee accepts with `cmir member join`"],
+        [f"sponsor: {account.address}; the invitee accepts with `cmir member join`"],
     )
 
 
 @app.command()
+@shared_options
 def join(
-    network: NetworkOpt = "ethereum:local:foundry",
-    rpc_url: RpcOpt = None,
-    deployment: DeploymentOpt = None,
-    account: AccountOpt = None,
-    keyfile: KeyfileOpt = None,
-    password_file: PasswordFileOpt = None,
-    yes: YesOpt = False,
+    *,
+    target: Target,
+    signer: Signer,
+    yes: bool,
 ) -> None:
     """Accept your pending invitation (paying the membership fee, if any, with a signed permit)."""
-    chain, signer = _signed(Target(network, rpc_url, deployment), Signer(account, keyfile, password_file))
+    chain, account = _signed(target, signer)
     membership = chain.contract("membership")
-    sponsor, kind = membership.functions.invitationOf(signer.address).call()
+    sponsor, kind = membership.functions.invitationOf(account.address).call()
     if int(sponsor, 16) == 0:
-        raise CliError(f"{signer.address} has no pending invitation: ask a member to `cmir member invite` it")
+        raise CliError(
+            f"{account.address} has no pending invitation: ask a member to `cmir member invite` it"
+        )
     fee = int(membership.functions.membershipFee().call())
     details = [f"sponsor {sponsor}, kind {KINDS[kind]}, membership fee {chain.amount(fee)}"]
-    if fee > 0 and _needs_permit(chain, signer.address, fee):
+    if fee > 0 and _needs_permit(chain, account.address, fee):
         deadline = int(time.time()) + 3600
-        v, r, s = permit(chain, signer, chain.contract("pool").address, fee, deadline)
+        v, r, s = permit(chain, account, chain.contract("pool").address, fee, deadline)
         call = membership.functions.acceptInvitationWithPermit(deadline, v, r, s)
         details.append("the fee is approved by a permit you sign now (no separate approval)")
     else:
         call = membership.functions.acceptInvitation()
-    transact(chain, signer, call, f"join CMIR as {KINDS[kind]}", yes, details)
+    transact(chain, account, call, f"join CMIR as {KINDS[kind]}", yes, details)
 
 
 @app.command()
+@shared_options
 def pay(
     counterparty: Annotated[str, typer.Argument(help="The member the relation is with.")],
     amount: Annotated[str, typer.Argument(help="Amount in euros, e.g. 25 or 25.50.")],
@@ -182,20 +184,17 @@ def pay(
             "--ref", help="Reference of the relation (a meeting or introduction id), up to 32 bytes."
         ),
     ],
-    network: NetworkOpt = "ethereum:local:foundry",
-    rpc_url: RpcOpt = None,
-    deployment: DeploymentOpt = None,
-    account: AccountOpt = None,
-    keyfile: KeyfileOpt = None,
-    password_file: PasswordFileOpt = None,
-    yes: YesOpt = False,
+    *,
+    target: Target,
+    signer: Signer,
+    yes: bool,
 ) -> None:
     """Pay AMOUNT for a relation with COUNTERPARTY.
 
     The payment is split at once between the members (rewarded by points), the ESS bucket and the
     collective fund. The amount is approved by an EIP-2612 permit signed here when needed.
     """
-    chain, signer = _signed(Target(network, rpc_url, deployment), Signer(account, keyfile, password_file))
+    chain, account = _signed(target, signer)
     other = address(counterparty, "counterparty")
     value = units(amount, chain.decimals)
     reference = relation_ref(ref)
@@ -205,48 +204,41 @@ def pay(
         f"reference {show_ref(reference)!r}; split: members {members_bps / 100:g} %, ESS {ess_bps / 100:g} %,"
         f" collective {collective_bps / 100:g} %",
     ]
-    if _needs_permit(chain, signer.address, value):
+    if _needs_permit(chain, account.address, value):
         deadline = int(time.time()) + 3600
-        v, r, s = permit(chain, signer, pool.address, value, deadline)
+        v, r, s = permit(chain, account, pool.address, value, deadline)
         call = pool.functions.payRelationWithPermit(other, value, reference, deadline, v, r, s)
         details.append("the amount is approved by a permit you sign now (no separate approval)")
     else:
         call = pool.functions.payRelation(other, value, reference)
-    transact(chain, signer, call, f"pay {chain.amount(value)} for a relation with {other}", yes, details)
+    transact(chain, account, call, f"pay {chain.amount(value)} for a relation with {other}", yes, details)
 
 
 @app.command()
+@shared_options
 def claim(
-    network: NetworkOpt = "ethereum:local:foundry",
-    rpc_url: RpcOpt = None,
-    deployment: DeploymentOpt = None,
-    account: AccountOpt = None,
-    keyfile: KeyfileOpt = None,
-    password_file: PasswordFileOpt = None,
-    yes: YesOpt = False,
+    *,
+    target: Target,
+    signer: Signer,
+    yes: bool,
 ) -> None:
     """Claim your rewards: everything you earned from the members' share is paid to you."""
-    chain, signer = _signed(Target(network, rpc_url, deployment), Signer(account, keyfile, password_file))
+    chain, account = _signed(target, signer)
     pool = chain.contract("pool")
-    claimable = int(pool.functions.claimableOf(signer.address).call())
-    transact(chain, signer, pool.functions.claim(), f"claim {chain.amount(claimable)} of rewards", yes)
+    claimable = int(pool.functions.claimableOf(account.address).call())
+    transact(chain, account, pool.functions.claim(), f"claim {chain.amount(claimable)} of rewards", yes)
 
 
 @app.command()
+@shared_options
 def show(
-    member: Annotated[
-        str | None, typer.Argument(help="Address (default: the --account/--keyfile one).")
-    ] = None,
-    network: NetworkOpt = "ethereum:local:foundry",
-    rpc_url: RpcOpt = None,
-    deployment: DeploymentOpt = None,
-    account: AccountOpt = None,
-    keyfile: KeyfileOpt = None,
-    password_file: PasswordFileOpt = None,
+    member: MemberArg = None,
+    *,
+    target: Target,
+    signer: Signer,
 ) -> None:
     """Show a member: kind, sponsor, joining date, status, votes, invitations, points and rewards."""
-    chain = connect(Target(network, rpc_url, deployment))
-    who = _who(member, Signer(account, keyfile, password_file))
+    chain, who = _looked_up(target, member, signer)
     membership, pool, token = chain.contract("membership"), chain.contract("pool"), chain.contract("token")
     sponsor, joined_at, kind, sent, excluded_at = membership.functions.memberOf(who).call()
     lines = [f"member       {who}"]
@@ -280,20 +272,15 @@ def show(
 
 
 @app.command()
+@shared_options
 def rewards(
-    member: Annotated[
-        str | None, typer.Argument(help="Address (default: the --account/--keyfile one).")
-    ] = None,
-    network: NetworkOpt = "ethereum:local:foundry",
-    rpc_url: RpcOpt = None,
-    deployment: DeploymentOpt = None,
-    account: AccountOpt = None,
-    keyfile: KeyfileOpt = None,
-    password_file: PasswordFileOpt = None,
+    member: MemberArg = None,
+    *,
+    target: Target,
+    signer: Signer,
 ) -> None:
     """Show a member's rewards: points and share of all points, claimable now, and every claim."""
-    chain = connect(Target(network, rpc_url, deployment))
-    who = _who(member, Signer(account, keyfile, password_file))
+    chain, who = _looked_up(target, member, signer)
     pool = chain.contract("pool")
     points = int(pool.functions.pointsOf(who).call())
     totals = pool.functions.totals().call()

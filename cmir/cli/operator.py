@@ -12,17 +12,11 @@ import typer
 from web3.types import RPCEndpoint
 
 from cmir.cli.common import (
-    AccountOpt,
     BadInput,
     CliError,
     DeploymentOpt,
-    KeyfileOpt,
-    NetworkOpt,
-    PasswordFileOpt,
-    RpcOpt,
     Signer,
     Target,
-    YesOpt,
     address,
     ape_environment,
     confirm,
@@ -33,6 +27,7 @@ from cmir.cli.common import (
     parse_duration,
     rpc_alive,
     settings_key,
+    shared_options,
     split_choice,
     transact,
     units,
@@ -79,13 +74,11 @@ def _deployer(signer: Signer, provider: Any) -> Any:
     raise BadInput("choose the deployer: --account ALIAS (Ape keystore) or --keyfile PATH")
 
 
+@shared_options
 def deploy(
-    network: NetworkOpt = "ethereum:local:foundry",
-    rpc_url: RpcOpt = None,
-    deployment: DeploymentOpt = None,
-    account: AccountOpt = None,
-    keyfile: KeyfileOpt = None,
-    password_file: PasswordFileOpt = None,
+    *,
+    target: Target,
+    signer: Signer,
     founders: Annotated[
         list[str] | None,
         typer.Option(
@@ -114,7 +107,7 @@ def deploy(
             show_default=False,
         ),
     ] = None,
-    yes: YesOpt = False,
+    yes: bool,
 ) -> None:
     """Deploy and wire the contracts, write the deployment record, publish the sources.
 
@@ -126,6 +119,7 @@ def deploy(
     from cmir.deployment import MEMBER_KINDS, DeploymentError, NetworkSettings, write_record
     from cmir.deployment import deploy as deploy_contracts
 
+    network, rpc_url = target.network, target.rpc_url
     key = settings_key(network)
     try:
         chosen = NetworkSettings.for_network(settings or key)
@@ -138,7 +132,7 @@ def deploy(
             raise BadInput(f"--founder {item!r}: KIND must be one of {', '.join(MEMBER_KINDS)}")
         founder_list.append((address(who, "founder"), kind))
     steward_address = address(steward, "steward") if steward else None
-    out = deployment or default_deployment(network)
+    out = target.deployment or default_deployment(network)
     provider_settings: dict[str, Any] = {}
     if is_local(network):
         url = rpc_url or os.environ.get("APE_FOUNDRY_HOST") or "http://127.0.0.1:8545"
@@ -158,7 +152,7 @@ def deploy(
     try:
         context = networks.parse_network_choice(network, provider_settings=provider_settings or None)
         with context as provider:
-            deployer = _deployer(Signer(account, keyfile, password_file), provider)
+            deployer = _deployer(signer, provider)
             founder_list = founder_list or [(str(deployer.address), "Pilote")]
             balance = int(provider.get_balance(deployer.address))
             if balance == 0:
@@ -259,28 +253,26 @@ def serve(
     production_server(settings)
 
 
+@shared_options
 def faucet(
     amount: Annotated[str, typer.Argument(help="Euros of the test token to mint, e.g. 500.")] = "1000",
     to: Annotated[str | None, typer.Option("--to", help="Recipient (default: the signer).")] = None,
-    network: NetworkOpt = "ethereum:local:foundry",
-    rpc_url: RpcOpt = None,
-    deployment: DeploymentOpt = None,
-    account: AccountOpt = None,
-    keyfile: KeyfileOpt = None,
-    password_file: PasswordFileOpt = None,
-    yes: YesOpt = False,
+    *,
+    target: Target,
+    signer: Signer,
+    yes: bool,
 ) -> None:
     """Mint test euros (TestEuro's open faucet; test networks only)."""
-    chain = connect(Target(network, rpc_url, deployment))
+    chain = connect(target)
     token = chain.contract("token")
     if chain.record["contracts"]["token"].get("contract") != "TestEuro":
         raise CliError("this deployment's token is not the test euro: there is no faucet")
-    signer = load_signer(Signer(account, keyfile, password_file))
-    recipient = address(to, "recipient") if to else signer.address
+    account = load_signer(signer)
+    recipient = address(to, "recipient") if to else account.address
     value = units(amount, chain.decimals)
     transact(
         chain,
-        signer,
+        account,
         token.functions.mint(recipient, value),
         f"mint {chain.amount(value)} to {recipient}",
         yes,
@@ -288,11 +280,11 @@ def faucet(
 
 
 @dev.command()
+@shared_options
 def travel(
     duration: Annotated[str, typer.Argument(help="How far to move the clock: 90s, 15m, 2h, 1d.")],
-    network: NetworkOpt = "ethereum:local:foundry",
-    rpc_url: RpcOpt = None,
-    deployment: DeploymentOpt = None,
+    *,
+    target: Target,
 ) -> None:
     """Move a local anvil chain's clock forward and mine a block.
 
@@ -300,9 +292,9 @@ def travel(
     that is not anvil.
     """
     seconds = parse_duration(duration)
-    chain = connect(Target(network, rpc_url, deployment))
+    chain = connect(target)
     if not chain.is_dev():
-        raise CliError(f"{network} is not a local anvil chain: its clock cannot be moved")
+        raise CliError(f"{target.network} is not a local anvil chain: its clock cannot be moved")
     chain.w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [seconds])
     chain.w3.provider.make_request(RPCEndpoint("evm_mine"), [])
     block = chain.w3.eth.get_block("latest")
