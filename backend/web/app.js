@@ -18,6 +18,9 @@
     unknown: "#6b7785",
     sponsorship: "#7a8694",
     relation: "#0b5cad",
+    disbursed: "#1b7a3e",
+    allocated: "#0b5cad",
+    floor: "#b3261e",
   };
   const KINDS = ["Pilote", "Abeille", "EssStructure"];
 
@@ -25,6 +28,7 @@
     meta: null,
     pool: null,
     utility: null,
+    utilitySeries: null,
     summary: null,
     sankey: null,
     graph: null,
@@ -37,7 +41,7 @@
     health: null,
     block: null,
   };
-  const charts = { sankey: null, network: null };
+  const charts = { sankey: null, network: null, utility: null };
   const errors = {};
 
   // ---------------------------------------------------------------- helpers
@@ -267,6 +271,204 @@
     );
     box.removeAttribute("aria-busy");
     box.dataset.state = "ready";
+  }
+
+  // ---------------------------------------------------------------- social utility over time
+
+  /** How many of the most recent periods the chart asks for, per period length. */
+  const UTILITY_LIMITS = { day: 90, week: 52, month: 36 };
+
+  /** A period's first day (YYYY-MM-DD) as text: long for the table and tooltip, short for the axis. */
+  function periodText(start, period, short) {
+    const day = new Date(start + "T00:00:00Z");
+    const format = (options) => new Intl.DateTimeFormat(locale(), { ...options, timeZone: "UTC" }).format(day);
+    if (period === "month") return format({ month: short ? "short" : "long", year: "numeric" });
+    const date = format(short ? { day: "numeric", month: "short", year: "2-digit" } : { dateStyle: "medium" });
+    return period === "week" && !short ? t("utility.week", { date }) : date;
+  }
+
+  /** A percentage (already x 100) with at most one decimal, for the chart's axis. */
+  function axisPercent(value) {
+    return new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: 1 }).format(value / 100);
+  }
+
+  function disposeUtilityChart() {
+    if (charts.utility) charts.utility.dispose();
+    charts.utility = null;
+  }
+
+  function renderUtility() {
+    const container = $("utility-chart");
+    const tableBox = $("utility-table");
+    const note = $("utility-note");
+    if (errors.utility) {
+      note.textContent = "";
+      fill(tableBox);
+      disposeUtilityChart();
+      showError(container, errors.utility);
+      return;
+    }
+    const body = data.utilitySeries;
+    if (!body) return;
+    const period = body.period;
+    const points = body.series;
+    const floor = body.ess_floor_bps;
+    const floorPercent = floor === null || floor === undefined ? null : floor / 100;
+    note.textContent = points.length
+      ? t("utility.note", { floor: bpsText(floor), count: intText(points.length) })
+      : t("utility.none");
+
+    fill(tableBox, 
+      h(
+        "table",
+        {},
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            h("th", { scope: "col" }, t("utility.col.period")),
+            h("th", { scope: "col", class: "num" }, t("utility.col.disbursed")),
+            h("th", { scope: "col", class: "num" }, t("utility.col.allocated")),
+          ),
+        ),
+        h(
+          "tbody",
+          {},
+          points.map((point) =>
+            h(
+              "tr",
+              { "data-start": point.start },
+              h("td", {}, periodText(point.start, period, false)),
+              h("td", { class: "num", "data-ratio": "disbursed" }, percentText(point.disbursed_ratio.value)),
+              h("td", { class: "num", "data-ratio": "allocated" }, percentText(point.allocated_ratio.value)),
+            ),
+          ),
+        ),
+      ),
+    );
+
+    if (!chartsAvailable()) {
+      fill(container, h("p", { class: "muted" }, t("nochart")));
+      return;
+    }
+    if (!points.length) {
+      disposeUtilityChart();
+      fill(container, h("p", { class: "muted" }, t("utility.none")));
+      return;
+    }
+    const phone = isPhone();
+    const names = { disbursed: t("utility.disbursed"), allocated: t("utility.allocated"), floor: t("utility.floor") };
+    const line = (key) => ({
+      name: names[key],
+      type: "line",
+      color: COLORS[key],
+      symbol: key === "disbursed" ? "circle" : "diamond",
+      symbolSize: phone ? 6 : 8,
+      showSymbol: true,
+      connectNulls: false,
+      lineStyle: { width: key === "disbursed" ? 3 : 2 },
+      // the chart draws the API's percent; the tooltip shows its exact decimal value
+      data: points.map((point) => ({ value: point[key + "_ratio"].percent, ratio: point[key + "_ratio"].value })),
+    });
+    // the axis always reaches the floor, so its line is never off the chart
+    const axisMax = (extent) => {
+      const top = Math.max(Number.isFinite(extent.max) ? extent.max : 0, floorPercent || 0, 1);
+      return Math.min(100, Math.ceil((top * 1.15) / 5) * 5);
+    };
+    if (!charts.utility) charts.utility = window.echarts.init(container, null, { renderer: "svg" });
+    charts.utility.setOption(
+      {
+        animation: false,
+        tooltip: {
+          trigger: "axis",
+          confine: true,
+          formatter: (params) => {
+            const list = Array.isArray(params) ? params : [params];
+            if (!list.length) return "";
+            const point = points[list[0].dataIndex];
+            const rows = [esc(periodText(point.start, period, false))];
+            for (const item of list) {
+              rows.push(item.marker + esc(item.seriesName) + " <b>" + esc(percentText(item.data.ratio)) + "</b>");
+            }
+            if (floor !== null && floor !== undefined) rows.push(esc(names.floor + " " + bpsText(floor)));
+            return rows.join("<br>");
+          },
+        },
+        legend: {
+          top: 0,
+          left: "center",
+          itemGap: phone ? 10 : 20,
+          textStyle: { fontSize: phone ? 11 : 13 },
+          // the floor's entry is its dashed line alone (it has no points)
+          data: [names.disbursed, names.allocated].concat(floorPercent === null ? [] : [{ name: names.floor, itemStyle: { opacity: 0 } }]),
+        },
+        grid: { left: phone ? 4 : 12, right: phone ? 8 : 24, top: phone ? 56 : 44, bottom: 28 },
+        xAxis: {
+          type: "category",
+          data: points.map((point) => periodText(point.start, period, true)),
+          axisLabel: { fontSize: phone ? 10 : 12, hideOverlap: true },
+        },
+        yAxis: {
+          type: "value",
+          min: 0,
+          max: axisMax,
+          axisLabel: { fontSize: phone ? 10 : 12, formatter: axisPercent },
+        },
+        series: [
+          line("disbursed"),
+          line("allocated"),
+          {
+            // no points of its own: the ESS floor is a reference line across the chart
+            name: names.floor,
+            type: "line",
+            color: COLORS.floor,
+            lineStyle: { type: "dashed", width: 2 },
+            symbol: "none",
+            data: [],
+            markLine:
+              floorPercent === null
+                ? undefined
+                : {
+                    silent: true,
+                    symbol: "none",
+                    lineStyle: { color: COLORS.floor, type: "dashed", width: 2 },
+                    label: {
+                      position: "insideEndTop",
+                      color: COLORS.floor,
+                      fontSize: phone ? 10 : 12,
+                      formatter: t("utility.floor.label", { floor: bpsText(floor) }),
+                    },
+                    data: [{ yAxis: floorPercent, name: names.floor }],
+                  },
+          },
+        ],
+      },
+      true,
+    );
+  }
+
+  let utilitySeq = 0;
+  async function loadUtility() {
+    const seq = ++utilitySeq;
+    const section = $("utility");
+    const period = $("utility-period").value;
+    section.dataset.state = "loading";
+    $("utility-chart").setAttribute("aria-busy", "true");
+    try {
+      const body = await getJSON("/social-utility", { period, limit: UTILITY_LIMITS[period] });
+      if (seq !== utilitySeq) return;
+      errors.utility = null;
+      data.utilitySeries = body;
+    } catch (error) {
+      if (seq !== utilitySeq) return;
+      errors.utility = error;
+    }
+    renderUtility();
+    $("utility-chart").removeAttribute("aria-busy");
+    section.dataset.period = period;
+    section.dataset.state = "ready";
   }
 
   // ---------------------------------------------------------------- Sankey
@@ -917,7 +1119,8 @@
     const [meta, pool, utility, summary, sankey, graph, facets, recon, health] = await Promise.all([
       settle("figures", getJSON("/meta")),
       settle("figures", getJSON("/pool")),
-      settle("figures", getJSON("/social-utility", { limit: 24 })),
+      // the headline uses the current ratios only; the chart asks for its own series
+      settle("figures", getJSON("/social-utility", { limit: 1 })),
       settle("figures", getJSON("/network/summary", { limit: 24 })),
       settle("sankey", getJSON("/flows/sankey")),
       settle("graph", getJSON("/network/graph", { limit: 200, max_edges: 1000 })),
@@ -934,7 +1137,7 @@
     renderFacets();
     renderReconciliation();
     renderHealth();
-    await Promise.all([loadDirectory(false), loadProposals(false), loadFlows(false)]);
+    await Promise.all([loadUtility(), loadDirectory(false), loadProposals(false), loadFlows(false)]);
     data.details.clear();
     document.body.dataset.loaded = "true";
   }
@@ -959,6 +1162,7 @@
     I18N.apply(document);
     renderHeader();
     renderFigures();
+    renderUtility();
     renderSankey();
     renderNetwork();
     renderFacets();
@@ -990,11 +1194,13 @@
     $("proposals-more").addEventListener("click", () => loadProposals(true));
     $("flows-more").addEventListener("click", () => loadFlows(true));
     $("flows-direction").addEventListener("change", () => loadFlows(false));
+    $("utility-period").addEventListener("change", () => loadUtility());
     let resizeTimer = null;
     window.addEventListener("resize", () => {
       window.clearTimeout(resizeTimer);
       resizeTimer = window.setTimeout(() => {
         for (const chart of Object.values(charts)) if (chart) chart.resize();
+        renderUtility();
         renderSankey();
         renderNetwork();
       }, 150);

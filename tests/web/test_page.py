@@ -9,7 +9,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from conftest import DESKTOP, PHONE, PHONE_WIDTH, PageProbe
 from playwright.sync_api import Browser, Page, Route
@@ -51,6 +51,97 @@ def wait_directory(page: Page, query: dict[str, str]) -> list[str]:
         "items => items.map(item => item.dataset.projectId)"
     )
     return ids
+
+
+def utility_request(probe: PageProbe, period: str) -> dict[str, str]:
+    """The query of the page's last request for the social-utility series of `period`."""
+    queries = [
+        dict(parse_qsl(urlsplit(url).query))
+        for url in probe.requests
+        if urlsplit(url).path == "/api/v1/social-utility"
+    ]
+    matching = [query for query in queries if query.get("period") == period]
+    assert matching, queries
+    return matching[-1]
+
+
+def choose_period(page: Page, period: str) -> None:
+    """Pick a period in the social-utility chart's switch and wait for its series."""
+    page.locator("#utility-period").select_option(period)
+    page.wait_for_selector(f"#utility[data-state='ready'][data-period='{period}']", timeout=10_000)
+
+
+def utility_chart(page: Page) -> dict[str, Any]:
+    """What the social-utility chart draws, read from its ECharts option."""
+    option: dict[str, Any] = page.evaluate(
+        """() => {
+            const chart = echarts.getInstanceByDom(document.getElementById('utility-chart'));
+            const option = chart.getOption();
+            const value = (item) => (item !== null && typeof item === 'object' ? item.value : item);
+            return {
+                x: option.xAxis[0].data,
+                legend: option.legend[0].data.map((item) => (typeof item === 'object' ? item.name : item)),
+                series: option.series.map((s) => ({
+                    name: s.name,
+                    data: s.data.map(value),
+                    floor: s.markLine && s.markLine.data ? s.markLine.data.map((d) => d.yAxis) : [],
+                })),
+            };
+        }"""
+    )
+    return option
+
+
+def utility_table(page: Page) -> list[list[str]]:
+    """The rows of the social-utility table: period start (attribute), then the three cells."""
+    rows: list[list[str]] = page.locator("#utility-table tbody tr").evaluate_all(
+        "rows => rows.map(row => [row.dataset.start, ...[...row.cells].map(cell => cell.textContent)])"
+    )
+    return rows
+
+
+def shown_percent(ratio: dict[str, Any]) -> str:
+    """A ratio as the table shows it, or the dash of a ratio without denominator."""
+    return "—" if ratio["value"] is None else percent_of(ratio["value"])
+
+
+def assert_utility_matches(page: Page, body: dict[str, Any], lang: str) -> None:
+    """The chart and its table show exactly the API's series, ratios and floor."""
+    series = body["series"]
+    chart = utility_chart(page)
+    assert len(chart["x"]) == len(series)
+    disbursed, allocated, floor = chart["series"]
+    assert disbursed["data"] == [p["disbursed_ratio"]["percent"] for p in series]
+    assert allocated["data"] == [p["allocated_ratio"]["percent"] for p in series]
+    assert floor["data"] == []
+    assert floor["floor"] == [body["ess_floor_bps"] / 100]
+    rows = utility_table(page)
+    assert [row[0] for row in rows] == [p["start"] for p in series]
+    for row, point in zip(rows, series, strict=True):
+        for cell, key in ((row[2], "disbursed_ratio"), (row[3], "allocated_ratio")):
+            assert (cell if cell == "—" else number_text(cell, lang)) == shown_percent(point[key]), row
+    floor_text = percent_of(str(Decimal(body["ess_floor_bps"]) / 10_000))
+    note = SPACES.sub("", page.locator("#utility-note").inner_text())
+    assert (floor_text.replace(".", ",") if lang == "fr" else floor_text) + "%" in note
+
+
+def chart_text_outside(page: Page, chart: str) -> list[str]:
+    """Texts drawn by a chart that reach past its box (a clipped legend, axis or line label)."""
+    outside: list[str] = page.evaluate(
+        """(selector) => {
+            const box = document.querySelector(selector).getBoundingClientRect();
+            return [...document.querySelectorAll(selector + ' svg text')]
+                .filter((text) => text.getClientRects().length)
+                .filter((text) => {
+                    const r = text.getBoundingClientRect();
+                    return r.left < box.left - 0.5 || r.right > box.right + 0.5
+                        || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5;
+                })
+                .map((text) => text.textContent);
+        }""",
+        chart,
+    )
+    return outside
 
 
 def assert_local_only(probe: PageProbe) -> None:
@@ -146,6 +237,80 @@ def test_charts_and_tables_show_the_api_data(probe: PageProbe, api: ApiServer) -
     assert not probe.problems, probe.problems
 
 
+def test_social_utility_chart_equals_the_api(probe: PageProbe, api: ApiServer) -> None:
+    page = probe.open()
+    assert page.locator("#utility-title").inner_text() == "Utilité sociale dans le temps"
+    assert page.locator("#utility-period").input_value() == "month"
+    assert page.locator("#utility-chart svg").count() == 1
+    for period in ("month", "week", "day"):
+        if period != "month":
+            choose_period(page, period)
+        query = utility_request(probe, period)
+        body: Any = api.get("/social-utility", **query)
+        assert body["period"] == period and body["series"]
+        assert_utility_matches(page, body, "fr")
+    chart = utility_chart(page)
+    assert [s["name"] for s in chart["series"]] == ["Versé ÷ reçu", "Alloué ÷ reçu", "Plancher ESS"]
+    assert chart["legend"] == ["Versé ÷ reçu", "Alloué ÷ reçu", "Plancher ESS"]
+    assert page.locator("#utility-table th").all_text_contents() == ["Période", "Versé", "Alloué"]
+
+    # English relabels the title, switch, legend, axis, table and note; the figures stay the API's
+    page.locator("#lang-switch").click()
+    assert page.locator("#utility-title").inner_text() == "Social utility over time"
+    assert page.locator("label[for='utility-period']").inner_text() == "Period"
+    options = page.locator("#utility-period option").all_inner_texts()
+    assert options == ["By day", "By week", "By month"]
+    assert page.locator("#utility-period").input_value() == "day"
+    chart = utility_chart(page)
+    names = ["Disbursed ÷ received", "Allocated ÷ received", "ESS floor"]
+    assert [s["name"] for s in chart["series"]] == names
+    assert chart["legend"] == names
+    assert page.locator("#utility-table th").all_text_contents() == ["Period", "Disbursed", "Allocated"]
+    assert "ESS floor" in page.locator("#utility-note").inner_text()
+    assert page.locator("#utility-chart").get_attribute("aria-label") == (
+        "Lines of the social utility per period, with the ESS floor"
+    )
+    body = api.get("/social-utility", **utility_request(probe, "day"))
+    assert_utility_matches(page, body, "en")
+    choose_period(page, "week")
+    assert_utility_matches(page, api.get("/social-utility", **utility_request(probe, "week")), "en")
+    assert not probe.problems, probe.problems
+    assert_local_only(probe)
+
+
+def test_social_utility_chart_draws_every_period_and_gaps(probe: PageProbe) -> None:
+    """Over a longer series (the scenario indexes a single period), every point is drawn and
+    a period without inflows yet (no ratio) is a gap in the lines and a dash in the table."""
+    served: list[dict[str, Any]] = []
+
+    def longer(route: Route) -> None:
+        response = route.fetch()
+        body = response.json()
+        if "period=" in route.request.url:
+            last = body["series"][-1]
+            zero = {"units": "0", "display": "0"}
+            empty = {"numerator": zero, "denominator": zero, "value": None, "percent": None}
+            half = {**last["allocated_ratio"], "value": "0.500000", "percent": 50.0}
+            body["series"] = [
+                {"start": "2026-08-01", "disbursed_ratio": empty, "allocated_ratio": empty},
+                {"start": "2026-09-01", "disbursed_ratio": last["disbursed_ratio"], "allocated_ratio": half},
+                last,
+            ]
+            served.append(body)
+        route.fulfill(response=response, json=body)
+
+    probe.page.route("**/api/v1/social-utility?*", longer)
+    page = probe.open()
+    assert served
+    body = served[-1]
+    assert_utility_matches(page, body, "fr")
+    chart = utility_chart(page)
+    assert chart["series"][0]["data"][0] is None
+    assert chart["x"][0] == "août 2026"
+    assert utility_table(page)[0][1:] == ["août 2026", "—", "—"]
+    assert not probe.problems, probe.problems
+
+
 def test_directory_search_and_filters(probe: PageProbe, api: ApiServer) -> None:
     page = probe.open()
     everything: Any = api.get("/ess/projects", limit=20)
@@ -221,7 +386,7 @@ def test_accessible_basics(probe: PageProbe) -> None:
     assert unlabeled == []
     assert page.locator("h1").count() == 1
     assert page.locator("main section h2").count() == page.locator("main section").count()
-    for chart in ("#sankey-chart", "#network-chart"):
+    for chart in ("#utility-chart", "#sankey-chart", "#network-chart"):
         assert page.locator(chart).get_attribute("role") == "img"
         assert page.locator(chart).get_attribute("aria-label")
 
@@ -272,6 +437,9 @@ def test_phone_width_has_no_horizontal_scroll(phone_probe: PageProbe, screenshot
     # the flows table turns into stacked rows, each cell labelled
     first_cell = page.locator("#flows-body tr").first.locator("td").first
     assert first_cell.get_attribute("data-label") == "Date"
+    # the social-utility chart keeps its legend, axes and floor label inside its box
+    assert page.locator("#utility-chart svg").count() == 1
+    assert chart_text_outside(page, "#utility-chart") == []
     save(page, screenshots, "phone-390x844")
 
     # everything folded away fits too: the Sankey's table, every figure checked against the
@@ -289,6 +457,7 @@ def test_phone_width_has_no_horizontal_scroll(phone_probe: PageProbe, screenshot
     result = overflow(page)
     assert result["scroll"] <= PHONE_WIDTH, result
     assert result["wide"] == [], result
+    assert chart_text_outside(page, "#utility-chart") == []
     save(page, screenshots, "phone-390x844-en")
     assert not phone_probe.problems, phone_probe.problems
 
@@ -333,11 +502,21 @@ def test_figures_and_tables_without_the_charting_library(browser: Browser, api: 
             route.abort()
 
         context.route("**/vendor/echarts/**", refuse)
-        page = PageProbe(context.new_page(), api.url).open()
+        probe = PageProbe(context.new_page(), api.url)
+        page = probe.open()
         pool: Any = api.get("/pool")
         assert number_text(figure(page, "total_received"), "fr") == pool["total_received"]["display"]
         assert "Graphique indisponible" in page.locator("#sankey-chart").inner_text()
         assert page.locator("#sankey-table tbody tr").count() > 0
+        # the social utility over time: the same message, and its values in the table and note
+        assert "Graphique indisponible" in page.locator("#utility-chart").inner_text()
+        utility: Any = api.get("/social-utility", **utility_request(probe, "month"))
+        rows = utility_table(page)
+        assert [row[0] for row in rows] == [p["start"] for p in utility["series"]]
+        assert [number_text(row[2], "fr") for row in rows] == [
+            percent_of(p["disbursed_ratio"]["value"]) for p in utility["series"]
+        ]
+        assert "Plancher ESS" in page.locator("#utility-note").inner_text()
         assert page.locator("#flows-body tr").count() > 0
     finally:
         context.close()
