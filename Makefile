@@ -52,8 +52,8 @@ test-e2e: compile
 	$(BIN)/python -m pytest tests/e2e -q
 
 lint: setup
-	$(BIN)/ruff check indexer backend cmir/cli cmir/audit cmir/demo cmir/stack.py tests/e2e
-	$(BIN)/mypy --strict indexer backend cmir/cli cmir/audit cmir/demo cmir/stack.py
+	$(BIN)/ruff check indexer backend cmir/cli cmir/audit cmir/demo cmir/devchain.py cmir/stack.py tests/e2e
+	$(BIN)/mypy --strict indexer backend cmir/cli cmir/audit cmir/demo cmir/devchain.py cmir/stack.py
 
 ## Slither builds through forge itself (offline, the provisioned compiler; see foundry.toml).
 slither: compile

@@ -27,8 +27,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,6 +42,8 @@ from eth_abi.abi import encode
 from eth_utils.crypto import keccak
 from sqlalchemy import JSON, BigInteger, Integer, String, UniqueConstraint, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from cmir.devchain import Anvil, anvil_binary, deploy_founders
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / ".build"
@@ -72,13 +72,6 @@ def say(message: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------- anvil
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class GeneratorRpcError(Exception):
@@ -122,39 +115,14 @@ class Rpc:
         return out
 
 
-class AnvilProcess:
-    """An anvil on a free loopback port, stopped (by its own pid) with `stop`."""
+class AnvilProcess(Anvil):
+    """An anvil on a free loopback port (``cmir.devchain``) with the generator's JSON-RPC client;
+    it is given two minutes to load a large state, and to write its --dump-state file when
+    stopped."""
 
     def __init__(self, *extra: str) -> None:
-        binary = shutil.which("anvil") or str(ROOT / "node_modules" / ".bin" / "anvil")
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(  # noqa: S603 (the project's own anvil)
-            [binary, "--port", str(self.port), "--silent", *extra],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        super().__init__(*extra, start_timeout=120, stop_timeout=120)
         self.rpc = Rpc(self.url)
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                self.rpc.call("eth_chainId")
-                return
-            except (requests.ConnectionError, GeneratorRpcError):
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.stop()
-                    raise RuntimeError("anvil did not start") from None
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        """SIGTERM (anvil then writes its --dump-state file), SIGKILL if it lingers."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(120)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
 
 
 # ---------------------------------------------------------------------------------------- chain
@@ -191,9 +159,8 @@ class ChainPlan:
             digest.update(name.encode())
             digest.update(str(types[name]["deploymentBytecode"]["bytecode"]).encode())
         digest.update(json.dumps(self.__dict__, sort_keys=True).encode())
-        binary = shutil.which("anvil") or str(ROOT / "node_modules" / ".bin" / "anvil")
         version = subprocess.run(  # noqa: S603 (the project's own anvil)
-            [binary, "--version"], capture_output=True, text=True, check=False
+            [anvil_binary(), "--version"], capture_output=True, text=True, check=False
         ).stdout
         digest.update(version.encode())
         return digest.hexdigest()[:16]
@@ -212,31 +179,6 @@ class Chain:
     def deployment_block(self) -> int:
         """The first block of the deployment."""
         return int(json.loads(self.record.read_text())["deployment_block"])
-
-
-def deploy_contracts(url: str, record: Path, accounts: list[str]) -> None:
-    """Deploy the real contracts through Ape (``cmir.deployment``, as ``ape run deploy``):
-    founders accounts 1 (Pilote), 2 (Abeille), 3 (EssStructure), steward account 4."""
-    env = dict(os.environ)
-    env.setdefault("APE_DATA_FOLDER", str(BUILD / "ape-data"))
-    env.setdefault("SOLCX_BINARY_PATH", str(ROOT / ".solcx"))
-    env["PATH"] = f"{ROOT / 'node_modules' / '.bin'}:{Path(sys.executable).parent}:{env.get('PATH', '')}"
-    command = [
-        sys.executable,
-        str(ROOT / "tests" / "indexer" / "deploy_chain.py"),
-        url,
-        str(record),
-        f"{accounts[1]}:Pilote",
-        f"{accounts[2]}:Abeille",
-        f"{accounts[3]}:EssStructure",
-        "--steward",
-        accounts[4],
-    ]
-    done = subprocess.run(  # noqa: S603 (this interpreter, the project's deploy helper)
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"deployment failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
 
 
 def _mine_checked(rpc: Rpc, hashes: list[str]) -> list[dict[str, Any]]:
@@ -347,8 +289,7 @@ def build_chain(plan: ChainPlan, cache: Path = CACHE, report: bool = True) -> Ch
         "--gas-limit", str(GAS_LIMIT), "--code-size-limit", str(2**20), "--dump-state", str(partial)
     )
     try:
-        accounts = anvil.rpc.call("eth_accounts")
-        deploy_contracts(anvil.url, record, accounts)
+        deploy_founders(anvil.url, record, timeout=600)
         if report:
             say(f"  deployed the contracts in {time.monotonic() - started:.1f}s")
         generate(anvil.rpc, record, plan, report)

@@ -12,17 +12,17 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from web3 import Web3
 
 INDEXER_TESTS = Path(__file__).resolve().parents[1] / "indexer"
 sys.path.insert(0, str(INDEXER_TESTS))
 
-from indexer_chain import Anvil, Dao, deploy, rpc  # noqa: E402
+from indexer_chain import Dao  # noqa: E402
 from indexer_mirror import dispose_engine, run_indexer  # noqa: E402
 from indexer_scenario import Outcome, run  # noqa: E402
 
 from backend.app import create_app  # noqa: E402
 from backend.settings import Settings  # noqa: E402
+from cmir.devchain import Anvil, deploy_founders  # noqa: E402
 
 
 @dataclass
@@ -52,14 +52,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("api")
     anvil = Anvil()
     try:
-        accounts = [Web3.to_checksum_address(a) for a in rpc(anvil.url, "eth_accounts")]
         record = tmp / "deployment.json"
-        deploy(
-            anvil.url,
-            record,
-            [f"{accounts[1]}:Pilote", f"{accounts[2]}:Abeille", f"{accounts[3]}:EssStructure"],
-            accounts[4],
-        )
+        deploy_founders(anvil.url, record)
         dao = Dao.connect(anvil.url, record)
         metadata_dir = tmp / "metadata"
         metadata_dir.mkdir()

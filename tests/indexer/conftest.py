@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from indexer_chain import Anvil, Dao, deploy, rpc
+from indexer_chain import Dao
 from indexer_mirror import dispose_engine
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from web3 import Web3
 
+from cmir.devchain import Anvil, deploy_founders
 from indexer.db.session import normalize_url
 
 POSTGRES_URL = os.environ.get("CMIR_TEST_POSTGRES_URL")
@@ -31,14 +31,8 @@ def deploy_dao(tmp: Path) -> tuple[Anvil, Dao]:
     3 (ESS structure), steward account 4."""
     anvil = Anvil()
     try:
-        accounts = [Web3.to_checksum_address(a) for a in rpc(anvil.url, "eth_accounts")]
         record = tmp / "deployment.json"
-        deploy(
-            anvil.url,
-            record,
-            [f"{accounts[1]}:Pilote", f"{accounts[2]}:Abeille", f"{accounts[3]}:EssStructure"],
-            accounts[4],
-        )
+        deploy_founders(anvil.url, record)
         return anvil, Dao.connect(anvil.url, record)
     except Exception:
         anvil.stop()

@@ -1,99 +1,21 @@
-"""Test helpers: an anvil process on a free port, the CMIR contracts deployed on it, and
-web3.py wrappers that send transactions from anvil's unlocked accounts."""
+"""Test helpers: web3.py wrappers around the CMIR contracts deployed on an anvil, sending
+transactions from anvil's unlocked accounts. The anvil process and the deployment come from
+`cmir.devchain` (re-exported here for the tests that import them from this module)."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
 from web3 import HTTPProvider, Web3
 
-ROOT = Path(__file__).resolve().parents[2]
+from cmir.devchain import Anvil, deploy, deploy_founders, free_port, rpc
+
+__all__ = ["EUR", "Anvil", "Dao", "deploy", "deploy_founders", "free_port", "rpc"]
+
 EUR = 10**6
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def rpc(url: str, method: str, params: list[Any] | None = None) -> Any:
-    """One raw JSON-RPC call; raises on an error reply."""
-    reply = requests.post(
-        url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}, timeout=30
-    ).json()
-    if "error" in reply:
-        raise RuntimeError(f"{method}: {reply['error']}")
-    return reply["result"]
-
-
-class Anvil:
-    """An anvil process; `stop` ends it (by its own pid)."""
-
-    def __init__(self, *extra: str) -> None:
-        binary = shutil.which("anvil") or str(ROOT / "node_modules" / ".bin" / "anvil")
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(  # noqa: S603 (our own anvil binary)
-            [binary, "--port", str(self.port), "--silent", *extra],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                rpc(self.url, "eth_chainId")
-                return
-            except (requests.ConnectionError, RuntimeError):
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.stop()
-                    raise RuntimeError("anvil did not start") from None
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        """Terminate the process."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def deploy(url: str, out: Path, founders: list[str], steward: str) -> dict[str, Any]:
-    """Deploy through Ape (cmir.deployment, as `ape run deploy`) and return the record."""
-    env = dict(os.environ)
-    env.setdefault("APE_DATA_FOLDER", str(ROOT / ".build" / "ape-data"))
-    env.setdefault("SOLCX_BINARY_PATH", str(ROOT / ".solcx"))
-    env["PATH"] = f"{ROOT / 'node_modules' / '.bin'}:{Path(sys.executable).parent}:{env.get('PATH', '')}"
-    command = [
-        sys.executable,
-        str(Path(__file__).with_name("deploy_chain.py")),
-        url,
-        str(out),
-        *founders,
-        "--steward",
-        steward,
-    ]
-    done = subprocess.run(  # noqa: S603 (this interpreter, our own script)
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"deployment failed:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
-    record: dict[str, Any] = json.loads(out.read_text())
-    return record
 
 
 @dataclass

@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from conftest import deploy_dao
 from eth_utils import keccak
-from indexer_chain import EUR, Dao, rpc
+from indexer_chain import EUR, Dao
 from indexer_mirror import diff, dump, run_indexer
 
+from cmir.devchain import rpc
 from indexer.errors import ReorgTooDeepError
 from indexer.sync import Indexer
 
