@@ -39,8 +39,11 @@ class Relation(EventRow, Base):
 
     __tablename__ = "relations"
     __table_args__ = (
-        Index("ix_relations_payer", "payer"),
-        Index("ix_relations_counterparty", "counterparty"),
+        # a member's relations newest first (keyset pages), each side
+        Index("ix_relations_payer", "chain_id", "payer", "block_number", "log_index"),
+        Index("ix_relations_counterparty", "chain_id", "counterparty", "block_number", "log_index"),
+        # the graph's edges among a set of members, read from the index alone
+        Index("ix_relations_pair", "chain_id", "payer", "counterparty", "amount"),
     )
 
     payer: Mapped[str] = mapped_column(String(42))
@@ -102,7 +105,7 @@ class Claim(EventRow, Base):
     """A member's claim of its rewards (RewardsClaimed)."""
 
     __tablename__ = "claims"
-    __table_args__ = (Index("ix_claims_member", "member"),)
+    __table_args__ = (Index("ix_claims_member", "chain_id", "member", "block_number", "log_index"),)
 
     member: Mapped[str] = mapped_column(String(42))
     amount: Mapped[int] = mapped_column(Uint256)
@@ -113,6 +116,7 @@ class RewardFreeze(EventRow, Base):
     """An excluded member's points removed, its accrued rewards kept (MemberRewardsFrozen)."""
 
     __tablename__ = "reward_freezes"
+    __table_args__ = (Index("ix_reward_freezes_member", "chain_id", "member", "block_number"),)
 
     member: Mapped[str] = mapped_column(String(42))
     points_removed: Mapped[int] = mapped_column(Uint256)
@@ -124,7 +128,9 @@ class EssFunding(EventRow, Base):
     """ESS money paid to a project by governance (EssProjectFunded)."""
 
     __tablename__ = "ess_fundings"
-    __table_args__ = (Index("ix_ess_fundings_project", "project_id"),)
+    __table_args__ = (
+        Index("ix_ess_fundings_project", "chain_id", "project_id", "block_number", "log_index"),
+    )
 
     project_id: Mapped[int] = mapped_column(Uint256)
     payout_wallet: Mapped[str] = mapped_column(String(42))
@@ -149,6 +155,7 @@ class EssProjectChange(EventRow, Base):
     """A registration, update or status change of an ESS project."""
 
     __tablename__ = "ess_project_changes"
+    __table_args__ = (Index("ix_ess_project_changes_project", "chain_id", "project_id", "block_number"),)
 
     project_id: Mapped[int] = mapped_column(Uint256)
     kind: Mapped[str] = mapped_column(String(16), doc="registered, updated or status")
@@ -178,7 +185,7 @@ class ProposalChange(EventRow, Base):
     """A proposal's recorded state change: created, queued, executed or canceled."""
 
     __tablename__ = "proposal_changes"
-    __table_args__ = (Index("ix_proposal_changes_proposal", "proposal_id"),)
+    __table_args__ = (Index("ix_proposal_changes_proposal", "chain_id", "proposal_id", "block_number"),)
 
     proposal_id: Mapped[int] = mapped_column(Uint256)
     state: Mapped[str] = mapped_column(String(16))
@@ -203,7 +210,10 @@ class Invitation(EventRow, Base):
     """An invitation (keyed by its MemberInvited event) and how it ended."""
 
     __tablename__ = "invitations"
-    __table_args__ = (Index("ix_invitations_invitee", "chain_id", "invitee", "status"),)
+    __table_args__ = (
+        Index("ix_invitations_invitee", "chain_id", "invitee", "status"),
+        Index("ix_invitations_sponsor", "chain_id", "sponsor", "status"),
+    )
 
     invitee: Mapped[str] = mapped_column(String(42))
     sponsor: Mapped[str] = mapped_column(String(42))
@@ -219,11 +229,12 @@ class Member(Base):
     reward_per_point - reward_per_point_paid) // 10**27`` (see `indexer.rewards.claimable`)."""
 
     __tablename__ = "members"
+    __table_args__ = (Index("ix_members_sponsor", "chain_id", "sponsor", "joined_block"),)
 
     chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     address: Mapped[str] = mapped_column(String(42), primary_key=True)
     kind: Mapped[int | None] = mapped_column(Integer, doc="0 Pilote, 1 Abeille, 2 EssStructure")
-    sponsor: Mapped[str | None] = mapped_column(String(42), index=True)
+    sponsor: Mapped[str | None] = mapped_column(String(42))
     status: Mapped[str] = mapped_column(String(16), doc="active or excluded")
     joined_at: Mapped[int | None] = mapped_column(BigInteger)
     joined_block: Mapped[int | None] = mapped_column(BigInteger)
