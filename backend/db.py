@@ -218,14 +218,21 @@ def make_read_engine(url: str, *, statement_timeout_ms: int, pool_size: int) -> 
 
 
 class Database:
-    """The engine, and the thread pool that runs each request's queries in one transaction."""
+    """The engine, and how each request's queries run: on a pool of worker threads, or inline on
+    the event loop's thread (`threads` = 0)."""
 
     def __init__(self, engine: Engine, threads: int) -> None:
         self.engine = engine
-        self.limiter = CapacityLimiter(threads)
+        self.inline = threads == 0
+        self.limiter = CapacityLimiter(max(threads, 1))
 
     async def run(self, fn: Callable[[Connection], T]) -> T:
-        """``fn(connection)`` inside one read transaction, on a worker thread."""
+        """``fn(connection)`` inside one read transaction. Inline, the request runs start to end
+        without yielding, so requests are served in arrival order and no thread hop or GIL
+        hand-off is paid; SQLite's statements are short and CPU-bound, so threads would only
+        interleave them."""
+        if self.inline:
+            return self.call(fn)
         return await anyio.to_thread.run_sync(self.call, fn, limiter=self.limiter)
 
     def call(self, fn: Callable[[Connection], T]) -> T:

@@ -1,4 +1,6 @@
-"""Dependencies of the routes (`Annotated` aliases): the application state, pagination, ids."""
+"""Dependencies of the routes (`Annotated` aliases): the application state, pagination, ids.
+They are coroutines although they never wait: FastAPI runs a plain function dependency on a
+worker thread, a hop that cost more than the work itself."""
 
 from __future__ import annotations
 
@@ -55,7 +57,7 @@ class AppState:
     chain_cache: AggregateCache
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     """The application's state (set by the lifespan)."""
     state: AppState = request.app.state.cmir
     return state
@@ -72,7 +74,7 @@ class Page:
     offset: int
 
 
-def page_params(
+async def page_params(
     limit: Annotated[
         int, Query(ge=1, description=f"items per page; values above {MAX_LIMIT} are capped to {MAX_LIMIT}")
     ] = 50,
@@ -93,7 +95,7 @@ class CursorPage:
     cursor: tuple[int, int] | None
 
 
-def cursor_params(
+async def cursor_params(
     limit: Annotated[
         int, Query(ge=1, description=f"items per page; values above {MAX_LIMIT} are capped to {MAX_LIMIT}")
     ] = 50,
@@ -112,7 +114,7 @@ def cursor_params(
 CursorParams = Annotated[CursorPage, Depends(cursor_params)]
 
 
-def series_limit(
+async def series_limit(
     limit: Annotated[
         int, Query(ge=1, description=f"most recent periods; values above {MAX_SERIES} are capped")
     ] = 120,
@@ -129,7 +131,7 @@ def checksum(address: str) -> str:
     return str(to_checksum_address(address))
 
 
-def member_address(
+async def member_address(
     address: Annotated[
         str, Path(pattern=ADDRESS_PATTERN, description="0x-prefixed 20-byte address, any case")
     ],

@@ -54,7 +54,15 @@ class Settings(BaseSettings):
         default=2.0, ge=0, description="How long the chain head read for /health is reused."
     )
     db_pool_size: int = Field(default=8, ge=1, le=64, description="Database connections per process.")
-    threads: int = Field(default=4, ge=1, le=64, description="Worker threads running queries per process.")
+    threads: int | None = Field(
+        default=None,
+        ge=0,
+        le=64,
+        description="Worker threads running queries per process; 0 runs them on the event loop, in"
+        " arrival order (best for SQLite, whose statements are short and CPU-bound; one statement"
+        " then holds its process's other requests for at most statement_timeout_ms)."
+        " Default: 0 on SQLite, 4 on PostgreSQL.",
+    )
     cache_entries: int = Field(default=512, ge=16, description="Aggregates kept per process (LRU).")
     response_cache_mb: int = Field(
         default=64, ge=0, description="Memory for cached responses per process (0: no cache)."
@@ -67,6 +75,12 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address the production server binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port of the production server.")
     workers: int = Field(default=1, ge=1, le=32, description="Server processes (uvicorn workers).")
+
+    def query_threads(self) -> int:
+        """`threads`, or its default for the database."""
+        if self.threads is not None:
+            return self.threads
+        return 0 if self.database_url.startswith("sqlite") else 4
 
     @field_validator("database_url")
     @classmethod

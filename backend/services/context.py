@@ -7,7 +7,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, func, literal_column, select, tuple_
+from sqlalchemy import ColumnElement, Connection, bindparam, func, literal_column, select, tuple_
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.types import NullType
 
@@ -83,21 +83,22 @@ class Context:
         return self.cache.get_or_compute((self.chain_id, as_of.block, as_of.block_hash, key), compute)
 
 
+_AS_OF = (
+    select(CHECKPOINTS.c.block_number, CHECKPOINTS.c.block_hash, BLOCKS.c.timestamp)
+    .select_from(
+        CHECKPOINTS.outerjoin(
+            BLOCKS,
+            (BLOCKS.c.chain_id == CHECKPOINTS.c.chain_id) & (BLOCKS.c.number == CHECKPOINTS.c.block_number),
+        )
+    )
+    .where(CHECKPOINTS.c.chain_id == bindparam("chain"))
+)
+
+
 def load_as_of(connection: Connection, ctx: Context) -> AsOf:
     """The checkpoint of the deployment's chain; `NotIndexedError` when there is none."""
-    query = (
-        select(CHECKPOINTS.c.block_number, CHECKPOINTS.c.block_hash, BLOCKS.c.timestamp)
-        .select_from(
-            CHECKPOINTS.outerjoin(
-                BLOCKS,
-                (BLOCKS.c.chain_id == CHECKPOINTS.c.chain_id)
-                & (BLOCKS.c.number == CHECKPOINTS.c.block_number),
-            )
-        )
-        .where(CHECKPOINTS.c.chain_id == ctx.chain_id)
-    )
     try:
-        row = connection.execute(query).first()
+        row = connection.execute(_AS_OF, {"chain": ctx.chain_id}).first()
     except OperationalError as exc:
         if "no such table" in str(exc.orig) or "does not exist" in str(exc.orig):
             raise NotIndexedError("the database has no index yet: run the indexer") from None
@@ -128,21 +129,25 @@ def _python_sum(column: ColumnElement[Any]) -> ColumnElement[Any]:
 
 
 def exact_sums(
-    connection: Connection, build: Callable[[SumFn], Any], sum_columns: Sequence[str]
+    connection: Connection,
+    build: Callable[[SumFn], Any],
+    sum_columns: Sequence[str],
+    params: dict[str, Any] | None = None,
 ) -> list[Any]:
-    """Rows of the query `build(sum)`, where `sum_columns` are exact integers. The database's own
-    SUM is used when it is exact (always on PostgreSQL; on SQLite while values and sums fit 63
-    bits); otherwise the query runs again with the exact Python aggregate ``cmir_sum``."""
+    """Rows of the query `build(sum)` (with bound `params`), where `sum_columns` are exact
+    integers. The database's own SUM is used when it is exact (always on PostgreSQL; on SQLite
+    while values and sums fit 63 bits); otherwise the query runs again with the exact Python
+    aggregate ``cmir_sum``."""
     if connection.dialect.name == "sqlite":
         try:
-            rows = connection.execute(build(_native_sum)).mappings().all()
+            rows = connection.execute(build(_native_sum), params).mappings().all()
             return [_ints(r, sum_columns) for r in rows]
         except (ArithmeticError, OperationalError) as exc:
             if isinstance(exc, DBAPIError) and "overflow" not in str(exc.orig):
                 raise
-        rows = connection.execute(build(_python_sum)).mappings().all()
+        rows = connection.execute(build(_python_sum), params).mappings().all()
         return [_ints(r, sum_columns) for r in rows]
-    rows = connection.execute(build(_native_sum)).mappings().all()
+    rows = connection.execute(build(_native_sum), params).mappings().all()
     return [_ints(r, sum_columns) for r in rows]
 
 

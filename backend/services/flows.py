@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, and_, or_, select
@@ -76,7 +78,38 @@ def _fetch(connection: Connection, query: Any, table: Any, limit: int) -> list[A
     return list(connection.execute(ordered).all())
 
 
-def _inflows(connection: Connection, ctx: Context, f: FlowFilter, cursor: Any, limit: int) -> list[FlowItem]:
+# A row read and how to show it: items are built only for the rows a page keeps.
+Pending = tuple[tuple[int, int], Callable[[], FlowItem]]
+
+
+def _pending(rows: list[Any], build: Callable[..., FlowItem], *args: Any, **extra: Any) -> list[Pending]:
+    return [((r.block_number, r.log_index), partial(build, *args, r, **extra)) for r in rows]
+
+
+def _in_item(ctx: Context, r: Any) -> FlowItem:
+    return FlowItem(
+        **ctx.tx_fields(r),
+        id=cursor_of(r),
+        direction="in",
+        kind=r.kind,
+        bucket=None,
+        amount=ctx.amount(r.amount),
+        split=Split(
+            members=ctx.amount(r.to_members),
+            ess=ctx.amount(r.to_ess),
+            collective=ctx.amount(r.to_collective),
+        ),
+        source=r.source,
+        recipient=None,
+        counterparty=r.counterparty,
+        relation_ref=r.relation_ref,
+        memo=r.memo,
+        project_id=None,
+        proposal_id=None,
+    )
+
+
+def _inflows(connection: Connection, ctx: Context, f: FlowFilter, cursor: Any, limit: int) -> list[Pending]:
     conditions = _common(IN, ctx, f, cursor)
     if f.kind is not None:
         conditions.append(IN.c.kind == f.kind)
@@ -95,32 +128,11 @@ def _inflows(connection: Connection, ctx: Context, f: FlowFilter, cursor: Any, l
     if f.address is not None:
         conditions.append(or_(IN.c.source == f.address, REL.c.counterparty == f.address))
     query = select(IN, REL.c.counterparty, REL.c.relation_ref).select_from(join).where(*conditions)
-    return [
-        FlowItem(
-            **ctx.tx_fields(r),
-            id=cursor_of(r),
-            direction="in",
-            kind=r.kind,
-            bucket=None,
-            amount=ctx.amount(r.amount),
-            split=Split(
-                members=ctx.amount(r.to_members),
-                ess=ctx.amount(r.to_ess),
-                collective=ctx.amount(r.to_collective),
-            ),
-            source=r.source,
-            recipient=None,
-            counterparty=r.counterparty,
-            relation_ref=r.relation_ref,
-            memo=r.memo,
-            project_id=None,
-            proposal_id=None,
-        )
-        for r in _fetch(connection, query, IN, limit)
-    ]
+    return _pending(_fetch(connection, query, IN, limit), _in_item, ctx)
 
 
-def _out(ctx: Context, r: Any, kind: str, bucket: str, recipient: str | None, **extra: Any) -> FlowItem:
+def _out(ctx: Context, kind: str, bucket: str, r: Any, **extra: Any) -> FlowItem:
+    recipient = extra.pop("recipient")
     values: dict[str, Any] = {"memo": None, "project_id": None, "proposal_id": None, **extra}
     return FlowItem(
         **ctx.tx_fields(r),
@@ -138,28 +150,35 @@ def _out(ctx: Context, r: Any, kind: str, bucket: str, recipient: str | None, **
     )
 
 
-def _outflows(connection: Connection, ctx: Context, f: FlowFilter, cursor: Any, limit: int) -> list[FlowItem]:
-    items: list[FlowItem] = []
+def _outflows(connection: Connection, ctx: Context, f: FlowFilter, cursor: Any, limit: int) -> list[Pending]:
+    items: list[Pending] = []
     if _wants(f, "out", ("claim",), "members"):
         conditions = _common(CL, ctx, f, cursor)
         if f.address is not None:
             conditions.append(CL.c.member == f.address)
         rows = _fetch(connection, select(CL).where(*conditions), CL, limit)
-        items += [_out(ctx, r, "claim", "members", r.member) for r in rows]
+        items += [
+            ((r.block_number, r.log_index), partial(_out, ctx, "claim", "members", r, recipient=r.member))
+            for r in rows
+        ]
     if _wants(f, "out", ("ess_funding",), "ess"):
         conditions = _common(FU, ctx, f, cursor)
         if f.address is not None:
             conditions.append(FU.c.payout_wallet == f.address)
         rows = _fetch(connection, select(FU).where(*conditions), FU, limit)
         items += [
-            _out(
-                ctx,
-                r,
-                "ess_funding",
-                "ess",
-                r.payout_wallet,
-                project_id=str(r.project_id),
-                proposal_id=None if r.proposal_id is None else str(r.proposal_id),
+            (
+                (r.block_number, r.log_index),
+                partial(
+                    _out,
+                    ctx,
+                    "ess_funding",
+                    "ess",
+                    r,
+                    recipient=r.payout_wallet,
+                    project_id=str(r.project_id),
+                    proposal_id=None if r.proposal_id is None else str(r.proposal_id),
+                ),
             )
             for r in rows
         ]
@@ -168,7 +187,13 @@ def _outflows(connection: Connection, ctx: Context, f: FlowFilter, cursor: Any, 
         if f.address is not None:
             conditions.append(or_(SP.c.recipient == f.address, SP.c.steward == f.address))
         rows = _fetch(connection, select(SP).where(*conditions), SP, limit)
-        items += [_out(ctx, r, "collective_spend", "collective", r.recipient, memo=r.memo) for r in rows]
+        items += [
+            (
+                (r.block_number, r.log_index),
+                partial(_out, ctx, "collective_spend", "collective", r, recipient=r.recipient, memo=r.memo),
+            )
+            for r in rows
+        ]
     return items
 
 
@@ -176,13 +201,13 @@ def list_flows(
     connection: Connection, ctx: Context, f: FlowFilter, cursor: tuple[int, int] | None, limit: int
 ) -> FlowList:
     """Flows matching `f`, newest first: at most `limit` + 1 rows read from each table, merged."""
-    items: list[FlowItem] = []
+    pending: list[Pending] = []
     if _wants(f, "in", INFLOW_KINDS, None):
-        items += _inflows(connection, ctx, f, cursor, limit + 1)
-    items += _outflows(connection, ctx, f, cursor, limit + 1)
-    items.sort(key=lambda i: (i.block_number, i.log_index), reverse=True)
-    more = len(items) > limit
-    items = items[:limit]
+        pending += _inflows(connection, ctx, f, cursor, limit + 1)
+    pending += _outflows(connection, ctx, f, cursor, limit + 1)
+    pending.sort(key=lambda p: p[0], reverse=True)
+    more = len(pending) > limit
+    items = [build() for _, build in pending[:limit]]
     return FlowList(items=items, limit=limit, next_cursor=items[-1].id if more and items else None)
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, bindparam, func, or_, select, tuple_
 
 from backend.errors import NotFoundError
 from backend.schemas.common import PageMeta, timestamp
@@ -23,12 +23,9 @@ from backend.schemas.members import (
 )
 from backend.services.context import (
     Context,
-    before_cursor,
-    by_position,
     cursor_of,
     escape_like,
     load_as_of,
-    same_chain,
 )
 from indexer.db import MEMBER_KINDS, Claim, DaoState, Invitation, Member, Relation, RewardFreeze
 from indexer.rewards import claimable
@@ -40,6 +37,7 @@ I = Invitation.__table__  # noqa: E741
 F = RewardFreeze.__table__
 S = DaoState.__table__
 
+INVITEES_SHOWN = 50
 Sort = Literal["joined", "points", "relations", "address"]
 Order = Literal["asc", "desc"]
 
@@ -63,8 +61,7 @@ def kind_name(kind: int | None) -> Any:
 
 def reward_per_point(connection: Connection, ctx: Context) -> int:
     """The pool's accumulator at the indexed block."""
-    value = connection.execute(select(S.c.reward_per_point).where(S.c.chain_id == ctx.chain_id)).scalar()
-    return int(value or 0)
+    return int(connection.execute(_RPP, {"chain": ctx.chain_id}).scalar() or 0)
 
 
 def member_item(ctx: Context, row: Any, rpp: int) -> MemberItem:
@@ -192,6 +189,58 @@ def relation_item(ctx: Context, row: Any, member: str) -> RelationItem:
     )
 
 
+def _position_page(table: Any, column: Any, *, after: bool) -> Any:
+    """Rows of one chain whose `column` equals ``:member``, newest first, ``:limit`` of them
+    (before the position ``(:block, :log)`` when `after`): a range of the (chain, column, block,
+    log index) index, read in its order."""
+    conditions = [table.c.chain_id == bindparam("chain"), column == bindparam("member")]
+    if after:
+        conditions.append(
+            tuple_(table.c.block_number, table.c.log_index) < tuple_(bindparam("block"), bindparam("log"))
+        )
+    return (
+        select(table)
+        .where(*conditions)
+        .order_by(table.c.block_number.desc(), table.c.log_index.desc())
+        .limit(bindparam("limit"))
+    )
+
+
+# Built once: these run on every member page, and building a statement costs more than
+# running it (SQLAlchemy then only looks its compiled form up).
+_RELATIONS = {
+    (side, after): _position_page(R, column, after=after)
+    for side, column in (("paid", R.c.payer), ("received", R.c.counterparty))
+    for after in (False, True)
+}
+_MEMBER = select(M).where(M.c.chain_id == bindparam("chain"), M.c.address == bindparam("member"))
+_INVITEES = (
+    select(M)
+    .where(M.c.chain_id == bindparam("chain"), M.c.sponsor == bindparam("member"), M.c.joined_at.is_not(None))
+    .order_by(M.c.joined_block, M.c.address)
+    .limit(INVITEES_SHOWN)
+)
+_INVITEES_COUNT = (
+    select(func.count())
+    .select_from(M)
+    .where(M.c.chain_id == bindparam("chain"), M.c.sponsor == bindparam("member"), M.c.joined_at.is_not(None))
+)
+_PENDING = (
+    select(I)
+    .where(I.c.chain_id == bindparam("chain"), I.c.sponsor == bindparam("member"), I.c.status == "pending")
+    .order_by(I.c.block_number.desc(), I.c.log_index.desc())
+    .limit(INVITEES_SHOWN)
+)
+_CLAIMS = _position_page(C, C.c.member, after=False)
+_FREEZE = (
+    select(F)
+    .where(F.c.chain_id == bindparam("chain"), F.c.member == bindparam("member"))
+    .order_by(F.c.block_number.desc(), F.c.log_index.desc())
+    .limit(1)
+)
+_RPP = select(S.c.reward_per_point).where(S.c.chain_id == bindparam("chain"))
+
+
 def _relations(
     connection: Connection,
     ctx: Context,
@@ -201,25 +250,20 @@ def _relations(
     limit: int,
 ) -> list[Any]:
     rows: list[Any] = []
-    for column, wanted in ((R.c.payer, "paid"), (R.c.counterparty, "received")):
-        if direction not in ("all", wanted):
-            continue
-        conditions = [column == member, same_chain(R, ctx.chain_id)]
-        after = before_cursor(R, cursor)
-        if after is not None:
-            conditions.append(after)
-        query = select(R).where(*conditions).order_by(*by_position(R)).limit(limit)
-        rows.extend(connection.execute(query).all())
+    params: dict[str, Any] = {"chain": ctx.chain_id, "member": member, "limit": limit}
+    if cursor is not None:
+        params["block"], params["log"] = cursor
+    for side in ("paid", "received"):
+        if direction in ("all", side):
+            rows.extend(connection.execute(_RELATIONS[side, cursor is not None], params))
     rows.sort(key=lambda r: (r.block_number, r.log_index), reverse=True)
     return rows[:limit]
 
 
 def member_row(connection: Connection, ctx: Context, address: str) -> Any:
-    """The members row of `address` (any case), or `NotFoundError`."""
-    row = connection.execute(
-        select(M).where(M.c.chain_id == ctx.chain_id, M.c.address == address, M.c.joined_at.is_not(None))
-    ).first()
-    if row is None:
+    """The members row of `address` (checksummed), or `NotFoundError`."""
+    row = connection.execute(_MEMBER, {"chain": ctx.chain_id, "member": address}).first()
+    if row is None or row.joined_at is None:
         raise NotFoundError(f"no member {address}")
     return row
 
@@ -247,37 +291,20 @@ def member_relations(
 def member_detail(connection: Connection, ctx: Context, address: str) -> MemberDetail:
     """One member with its sponsor, invitees, pending invitations, relations, claims and freeze."""
     row = member_row(connection, ctx, address)
-    rpp = reward_per_point(connection, ctx)
+    params = {"chain": ctx.chain_id, "member": row.address}
+    rpp = int(connection.execute(_RPP, params).scalar() or 0)
     sponsor = None
     if row.sponsor:
-        sponsor_row = connection.execute(
-            select(M).where(M.c.chain_id == ctx.chain_id, M.c.address == row.sponsor)
-        ).first()
+        sponsor_row = connection.execute(_MEMBER, {**params, "member": row.sponsor}).first()
         if sponsor_row is not None and sponsor_row.joined_at is not None:
             sponsor = _ref(sponsor_row)
-    invited = [M.c.chain_id == ctx.chain_id, M.c.sponsor == row.address, M.c.joined_at.is_not(None)]
-    invitees = connection.execute(
-        select(M).where(*invited).order_by(M.c.joined_block, M.c.address).limit(50)
-    ).all()
-    invitees_total = int(connection.execute(select(func.count()).select_from(M).where(*invited)).scalar_one())
-    pending = connection.execute(
-        select(I)
-        .where(I.c.chain_id == ctx.chain_id, I.c.sponsor == row.address, I.c.status == "pending")
-        .order_by(*by_position(I))
-        .limit(50)
-    ).all()
-    claims = connection.execute(
-        select(C)
-        .where(C.c.member == row.address, same_chain(C, ctx.chain_id))
-        .order_by(*by_position(C))
-        .limit(10)
-    ).all()
-    freeze_row = connection.execute(
-        select(F)
-        .where(and_(F.c.chain_id == ctx.chain_id, F.c.member == row.address))
-        .order_by(*by_position(F))
-        .limit(1)
-    ).first()
+    invitees = connection.execute(_INVITEES, params).all()
+    invitees_total = len(invitees)
+    if invitees_total == INVITEES_SHOWN:
+        invitees_total = int(connection.execute(_INVITEES_COUNT, params).scalar_one())
+    pending = connection.execute(_PENDING, params).all()
+    claims = connection.execute(_CLAIMS, {**params, "limit": 10}).all()
+    freeze_row = connection.execute(_FREEZE, params).first()
     freeze = None
     if freeze_row is not None:
         freeze = Freeze(

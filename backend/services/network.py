@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import BindParameter, Connection, bindparam, func, select
 
 from backend.schemas.common import AsOf, PageMeta, timestamp
 from backend.schemas.network import Graph, GraphEdge, GraphNode, GrowthPoint, KindCount, NetworkSummary
 from backend.services import series
-from backend.services.context import Context, exact_sums, load_as_of, same_chain
+from backend.services.context import Context, SumFn, exact_sums, load_as_of
 from backend.services.members import MemberFilter, kind_name, member_conditions, member_row
 from backend.services.pool import dao_state
 from indexer.db import Invitation, Member, Relation
@@ -62,29 +62,63 @@ def _page_nodes(connection: Connection, ctx: Context, q: GraphQuery) -> tuple[li
     return list(rows), total
 
 
+_CENTER_INVITEES = (
+    select(M.c.address)
+    .where(M.c.chain_id == bindparam("chain"), M.c.sponsor == bindparam("member"))
+    .limit(bindparam("limit"))
+)
+# The center's counterparts, by number of relations among its latest ones: each side is a
+# bounded range of its (chain, member, position) index, whatever the member's history.
+RECENT_RELATIONS = 1000
+_COUNTERPARTS = tuple(
+    select(other)
+    .where(R.c.chain_id == bindparam("chain"), mine == bindparam("member"))
+    .order_by(R.c.block_number.desc(), R.c.log_index.desc())
+    .limit(RECENT_RELATIONS)
+    for mine, other in ((R.c.payer, R.c.counterparty), (R.c.counterparty, R.c.payer))
+)
+_MEMBERS_IN = select(M).where(
+    M.c.chain_id == bindparam("chain"), M.c.address.in_(bindparam("ids", expanding=True))
+)
+
+
+def _pairs(total_of: SumFn) -> Any:
+    """Relation edges (count and sum per payer and counterparty) among ``:ids``: read from the
+    (chain, payer, counterparty, amount) index alone."""
+    ids: BindParameter[Any] = bindparam("ids", expanding=True)
+    return (
+        select(R.c.payer, R.c.counterparty, func.count().label("n"), total_of(R.c.amount).label("amount"))
+        .where(R.c.chain_id == bindparam("chain"), R.c.payer.in_(ids), R.c.counterparty.in_(ids))
+        .group_by(R.c.payer, R.c.counterparty)
+        .order_by(func.count().desc(), R.c.payer, R.c.counterparty)
+        .limit(bindparam("edges"))
+    )
+
+
+# one statement per summing function, built once (see `exact_sums`)
+_PAIRS: dict[SumFn, Any] = {}
+
+
+def _pairs_statement(total_of: SumFn) -> Any:
+    if total_of not in _PAIRS:
+        _PAIRS[total_of] = _pairs(total_of)
+    return _PAIRS[total_of]
+
+
 def _ego_nodes(connection: Connection, ctx: Context, q: GraphQuery) -> tuple[list[Any], int]:
     center = member_row(connection, ctx, q.center or "")
+    params = {"chain": ctx.chain_id, "member": center.address, "limit": q.limit}
     wanted: list[str] = []
     if center.sponsor:
         wanted.append(center.sponsor)
-    invitees = connection.execute(
-        select(M.c.address).where(M.c.chain_id == ctx.chain_id, M.c.sponsor == center.address).limit(q.limit)
-    ).scalars()
-    wanted.extend(invitees)
+    wanted.extend(connection.execute(_CENTER_INVITEES, params).scalars())
     weights: Counter[str] = Counter()
-    for mine, other in ((R.c.payer, R.c.counterparty), (R.c.counterparty, R.c.payer)):
-        for address, n in connection.execute(
-            select(other, func.count())
-            .where(mine == center.address, same_chain(R, ctx.chain_id))
-            .group_by(other)
-            .order_by(func.count().desc())
-            .limit(q.limit)
-        ):
-            weights[address] += int(n)
-    wanted.extend(a for a, _ in weights.most_common())
+    for statement in _COUNTERPARTS:
+        weights.update(connection.execute(statement, params).scalars())
+    wanted.extend(a for a, _ in weights.most_common(q.limit))
     unique = list(dict.fromkeys(a for a in wanted if a != center.address))
     chosen = unique[: q.limit - 1]
-    rows = connection.execute(select(M).where(M.c.chain_id == ctx.chain_id, M.c.address.in_(chosen))).all()
+    rows = connection.execute(_MEMBERS_IN, {"chain": ctx.chain_id, "ids": chosen}).all()
     order = {a: i for i, a in enumerate(chosen)}
     others = sorted((r for r in rows if r.joined_at is not None), key=lambda r: order[r.address])
     return [center, *others], len(unique) + 1
@@ -103,18 +137,12 @@ def _graph(connection: Connection, ctx: Context, as_of: AsOf, q: GraphQuery) -> 
         ]
     truncated = False
     if q.relations and ids:
+        params = {"chain": ctx.chain_id, "ids": ids, "edges": q.max_edges + 1}
         pairs = exact_sums(
             connection,
-            lambda total_of: (
-                select(
-                    R.c.payer, R.c.counterparty, func.count().label("n"), total_of(R.c.amount).label("amount")
-                )
-                .where(R.c.chain_id == ctx.chain_id, R.c.payer.in_(ids), R.c.counterparty.in_(ids))
-                .group_by(R.c.payer, R.c.counterparty)
-                .order_by(func.count().desc(), R.c.payer, R.c.counterparty)
-                .limit(q.max_edges + 1)
-            ),
+            _pairs_statement,
             ("amount",),
+            params,
         )
         truncated = len(pairs) > q.max_edges
         edges += [
@@ -143,8 +171,11 @@ def _graph(connection: Connection, ctx: Context, as_of: AsOf, q: GraphQuery) -> 
 
 
 def graph(connection: Connection, ctx: Context, q: GraphQuery) -> Graph:
-    """The graph asked for, computed once per indexed block."""
+    """The graph asked for; a page of the whole graph is computed once per indexed block (a
+    member's neighbourhood is not kept: there are as many as members)."""
     as_of = load_as_of(connection, ctx)
+    if q.center:
+        return _graph(connection, ctx, as_of, q)
     return ctx.cached(as_of, ("graph", q), lambda: _graph(connection, ctx, as_of, q))
 
 
