@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field, field_validator
@@ -74,7 +75,12 @@ class Settings(BaseSettings):
     )
     host: str = Field(default="127.0.0.1", description="Address the production server binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port of the production server.")
-    workers: int = Field(default=1, ge=1, le=32, description="Server processes (uvicorn workers).")
+    workers: int = Field(
+        default_factory=lambda: min(os.cpu_count() or 1, 8),
+        ge=1,
+        le=32,
+        description="Server processes (uvicorn workers); default one per CPU core, at most 8.",
+    )
 
     def query_threads(self) -> int:
         """`threads`, or its default for the database."""

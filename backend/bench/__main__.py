@@ -5,7 +5,7 @@ member, network and reconciliation routes. The last line is
 ``rps=<n> p50_ms=<n> p99_ms=<n> errors=<n> max_response_kb=<n>``.
 
 Environment: CMIR_BENCH_SECONDS (30), CMIR_BENCH_CLIENTS (50), CMIR_BENCH_WORKERS (server
-processes, 1), CMIR_BENCH_KEEP (keep the temporary folder)."""
+processes; default: the production default, one per core), CMIR_BENCH_KEEP (keep the temporary folder)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ import uvloop
 from backend.bench import chain
 from backend.bench.fill import Sizes, address, fill
 from backend.bench.load import mix, run_load
-from backend.settings import ROOT
+from backend.settings import ROOT, Settings
 from indexer.db import Proposal
 from indexer.db.session import make_engine
 from indexer.deployment import load_deployment
@@ -70,7 +70,7 @@ def main() -> int:
     """Fill, serve, load, report."""
     seconds = float(os.environ.get("CMIR_BENCH_SECONDS", "30"))
     clients = int(os.environ.get("CMIR_BENCH_CLIENTS", "50"))
-    workers = os.environ.get("CMIR_BENCH_WORKERS", "1")
+    workers = os.environ.get("CMIR_BENCH_WORKERS") or str(Settings().workers)
     folder = Path(tempfile.mkdtemp(prefix="cmir-bench-"))
     anvil = server = None
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, bindparam, func, literal_column, select, tuple_
@@ -19,6 +20,19 @@ from indexer.db import Checkpoint, IndexedBlock
 T = TypeVar("T")
 CHECKPOINTS = Checkpoint.__table__
 BLOCKS = IndexedBlock.__table__
+
+
+@lru_cache(maxsize=1 << 16)
+def _amount(value: int, decimals: int) -> Amount:
+    """The shown form of `value` base units: the same figures recur (prices, zero), so each is
+    built once and shared; responses never modify it."""
+    if decimals == 0:
+        return Amount.model_construct(units=str(value), display=str(value))
+    whole, fraction = divmod(value, 10**decimals)
+    digits = f"{fraction:0{decimals}d}".rstrip("0")
+    digits = digits.ljust(min(2, decimals), "0")
+    # built without validation (hot path): both fields are digit strings by construction
+    return Amount.model_construct(units=str(value), display=f"{whole}.{digits}")
 
 
 @dataclass(frozen=True)
@@ -38,13 +52,7 @@ class Context:
         value = int(units or 0)
         if value < 0:
             raise ValueError(f"negative amount {value}")
-        if self.decimals == 0:
-            return Amount.model_construct(units=str(value), display=str(value))
-        whole, fraction = divmod(value, 10**self.decimals)
-        digits = f"{fraction:0{self.decimals}d}".rstrip("0")
-        digits = digits.ljust(min(2, self.decimals), "0")
-        # built without validation (hot path): both fields are digit strings by construction
-        return Amount.model_construct(units=str(value), display=f"{whole}.{digits}")
+        return _amount(value, self.decimals)
 
     def tx_link(self, tx_hash: str | None) -> str | None:
         """The explorer URL of a transaction, when the network has an explorer."""

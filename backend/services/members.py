@@ -302,7 +302,8 @@ def member_detail(connection: Connection, ctx: Context, address: str) -> MemberD
     invitees_total = len(invitees)
     if invitees_total == INVITEES_SHOWN:
         invitees_total = int(connection.execute(_INVITEES_COUNT, params).scalar_one())
-    pending = connection.execute(_PENDING, params).all()
+    # a pending invitation counts in `invitations_sent` until accepted or revoked
+    pending = connection.execute(_PENDING, params).all() if row.invitations_sent else []
     claims = connection.execute(_CLAIMS, {**params, "limit": 10}).all()
     freeze_row = connection.execute(_FREEZE, params).first()
     freeze = None
