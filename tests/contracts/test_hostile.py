@@ -16,10 +16,10 @@ from typing import Any
 
 import pytest
 from ape import project
-from ape_checks import assert_events, log, reverts
 from eth_utils import keccak, to_checksum_address
 from hexbytes import HexBytes
 from redistribution_model import PoolModel, assert_pool_matches, assert_pool_solvent
+from strict_checks import emitted, log, reverts
 
 from cmir.deployment import Deployment, deploy
 
@@ -142,18 +142,15 @@ def test_member_contract_joins_itself_and_claims_like_any_member(
     receipt = rewarded_attacker.claim(sender=outsider)
 
     amount = hook_model.claim(rewarded_attacker)
-    assert_events(
-        receipt,
-        [
-            log(
-                pool.RewardsClaimed,
-                member=rewarded_attacker,
-                amount=amount,
-                rewardPerPoint=hook_model.reward_per_point,
-            ),
-            log(hook_token.Transfer, **{"from": pool, "to": rewarded_attacker, "value": amount}),
-        ],
-    )
+    assert emitted(receipt) == [
+        log(
+            pool.RewardsClaimed,
+            member=rewarded_attacker,
+            amount=amount,
+            rewardPerPoint=hook_model.reward_per_point,
+        ),
+        log(hook_token.Transfer, **{"from": pool, "to": rewarded_attacker, "value": amount}),
+    ]
     assert rewarded_attacker.hookCalls() == hook_calls + 1  # the hook ran, armed with nothing
     assert hook_token.balanceOf(rewarded_attacker) == before + amount
     everyone = everyone_hook(admin, member, ess_member, rewarded_attacker)
@@ -214,18 +211,15 @@ def test_reentry_from_the_claim_payout_is_refused_and_the_claim_pays_once(
     receipt = rewarded_attacker.claim(sender=outsider)
 
     amount = hook_model.claim(rewarded_attacker)
-    assert_events(
-        receipt,
-        [
-            log(
-                pool.RewardsClaimed,
-                member=rewarded_attacker,
-                amount=amount,
-                rewardPerPoint=hook_model.reward_per_point,
-            ),
-            log(hook_token.Transfer, **{"from": pool, "to": rewarded_attacker, "value": amount}),
-        ],
-    )
+    assert emitted(receipt) == [
+        log(
+            pool.RewardsClaimed,
+            member=rewarded_attacker,
+            amount=amount,
+            rewardPerPoint=hook_model.reward_per_point,
+        ),
+        log(hook_token.Transfer, **{"from": pool, "to": rewarded_attacker, "value": amount}),
+    ]
     assert rewarded_attacker.reentryAttempts() == 1
     assert rewarded_attacker.reentrySuccesses() == 0
     assert HexBytes(rewarded_attacker.lastRevertData()) == REENTRANT_CALL
@@ -287,19 +281,16 @@ def test_a_steward_contract_reentering_claim_from_its_spending_gets_nothing_more
     else:
         receipt = rewarded_attacker.spendCollective(rewarded_attacker, spend, "to myself", sender=outsider)
         hook_model.spend_collective(spend)
-        assert_events(
-            receipt,
-            [
-                log(
-                    pool.CollectiveSpent,
-                    steward=rewarded_attacker,
-                    recipient=rewarded_attacker,
-                    amount=spend,
-                    memo="to myself",
-                ),
-                log(hook_token.Transfer, **{"from": pool, "to": rewarded_attacker, "value": spend}),
-            ],
-        )
+        assert emitted(receipt) == [
+            log(
+                pool.CollectiveSpent,
+                steward=rewarded_attacker,
+                recipient=rewarded_attacker,
+                amount=spend,
+                memo="to myself",
+            ),
+            log(hook_token.Transfer, **{"from": pool, "to": rewarded_attacker, "value": spend}),
+        ]
         assert HexBytes(rewarded_attacker.lastRevertData()) == REENTRANT_CALL
         assert hook_token.balanceOf(rewarded_attacker) == before + spend
     everyone = everyone_hook(admin, member, ess_member, rewarded_attacker)
@@ -554,13 +545,10 @@ def test_rewards_withheld_by_a_failing_token_are_paid_once_when_it_works_again(
     receipt = pool.claim(sender=admin)
 
     assert model.claim(admin) == owed
-    assert_events(
-        receipt,
-        [
-            log(pool.RewardsClaimed, member=admin, amount=owed, rewardPerPoint=model.reward_per_point),
-            log(token.Transfer, **{"from": pool, "to": admin, "value": owed}),
-        ],
-    )
+    assert emitted(receipt) == [
+        log(pool.RewardsClaimed, member=admin, amount=owed, rewardPerPoint=model.reward_per_point),
+        log(token.Transfer, **{"from": pool, "to": admin, "value": owed}),
+    ]
     assert token.balanceOf(admin) == before + owed
     with reverts(pool.RedistributionNothingToClaim, account=admin):
         pool.claim(sender=admin)

@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 from ape import chain, project
-from ape_checks import assert_events, log, reverts
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils import to_checksum_address
 from redistribution_model import ZERO_ADDRESS, PoolModel, assert_pool_matches, assert_pool_solvent
+from strict_checks import emitted, log, reverts
 
 EUR = 10**6
 ABEILLE = 1
@@ -123,22 +123,19 @@ def pay(pool: Any, token: Any, model: PoolModel, fund: Callable[[Any, int], None
         fund(payer, amount)
         receipt = pool.payRelation(counterparty, amount, ref(label), sender=payer)
         split, points = model.pay_relation(payer, counterparty, amount)
-        assert_events(
-            receipt,
-            [
-                log(
-                    pool.RelationPaid,
-                    payer=payer,
-                    counterparty=counterparty,
-                    relationRef=ref(label),
-                    amount=amount,
-                    split=split.as_tuple(),
-                    points=points.as_tuple(),
-                    rewardPerPoint=model.reward_per_point,
-                ),
-                log(token.Transfer, **{"from": payer, "to": pool, "value": amount}),
-            ],
-        )
+        assert emitted(receipt) == [
+            log(
+                pool.RelationPaid,
+                payer=payer,
+                counterparty=counterparty,
+                relationRef=ref(label),
+                amount=amount,
+                split=split.as_tuple(),
+                points=points.as_tuple(),
+                rewardPerPoint=model.reward_per_point,
+            ),
+            log(token.Transfer, **{"from": payer, "to": pool, "value": amount}),
+        ]
         return receipt
 
     return _pay
@@ -154,20 +151,17 @@ def contribute(
         fund(contributor, amount)
         receipt = pool.contribute(amount, memo, sender=contributor)
         split = model.receive(amount)
-        assert_events(
-            receipt,
-            [
-                log(
-                    pool.Contributed,
-                    contributor=contributor,
-                    amount=amount,
-                    split=split.as_tuple(),
-                    rewardPerPoint=model.reward_per_point,
-                    memo=memo,
-                ),
-                log(token.Transfer, **{"from": contributor, "to": pool, "value": amount}),
-            ],
-        )
+        assert emitted(receipt) == [
+            log(
+                pool.Contributed,
+                contributor=contributor,
+                amount=amount,
+                split=split.as_tuple(),
+                rewardPerPoint=model.reward_per_point,
+                memo=memo,
+            ),
+            log(token.Transfer, **{"from": contributor, "to": pool, "value": amount}),
+        ]
         return receipt
 
     return _contribute
@@ -182,18 +176,15 @@ def claim(pool: Any, token: Any, model: PoolModel) -> Callable[[Any], int]:
         assert pool.claim.call(sender=account) == expected
         before = token.balanceOf(account)
         receipt = pool.claim(sender=account)
-        assert_events(
-            receipt,
-            [
-                log(
-                    pool.RewardsClaimed,
-                    member=account,
-                    amount=expected,
-                    rewardPerPoint=model.reward_per_point,
-                ),
-                log(token.Transfer, **{"from": pool, "to": account, "value": expected}),
-            ],
-        )
+        assert emitted(receipt) == [
+            log(
+                pool.RewardsClaimed,
+                member=account,
+                amount=expected,
+                rewardPerPoint=model.reward_per_point,
+            ),
+            log(token.Transfer, **{"from": pool, "to": account, "value": expected}),
+        ]
         assert token.balanceOf(account) == before + expected
         return expected
 
@@ -281,19 +272,16 @@ def test_constructor_emits_its_settings_and_views_return_them(
 ) -> None:
     new_pool = deploy_pool(deployer, system, steward, settings)
 
-    assert_events(
-        new_pool.creation_metadata.receipt,
-        [
-            log(new_pool.SharesChanged, previousShares=(0, 0, 0), newShares=settings.shares.as_tuple()),
-            log(
-                new_pool.PointWeightsChanged,
-                previousWeights=(0, 0, 0, 0),
-                newWeights=settings.weights.as_tuple(),
-            ),
-            log(new_pool.MinRelationFeeChanged, previousFee=0, newFee=settings.min_relation_fee),
-            log(new_pool.StewardChanged, previousSteward=ZERO_ADDRESS, newSteward=steward),
-        ],
-    )
+    assert emitted(new_pool.creation_metadata.receipt) == [
+        log(new_pool.SharesChanged, previousShares=(0, 0, 0), newShares=settings.shares.as_tuple()),
+        log(
+            new_pool.PointWeightsChanged,
+            previousWeights=(0, 0, 0, 0),
+            newWeights=settings.weights.as_tuple(),
+        ),
+        log(new_pool.MinRelationFeeChanged, previousFee=0, newFee=settings.min_relation_fee),
+        log(new_pool.StewardChanged, previousSteward=ZERO_ADDRESS, newSteward=steward),
+    ]
     assert new_pool.token() == system.token.address
     assert new_pool.membership() == system.membership.address
     assert new_pool.registry() == system.registry.address
@@ -579,23 +567,20 @@ def test_pay_relation_with_permit_needs_no_prior_approval(
     )
 
     split, points = model.pay_relation(admin, member, amount)
-    assert_events(
-        receipt,
-        [
-            log(token.Approval, owner=admin, spender=pool, value=amount),
-            log(
-                pool.RelationPaid,
-                payer=admin,
-                counterparty=member,
-                relationRef=ref("signed"),
-                amount=amount,
-                split=split.as_tuple(),
-                points=points.as_tuple(),
-                rewardPerPoint=model.reward_per_point,
-            ),
-            log(token.Transfer, **{"from": admin, "to": pool, "value": amount}),
-        ],
-    )
+    assert emitted(receipt) == [
+        log(token.Approval, owner=admin, spender=pool, value=amount),
+        log(
+            pool.RelationPaid,
+            payer=admin,
+            counterparty=member,
+            relationRef=ref("signed"),
+            amount=amount,
+            split=split.as_tuple(),
+            points=points.as_tuple(),
+            rewardPerPoint=model.reward_per_point,
+        ),
+        log(token.Transfer, **{"from": admin, "to": pool, "value": amount}),
+    ]
     assert token.nonces(admin) == 1
     assert token.allowance(admin, pool) == 0
     assert token.balanceOf(pool) == amount
@@ -616,22 +601,19 @@ def test_pay_relation_with_permit_still_works_when_the_permit_was_front_run(
     )
 
     split, points = model.pay_relation(admin, member, amount)
-    assert_events(
-        receipt,
-        [
-            log(
-                pool.RelationPaid,
-                payer=admin,
-                counterparty=member,
-                relationRef=ref("signed"),
-                amount=amount,
-                split=split.as_tuple(),
-                points=points.as_tuple(),
-                rewardPerPoint=model.reward_per_point,
-            ),
-            log(token.Transfer, **{"from": admin, "to": pool, "value": amount}),
-        ],
-    )
+    assert emitted(receipt) == [
+        log(
+            pool.RelationPaid,
+            payer=admin,
+            counterparty=member,
+            relationRef=ref("signed"),
+            amount=amount,
+            split=split.as_tuple(),
+            points=points.as_tuple(),
+            rewardPerPoint=model.reward_per_point,
+        ),
+        log(token.Transfer, **{"from": admin, "to": pool, "value": amount}),
+    ]
     assert token.balanceOf(pool) == amount
     assert_pool_matches(pool, model, everyone)
 
@@ -661,21 +643,18 @@ def test_contribute_with_permit_needs_no_prior_approval(
     )
 
     split = model.receive(amount)
-    assert_events(
-        receipt,
-        [
-            log(token.Approval, owner=outsider, spender=pool, value=amount),
-            log(
-                pool.Contributed,
-                contributor=outsider,
-                amount=amount,
-                split=split.as_tuple(),
-                rewardPerPoint=model.reward_per_point,
-                memo="signed gift",
-            ),
-            log(token.Transfer, **{"from": outsider, "to": pool, "value": amount}),
-        ],
-    )
+    assert emitted(receipt) == [
+        log(token.Approval, owner=outsider, spender=pool, value=amount),
+        log(
+            pool.Contributed,
+            contributor=outsider,
+            amount=amount,
+            split=split.as_tuple(),
+            rewardPerPoint=model.reward_per_point,
+            memo="signed gift",
+        ),
+        log(token.Transfer, **{"from": outsider, "to": pool, "value": amount}),
+    ]
     assert token.allowance(outsider, pool) == 0
     assert_pool_matches(pool, model, everyone)
 
@@ -693,20 +672,17 @@ def test_contribute_with_permit_still_works_when_the_permit_was_front_run(
     )
 
     split = model.receive(amount)
-    assert_events(
-        receipt,
-        [
-            log(
-                pool.Contributed,
-                contributor=outsider,
-                amount=amount,
-                split=split.as_tuple(),
-                rewardPerPoint=model.reward_per_point,
-                memo="signed gift",
-            ),
-            log(token.Transfer, **{"from": outsider, "to": pool, "value": amount}),
-        ],
-    )
+    assert emitted(receipt) == [
+        log(
+            pool.Contributed,
+            contributor=outsider,
+            amount=amount,
+            split=split.as_tuple(),
+            rewardPerPoint=model.reward_per_point,
+            memo="signed gift",
+        ),
+        log(token.Transfer, **{"from": outsider, "to": pool, "value": amount}),
+    ]
     assert_pool_matches(pool, model, everyone)
 
 
@@ -846,18 +822,15 @@ def test_account_surplus_books_tokens_sent_straight_to_the_pool(
     receipt = pool.accountSurplus(sender=outsider)
 
     split = model.receive(surplus)
-    assert_events(
-        receipt,
-        [
-            log(
-                pool.SurplusAccounted,
-                caller=outsider,
-                amount=surplus,
-                split=split.as_tuple(),
-                rewardPerPoint=model.reward_per_point,
-            ),
-        ],
-    )
+    assert emitted(receipt) == [
+        log(
+            pool.SurplusAccounted,
+            caller=outsider,
+            amount=surplus,
+            split=split.as_tuple(),
+            rewardPerPoint=model.reward_per_point,
+        ),
+    ]
     assert_pool_matches(pool, model, everyone)
     assert_pool_solvent(pool, token, everyone)
     with reverts(pool.RedistributionNoSurplus):
@@ -972,13 +945,10 @@ def test_fund_ess_project_pays_the_project_wallet(
     receipt = pool.fundEssProject(project_id, amount, sender=governance)
 
     model.fund_ess(amount)
-    assert_events(
-        receipt,
-        [
-            log(pool.EssProjectFunded, projectId=project_id, payoutWallet=ESS_WALLET, amount=amount),
-            log(token.Transfer, **{"from": pool, "to": ESS_WALLET, "value": amount}),
-        ],
-    )
+    assert emitted(receipt) == [
+        log(pool.EssProjectFunded, projectId=project_id, payoutWallet=ESS_WALLET, amount=amount),
+        log(token.Transfer, **{"from": pool, "to": ESS_WALLET, "value": amount}),
+    ]
     assert token.balanceOf(ESS_WALLET) == amount
     assert_pool_matches(pool, model, everyone)
     assert_pool_solvent(pool, token, everyone)
@@ -1054,19 +1024,16 @@ def test_spend_collective_pays_the_recipient_with_a_memo(
     receipt = pool.spendCollective(COLLECTIVE_RECIPIENT, amount, memo, sender=steward)
 
     model.spend_collective(amount)
-    assert_events(
-        receipt,
-        [
-            log(
-                pool.CollectiveSpent,
-                steward=steward,
-                recipient=COLLECTIVE_RECIPIENT,
-                amount=amount,
-                memo=memo,
-            ),
-            log(token.Transfer, **{"from": pool, "to": COLLECTIVE_RECIPIENT, "value": amount}),
-        ],
-    )
+    assert emitted(receipt) == [
+        log(
+            pool.CollectiveSpent,
+            steward=steward,
+            recipient=COLLECTIVE_RECIPIENT,
+            amount=amount,
+            memo=memo,
+        ),
+        log(token.Transfer, **{"from": pool, "to": COLLECTIVE_RECIPIENT, "value": amount}),
+    ]
     assert token.balanceOf(COLLECTIVE_RECIPIENT) == amount
     assert pool.collectiveAvailable() == 1
     assert_pool_matches(pool, model, everyone)
@@ -1155,12 +1122,9 @@ def test_set_shares_applies_to_later_inflows(
 
     receipt = pool.setShares(new_shares, sender=governance)
 
-    assert_events(
-        receipt,
-        [
-            log(pool.SharesChanged, previousShares=settings.shares.as_tuple(), newShares=new_shares),
-        ],
-    )
+    assert emitted(receipt) == [
+        log(pool.SharesChanged, previousShares=settings.shares.as_tuple(), newShares=new_shares),
+    ]
     assert tuple(pool.shares()) == new_shares
     model.shares = new_shares
     pay(admin, member, 21 * EUR + 1)
@@ -1207,14 +1171,9 @@ def test_set_point_weights_applies_to_later_relations(
 
     receipt = pool.setPointWeights(new_weights, sender=governance)
 
-    assert_events(
-        receipt,
-        [
-            log(
-                pool.PointWeightsChanged, previousWeights=settings.weights.as_tuple(), newWeights=new_weights
-            ),
-        ],
-    )
+    assert emitted(receipt) == [
+        log(pool.PointWeightsChanged, previousWeights=settings.weights.as_tuple(), newWeights=new_weights),
+    ]
     assert tuple(pool.pointWeights()) == new_weights
     model.weights = new_weights
     pay(alice, admin, 12 * EUR)
@@ -1245,12 +1204,9 @@ def test_set_min_relation_fee_applies_to_later_relations(
 
     receipt = pool.setMinRelationFee(new_fee, sender=governance)
 
-    assert_events(
-        receipt,
-        [
-            log(pool.MinRelationFeeChanged, previousFee=settings.min_relation_fee, newFee=new_fee),
-        ],
-    )
+    assert emitted(receipt) == [
+        log(pool.MinRelationFeeChanged, previousFee=settings.min_relation_fee, newFee=new_fee),
+    ]
     assert pool.minRelationFee() == new_fee
     fund(admin, new_fee - 1)
     with reverts(pool.RedistributionFeeBelowMinimum, amount=new_fee - 1, minimum=new_fee):
@@ -1278,7 +1234,7 @@ def test_set_steward_hands_the_collective_fund_over(
 
     receipt = pool.setSteward(outsider, sender=governance)
 
-    assert_events(receipt, [log(pool.StewardChanged, previousSteward=steward, newSteward=outsider)])
+    assert emitted(receipt) == [log(pool.StewardChanged, previousSteward=steward, newSteward=outsider)]
     assert pool.steward() == outsider.address
     with reverts(pool.RedistributionNotSteward, caller=steward):
         pool.spendCollective(COLLECTIVE_RECIPIENT, EUR, "former steward", sender=steward)
@@ -1317,34 +1273,31 @@ def test_membership_fee_paid_on_joining_is_split_into_the_buckets(
 
     split = model.receive(fee)
     model.add_member(invitee, member)
-    assert_events(
-        receipt,
-        [
-            log(
-                membership.MemberJoined,
-                member=invitee,
-                sponsor=member,
-                kind=ABEILLE,
-                joinedAt=chain.blocks[receipt.block_number].timestamp,
-                feePaid=fee,
-                byGovernance=False,
-            ),
-            log(membership.DelegateVotesChanged, delegate=invitee, previousVotes=0, newVotes=1),
-            log(
-                membership.Transfer,
-                **{"from": ZERO_ADDRESS, "to": invitee, "tokenId": int(invitee.address, 16)},
-            ),
-            log(membership.Locked, tokenId=int(invitee.address, 16)),
-            log(
-                pool.MembershipFeeReceived,
-                member=invitee,
-                amount=fee,
-                split=split.as_tuple(),
-                rewardPerPoint=model.reward_per_point,
-            ),
-            log(token.Transfer, **{"from": invitee, "to": pool, "value": fee}),
-        ],
-    )
+    assert emitted(receipt) == [
+        log(
+            membership.MemberJoined,
+            member=invitee,
+            sponsor=member,
+            kind=ABEILLE,
+            joinedAt=chain.blocks[receipt.block_number].timestamp,
+            feePaid=fee,
+            byGovernance=False,
+        ),
+        log(membership.DelegateVotesChanged, delegate=invitee, previousVotes=0, newVotes=1),
+        log(
+            membership.Transfer,
+            **{"from": ZERO_ADDRESS, "to": invitee, "tokenId": int(invitee.address, 16)},
+        ),
+        log(membership.Locked, tokenId=int(invitee.address, 16)),
+        log(
+            pool.MembershipFeeReceived,
+            member=invitee,
+            amount=fee,
+            split=split.as_tuple(),
+            rewardPerPoint=model.reward_per_point,
+        ),
+        log(token.Transfer, **{"from": invitee, "to": pool, "value": fee}),
+    ]
     assert token.balanceOf(invitee) == 0
     assert pool.pointsOf(invitee) == 0
     assert_pool_matches(pool, model, everyone)
@@ -1396,29 +1349,26 @@ def test_exclusion_emits_the_frozen_points_and_rewards(
     receipt = membership.exclude(member, "left the network", sender=governance)
 
     model.exclude(member)
-    assert_events(
-        receipt,
-        [
-            log(
-                membership.MemberExcluded,
-                member=member,
-                excludedAt=chain.blocks[receipt.block_number].timestamp,
-                reason="left the network",
-            ),
-            log(membership.DelegateVotesChanged, delegate=member, previousVotes=1, newVotes=0),
-            log(
-                membership.Transfer,
-                **{"from": member, "to": ZERO_ADDRESS, "tokenId": int(member.address, 16)},
-            ),
-            log(
-                pool.MemberRewardsFrozen,
-                member=member,
-                pointsRemoved=points,
-                accrued=accrued,
-                rewardPerPoint=model.reward_per_point,
-            ),
-        ],
-    )
+    assert emitted(receipt) == [
+        log(
+            membership.MemberExcluded,
+            member=member,
+            excludedAt=chain.blocks[receipt.block_number].timestamp,
+            reason="left the network",
+        ),
+        log(membership.DelegateVotesChanged, delegate=member, previousVotes=1, newVotes=0),
+        log(
+            membership.Transfer,
+            **{"from": member, "to": ZERO_ADDRESS, "tokenId": int(member.address, 16)},
+        ),
+        log(
+            pool.MemberRewardsFrozen,
+            member=member,
+            pointsRemoved=points,
+            accrued=accrued,
+            rewardPerPoint=model.reward_per_point,
+        ),
+    ]
     assert pool.totals().totalPoints == model.total_points
     assert_pool_matches(pool, model, everyone)
 
