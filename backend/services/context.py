@@ -3,7 +3,7 @@ and links, the aggregate cache, and the indexed block (`as_of`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, TypeVar
@@ -22,10 +22,11 @@ CHECKPOINTS = Checkpoint.__table__
 BLOCKS = IndexedBlock.__table__
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1024)
 def _amount(value: int, decimals: int) -> Amount:
-    """The shown form of `value` base units: the same figures recur (prices, zero), so each is
-    built once and shared; responses never modify it."""
+    """The shown form of `value` base units. The same figures recur (prices, zero), so recent
+    ones are built once and shared (responses never modify them); few are kept, because every
+    kept object lengthens the garbage collector's full passes."""
     if decimals == 0:
         return Amount.model_construct(units=str(value), display=str(value))
     whole, fraction = divmod(value, 10**decimals)
@@ -148,22 +149,25 @@ def exact_sums(
     aggregate ``cmir_sum``."""
     if connection.dialect.name == "sqlite":
         try:
-            rows = connection.execute(build(_native_sum), params).mappings().all()
-            return [_ints(r, sum_columns) for r in rows]
+            return _exact_rows(connection.execute(build(_native_sum), params), sum_columns)
         except (ArithmeticError, OperationalError) as exc:
             if isinstance(exc, DBAPIError) and "overflow" not in str(exc.orig):
                 raise
-        rows = connection.execute(build(_python_sum), params).mappings().all()
-        return [_ints(r, sum_columns) for r in rows]
-    rows = connection.execute(build(_native_sum), params).mappings().all()
-    return [_ints(r, sum_columns) for r in rows]
+        return _exact_rows(connection.execute(build(_python_sum), params), sum_columns)
+    return _exact_rows(connection.execute(build(_native_sum), params), sum_columns)
 
 
-def _ints(row: Any, columns: Iterable[str]) -> dict[str, Any]:
-    values = dict(row)
-    for name in columns:
-        values[name] = to_int(values[name])
-    return values
+def _exact_rows(result: Any, sum_columns: Sequence[str]) -> list[dict[str, Any]]:
+    """Rows as dictionaries, the `sum_columns` made exact integers (plain tuples zipped with
+    the column names: a `RowMapping` per row cost more than the query on graph edges)."""
+    keys = list(result.keys())
+    rows = []
+    for row in result.all():
+        values = dict(zip(keys, row, strict=True))
+        for name in sum_columns:
+            values[name] = to_int(values[name])
+        rows.append(values)
+    return rows
 
 
 def parse_cursor(cursor: str | None) -> tuple[int, int] | None:

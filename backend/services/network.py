@@ -83,8 +83,9 @@ _MEMBERS_IN = select(M).where(
 
 
 def _pairs(total_of: SumFn) -> Any:
-    """Relation edges (count and sum per payer and counterparty) among ``:ids``: read from the
-    (chain, payer, counterparty, amount) index alone."""
+    """Relation edges (count and sum per payer and counterparty) among ``:ids``: one seek per
+    (payer, counterparty) pair in the (chain, payer, counterparty, amount) index, read from the
+    index alone; bounded by the pairs, whatever the members' histories."""
     ids: BindParameter[Any] = bindparam("ids", expanding=True)
     return (
         select(R.c.payer, R.c.counterparty, func.count().label("n"), total_of(R.c.amount).label("amount"))
