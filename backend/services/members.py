@@ -239,6 +239,23 @@ _FREEZE = (
     .limit(1)
 )
 _RPP = select(S.c.reward_per_point).where(S.c.chain_id == bindparam("chain"))
+_SPONSOR = M.alias("sponsor_member")
+# one member with the pool's accumulator and its sponsor's summary, in one read
+_DETAIL = (
+    select(
+        M,
+        S.c.reward_per_point.label("pool_reward_per_point"),
+        _SPONSOR.c.kind.label("sponsor_kind"),
+        _SPONSOR.c.status.label("sponsor_status"),
+        _SPONSOR.c.joined_at.label("sponsor_joined_at"),
+    )
+    .select_from(
+        M.outerjoin(S, S.c.chain_id == M.c.chain_id).outerjoin(
+            _SPONSOR, (_SPONSOR.c.chain_id == M.c.chain_id) & (_SPONSOR.c.address == M.c.sponsor)
+        )
+    )
+    .where(M.c.chain_id == bindparam("chain"), M.c.address == bindparam("member"))
+)
 
 
 def _relations(
@@ -290,22 +307,28 @@ def member_relations(
 
 def member_detail(connection: Connection, ctx: Context, address: str) -> MemberDetail:
     """One member with its sponsor, invitees, pending invitations, relations, claims and freeze."""
-    row = member_row(connection, ctx, address)
+    row = connection.execute(_DETAIL, {"chain": ctx.chain_id, "member": address}).first()
+    if row is None or row.joined_at is None:
+        raise NotFoundError(f"no member {address}")
     params = {"chain": ctx.chain_id, "member": row.address}
-    rpp = int(connection.execute(_RPP, params).scalar() or 0)
+    rpp = int(row.pool_reward_per_point or 0)
     sponsor = None
-    if row.sponsor:
-        sponsor_row = connection.execute(_MEMBER, {**params, "member": row.sponsor}).first()
-        if sponsor_row is not None and sponsor_row.joined_at is not None:
-            sponsor = _ref(sponsor_row)
+    if row.sponsor and row.sponsor_joined_at is not None:
+        sponsor = MemberRef(
+            address=row.sponsor,
+            kind=kind_name(row.sponsor_kind),
+            status=row.sponsor_status,
+            joined_at=timestamp(row.sponsor_joined_at),
+        )
     invitees = connection.execute(_INVITEES, params).all()
     invitees_total = len(invitees)
     if invitees_total == INVITEES_SHOWN:
         invitees_total = int(connection.execute(_INVITEES_COUNT, params).scalar_one())
-    # a pending invitation counts in `invitations_sent` until accepted or revoked
+    # Skipped reads: a pending invitation counts in `invitations_sent` until accepted or revoked;
+    # a claim is never of zero; rewards are frozen only by an exclusion, which is final.
     pending = connection.execute(_PENDING, params).all() if row.invitations_sent else []
-    claims = connection.execute(_CLAIMS, {**params, "limit": 10}).all()
-    freeze_row = connection.execute(_FREEZE, params).first()
+    claims = connection.execute(_CLAIMS, {**params, "limit": 10}).all() if int(row.claimed) else []
+    freeze_row = connection.execute(_FREEZE, params).first() if row.status == "excluded" else None
     freeze = None
     if freeze_row is not None:
         freeze = Freeze(

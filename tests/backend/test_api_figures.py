@@ -122,6 +122,15 @@ def test_every_member_matches_the_chain(client: TestClient, world: World) -> Non
         assert members[address]["claimable"] == one["claimable"]
         for invitee in one["invitees"]:
             assert dao.membership.functions.memberOf(invitee["address"]).call()[0] == address
+        if sponsor != ZERO:
+            assert one["sponsor_member"]["address"] == sponsor
+        mine = {"member": address}
+        claimed = dao.pool.events.RewardsClaimed.get_logs(from_block=0, argument_filters=mine)
+        newest = sorted(((e.blockNumber, e.logIndex, e.args.amount) for e in claimed), reverse=True)[:10]
+        shown = [(c["block_number"], c["log_index"], units(c["amount"])) for c in one["recent_claims"]]
+        assert shown == newest, address
+        frozen = dao.pool.events.MemberRewardsFrozen.get_logs(from_block=0, argument_filters=mine)
+        assert (one["freeze"] is not None) == bool(frozen) == bool(excluded_at)
         relations = pages(client, f"/members/{address}/relations", limit=1)
         assert len(relations) == one["relations_paid"] + one["relations_received"]
         assert sum(units(r["amount"]) for r in relations if r["direction"] == "paid") == units(
