@@ -189,7 +189,29 @@ def relation_item(ctx: Context, row: Any, member: str) -> RelationItem:
     )
 
 
-def _position_page(table: Any, column: Any, *, after: bool) -> Any:
+# what a relation row shows (the sponsors' points and the accumulator are not shown)
+_RELATION_COLUMNS = [
+    R.c[name]
+    for name in (
+        "chain_id",
+        "block_number",
+        "log_index",
+        "tx_hash",
+        "block_time",
+        "payer",
+        "counterparty",
+        "relation_ref",
+        "amount",
+        "to_members",
+        "to_ess",
+        "to_collective",
+        "payer_points",
+        "counterparty_points",
+    )
+]
+
+
+def _position_page(table: Any, column: Any, *, after: bool, columns: Any = None) -> Any:
     """Rows of one chain whose `column` equals ``:member``, newest first, ``:limit`` of them
     (before the position ``(:block, :log)`` when `after`): a range of the (chain, column, block,
     log index) index, read in its order."""
@@ -199,7 +221,7 @@ def _position_page(table: Any, column: Any, *, after: bool) -> Any:
             tuple_(table.c.block_number, table.c.log_index) < tuple_(bindparam("block"), bindparam("log"))
         )
     return (
-        select(table)
+        select(*(columns if columns is not None else [table]))
         .where(*conditions)
         .order_by(table.c.block_number.desc(), table.c.log_index.desc())
         .limit(bindparam("limit"))
@@ -209,7 +231,7 @@ def _position_page(table: Any, column: Any, *, after: bool) -> Any:
 # Built once: these run on every member page, and building a statement costs more than
 # running it (SQLAlchemy then only looks its compiled form up).
 _RELATIONS = {
-    (side, after): _position_page(R, column, after=after)
+    (side, after): _position_page(R, column, after=after, columns=_RELATION_COLUMNS)
     for side, column in (("paid", R.c.payer), ("received", R.c.counterparty))
     for after in (False, True)
 }
