@@ -8,7 +8,7 @@ from datetime import date, datetime
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import BindParameter, Connection, and_, bindparam, or_, select, tuple_
 
 from backend.schemas.common import AsOf
 from backend.schemas.flows import (
@@ -23,7 +23,7 @@ from backend.schemas.flows import (
     Split,
 )
 from backend.services import series
-from backend.services.context import Context, before_cursor, cursor_of, exact_sums, load_as_of
+from backend.services.context import Context, cursor_of, exact_sums, load_as_of
 from backend.services.pool import dao_state, outflows
 from indexer.db import Claim, CollectiveSpend, EssFunding, EssProject, Inflow, Relation
 
@@ -49,20 +49,63 @@ class FlowFilter:
     to_time: datetime | None = None
 
 
-def _common(table: Any, ctx: Context, f: FlowFilter, cursor: tuple[int, int] | None) -> list[Any]:
-    conditions: list[Any] = [table.c.chain_id == ctx.chain_id]
-    after = before_cursor(table, cursor)
-    if after is not None:
-        conditions.append(after)
+def _common(table: Any, f: FlowFilter, after: bool) -> list[Any]:
+    """Conditions on chain position and time, each value a bound parameter (see `_params`)."""
+    conditions: list[Any] = [table.c.chain_id == bindparam("chain")]
+    if after:
+        conditions.append(
+            tuple_(table.c.block_number, table.c.log_index) < tuple_(bindparam("block"), bindparam("log"))
+        )
     if f.from_block is not None:
-        conditions.append(table.c.block_number >= f.from_block)
+        conditions.append(table.c.block_number >= bindparam("from_block"))
     if f.to_block is not None:
-        conditions.append(table.c.block_number <= f.to_block)
+        conditions.append(table.c.block_number <= bindparam("to_block"))
     if f.from_time is not None:
-        conditions.append(table.c.block_time >= int(f.from_time.timestamp()))
+        conditions.append(table.c.block_time >= bindparam("from_time"))
     if f.to_time is not None:
-        conditions.append(table.c.block_time < int(f.to_time.timestamp()))
+        conditions.append(table.c.block_time < bindparam("to_time"))
     return conditions
+
+
+def _params(ctx: Context, f: FlowFilter, cursor: tuple[int, int] | None, limit: int) -> dict[str, Any]:
+    """The bound values of a flow query (a statement ignores those it does not use)."""
+    block, log = cursor if cursor is not None else (None, None)
+    return {
+        "chain": ctx.chain_id,
+        "block": block,
+        "log": log,
+        "from_block": f.from_block,
+        "to_block": f.to_block,
+        "from_time": None if f.from_time is None else int(f.from_time.timestamp()),
+        "to_time": None if f.to_time is None else int(f.to_time.timestamp()),
+        "kind": f.kind,
+        "address": f.address,
+        "limit": limit,
+    }
+
+
+# Statements by table and filter shape, built once: building one cost more than running it.
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _shape(f: FlowFilter, cursor: tuple[int, int] | None) -> tuple[Any, ...]:
+    """What a statement's text depends on: which filters are set (not their values)."""
+    return (
+        cursor is not None,
+        f.from_block is not None,
+        f.to_block is not None,
+        f.from_time is not None,
+        f.to_time is not None,
+        f.kind is not None,
+        f.bucket,
+        f.address is not None,
+    )
+
+
+def _statement(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    if key not in _STATEMENTS:
+        _STATEMENTS[key] = build()
+    return _STATEMENTS[key]
 
 
 def _wants(f: FlowFilter, direction: str, kinds: tuple[str, ...], bucket: str | None) -> bool:
@@ -73,9 +116,9 @@ def _wants(f: FlowFilter, direction: str, kinds: tuple[str, ...], bucket: str | 
     return f.bucket is None or bucket is None or f.bucket == bucket
 
 
-def _fetch(connection: Connection, query: Any, table: Any, limit: int) -> list[Any]:
-    ordered = query.order_by(table.c.block_number.desc(), table.c.log_index.desc()).limit(limit)
-    return list(connection.execute(ordered).all())
+def _fetch(query: Any, table: Any) -> Any:
+    """`query` newest first, at most ``:limit`` rows."""
+    return query.order_by(table.c.block_number.desc(), table.c.log_index.desc()).limit(bindparam("limit"))
 
 
 # A row read and how to show it: items are built only for the rows a page keeps.
@@ -109,10 +152,10 @@ def _in_item(ctx: Context, r: Any) -> FlowItem:
     )
 
 
-def _inflows(connection: Connection, ctx: Context, f: FlowFilter, cursor: Any, limit: int) -> list[Pending]:
-    conditions = _common(IN, ctx, f, cursor)
+def _inflows_query(f: FlowFilter, after: bool) -> Any:
+    conditions = _common(IN, f, after)
     if f.kind is not None:
-        conditions.append(IN.c.kind == f.kind)
+        conditions.append(IN.c.kind == bindparam("kind"))
     if f.bucket is not None:
         conditions.append(
             {"members": IN.c.to_members, "ess": IN.c.to_ess, "collective": IN.c.to_collective}[f.bucket] > 0
@@ -126,9 +169,17 @@ def _inflows(connection: Connection, ctx: Context, f: FlowFilter, cursor: Any, l
         ),
     )
     if f.address is not None:
-        conditions.append(or_(IN.c.source == f.address, REL.c.counterparty == f.address))
+        conditions.append(
+            or_(IN.c.source == bindparam("address"), REL.c.counterparty == bindparam("address"))
+        )
     query = select(IN, REL.c.counterparty, REL.c.relation_ref).select_from(join).where(*conditions)
-    return _pending(_fetch(connection, query, IN, limit), _in_item, ctx)
+    return _fetch(query, IN)
+
+
+def _inflows(connection: Connection, ctx: Context, f: FlowFilter, cursor: Any, limit: int) -> list[Pending]:
+    query = _statement(("in", *_shape(f, cursor)), lambda: _inflows_query(f, cursor is not None))
+    rows = list(connection.execute(query, _params(ctx, f, cursor, limit)).all())
+    return _pending(rows, _in_item, ctx)
 
 
 def _out(ctx: Context, kind: str, bucket: str, r: Any, **extra: Any) -> FlowItem:
@@ -150,22 +201,35 @@ def _out(ctx: Context, kind: str, bucket: str, r: Any, **extra: Any) -> FlowItem
     )
 
 
+def _outflow_query(table: Any, f: FlowFilter, after: bool) -> Any:
+    conditions = _common(table, f, after)
+    if f.address is not None:
+        address: BindParameter[Any] = bindparam("address")
+        if table is CL:
+            conditions.append(CL.c.member == address)
+        elif table is FU:
+            conditions.append(FU.c.payout_wallet == address)
+        else:
+            conditions.append(or_(SP.c.recipient == address, SP.c.steward == address))
+    return _fetch(select(table).where(*conditions), table)
+
+
 def _outflows(connection: Connection, ctx: Context, f: FlowFilter, cursor: Any, limit: int) -> list[Pending]:
     items: list[Pending] = []
+    params = _params(ctx, f, cursor, limit)
+
+    def rows(table: Any) -> list[Any]:
+        query = _statement(
+            (table.name, *_shape(f, cursor)), lambda: _outflow_query(table, f, cursor is not None)
+        )
+        return list(connection.execute(query, params).all())
+
     if _wants(f, "out", ("claim",), "members"):
-        conditions = _common(CL, ctx, f, cursor)
-        if f.address is not None:
-            conditions.append(CL.c.member == f.address)
-        rows = _fetch(connection, select(CL).where(*conditions), CL, limit)
         items += [
             ((r.block_number, r.log_index), partial(_out, ctx, "claim", "members", r, recipient=r.member))
-            for r in rows
+            for r in rows(CL)
         ]
     if _wants(f, "out", ("ess_funding",), "ess"):
-        conditions = _common(FU, ctx, f, cursor)
-        if f.address is not None:
-            conditions.append(FU.c.payout_wallet == f.address)
-        rows = _fetch(connection, select(FU).where(*conditions), FU, limit)
         items += [
             (
                 (r.block_number, r.log_index),
@@ -180,19 +244,15 @@ def _outflows(connection: Connection, ctx: Context, f: FlowFilter, cursor: Any, 
                     proposal_id=None if r.proposal_id is None else str(r.proposal_id),
                 ),
             )
-            for r in rows
+            for r in rows(FU)
         ]
     if _wants(f, "out", ("collective_spend",), "collective"):
-        conditions = _common(SP, ctx, f, cursor)
-        if f.address is not None:
-            conditions.append(or_(SP.c.recipient == f.address, SP.c.steward == f.address))
-        rows = _fetch(connection, select(SP).where(*conditions), SP, limit)
         items += [
             (
                 (r.block_number, r.log_index),
                 partial(_out, ctx, "collective_spend", "collective", r, recipient=r.recipient, memo=r.memo),
             )
-            for r in rows
+            for r in rows(SP)
         ]
     return items
 

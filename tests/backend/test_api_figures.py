@@ -211,6 +211,16 @@ def test_flows_sum_to_the_totals(client: TestClient, world: World) -> None:
     assert ess_out[0]["proposal_id"] == str(world.outcome.proposals["executed"])
     mine = pages(client, "/flows", address=world.dao.accounts[9])
     assert {f["kind"] for f in mine} >= {"contribution", "surplus", "collective_spend"}
+    first, last = flows[-1], flows[len(flows) // 2]
+    low, high = first["block_number"] + 1, last["block_number"]
+    in_blocks = pages(client, "/flows", from_block=low, to_block=high)
+    assert in_blocks == [f for f in flows if low <= f["block_number"] <= high]
+    times = sorted({f["time"] for f in flows})
+    assert len(times) >= 2
+    in_time = pages(client, "/flows", from_time=times[0], to_time=times[-1])
+    assert in_time == [f for f in flows if f["time"] < times[-1]]
+    assert pages(client, "/flows", from_time=times[-1]) == [f for f in flows if f["time"] == times[-1]]
+    assert in_blocks and in_time
     # Totals per period add up to the pool's totals.
     for period in ("day", "week", "month"):
         body = get(client, "/flows/totals", period=period)
