@@ -184,14 +184,18 @@ async def run_load(
     stop = start + seconds
 
     async def report() -> None:
+        seen = 0
         while time.perf_counter() < stop:
             await asyncio.sleep(5)
             now = time.perf_counter()
             if now > start:
                 done = len(results.latencies)
-                rate = done / (now - start)
+                window = sorted(results.latencies[seen:done])
+                seen = done
+                p99 = window[min(len(window) - 1, int(0.99 * len(window)))] * 1000 if window else 0.0
                 progress(
-                    f"  {now - start:5.1f} s: {done} requests, {rate:.0f} req/s, {results.errors} errors"
+                    f"  {now - start:5.1f} s: {done} requests, {done / (now - start):.0f} req/s,"
+                    f" p99 {p99:.0f} ms over the last {len(window)}, {results.errors} errors"
                 )
 
     reporter = asyncio.create_task(report())
