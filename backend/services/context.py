@@ -194,21 +194,13 @@ def cursor_of(row: Any) -> str:
 
 def by_position(table: Any, *, newest: bool = True) -> tuple[Any, Any]:
     """ORDER BY (block, log index) written so that the planner does not walk the primary key to
-    avoid a sort: for the few rows a secondary index (member, project, proposal) selects, a sort
+    avoid a sort: for the few rows a secondary index (votes, changes) selects, a sort
     is cheap, while a backwards primary-key walk filtering on that column reads the whole table
     (SQLite without statistics picks it)."""
     block = table.c.block_number + literal_column("0")
     if newest:
         return block.desc(), table.c.log_index.desc()
     return block.asc(), table.c.log_index.asc()
-
-
-def same_chain(table: Any, chain_id: int) -> ColumnElement[bool]:
-    """``chain_id = ?`` that does not compete with a more selective index (member, project...):
-    without statistics SQLite would otherwise pick the primary key, whose first column is the
-    chain id, and scan every row of the chain."""
-    condition: ColumnElement[bool] = (table.c.chain_id + literal_column("0")) == chain_id
-    return condition
 
 
 def escape_like(text: str) -> str:

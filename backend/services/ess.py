@@ -33,7 +33,6 @@ from backend.services.context import (
     cursor_of,
     escape_like,
     load_as_of,
-    same_chain,
 )
 from backend.territories import DEPARTMENTS, REGION_OF, REGIONS, department_of
 from indexer.db import EssFunding, EssProject, EssProjectChange
@@ -267,8 +266,10 @@ def _funding(ctx: Context, r: Any) -> FundingItem:
 def project_detail(connection: Connection, ctx: Context, project_id: int) -> ProjectDetail:
     """One project with its latest fundings and changes."""
     row = _project_row(connection, ctx, project_id)
-    where = (same_chain(FU, ctx.chain_id), FU.c.project_id == project_id)
-    fundings = connection.execute(select(FU).where(*where).order_by(*by_position(FU)).limit(50)).all()
+    where = (FU.c.chain_id == ctx.chain_id, FU.c.project_id == project_id)
+    fundings = connection.execute(
+        select(FU).where(*where).order_by(FU.c.block_number.desc(), FU.c.log_index.desc()).limit(50)
+    ).all()
     count = connection.execute(select(func.count()).select_from(FU).where(*where)).scalar_one()
     history = connection.execute(
         select(CH)
@@ -300,11 +301,16 @@ def project_fundings(
 ) -> FundingList:
     """A page of a project's fundings, newest first."""
     _project_row(connection, ctx, project_id)
-    conditions = [same_chain(FU, ctx.chain_id), FU.c.project_id == project_id]
+    conditions = [FU.c.chain_id == ctx.chain_id, FU.c.project_id == project_id]
     after = before_cursor(FU, cursor)
     if after is not None:
         conditions.append(after)
-    rows = connection.execute(select(FU).where(*conditions).order_by(*by_position(FU)).limit(limit + 1)).all()
+    rows = connection.execute(
+        select(FU)
+        .where(*conditions)
+        .order_by(FU.c.block_number.desc(), FU.c.log_index.desc())
+        .limit(limit + 1)
+    ).all()
     more = len(rows) > limit
     rows = rows[:limit]
     return FundingList(

@@ -25,7 +25,7 @@ from backend.schemas.governance import (
     VoteItem,
     VoteList,
 )
-from backend.services.context import Context, by_position, escape_like, load_as_of, same_chain
+from backend.services.context import Context, by_position, escape_like, load_as_of
 from backend.services.ess import pg_fold
 from indexer.db import Member, ParameterChange, Proposal, ProposalChange, Vote
 from indexer.proposals import QUORUM_DENOMINATOR, state_of
@@ -243,7 +243,7 @@ def _timeline(ctx: Context, connection: Connection, row: Any, now: int) -> list[
         c.state: c
         for c in connection.execute(
             select(PC)
-            .where(same_chain(PC, ctx.chain_id), PC.c.proposal_id == row.proposal_id)
+            .where(PC.c.chain_id == ctx.chain_id, PC.c.proposal_id == row.proposal_id)
             .order_by(*by_position(PC, newest=False))
         )
     }
