@@ -35,6 +35,7 @@ from indexer.db import (
 from indexer.db.bulk import insert_rows
 from indexer.db.session import make_engine, upgrade
 from indexer.deployment import Deployment
+from indexer.projections.context import new_member
 
 EUR = 10**6
 SHARES = (5000, 3000, 2000)
@@ -175,26 +176,13 @@ def fill(
         sponsor = None if i < 3 else members[int(rng.random() ** 2 * i)]["address"]
         members.append(
             {
-                "chain_id": chain,
-                "address": address(i),
+                **new_member(chain, address(i)),
                 "kind": 0 if i % 10 < 3 else 2 if i % 10 == 9 else 1,
                 "sponsor": sponsor,
                 "status": "active",
                 "joined_at": block.timestamp,
                 "joined_block": block.number,
                 "by_governance": False,
-                "fee_paid": 0,
-                "excluded_at": None,
-                "excluded_block": None,
-                "exclusion_reason": None,
-                "points": 0,
-                "accrued": 0,
-                "reward_per_point_paid": 0,
-                "claimed": 0,
-                "invitations_sent": 0,
-                "relations_paid": 0,
-                "relations_received": 0,
-                "amount_paid": 0,
             }
         )
     by_address = {m["address"]: m for m in members}

@@ -320,6 +320,21 @@ TOP_PROJECTS = 12
 TOP_RECIPIENTS = 8
 
 
+def _largest_first(connection: Connection, ctx: Context, table: Any, key: Any) -> list[dict[str, Any]]:
+    """The exact sum of `table`'s amounts per `key`, largest first."""
+    rows = exact_sums(
+        connection,
+        lambda total: (
+            select(key, total(table.c.amount).label("amount"))
+            .where(table.c.chain_id == ctx.chain_id)
+            .group_by(key)
+        ),
+        ("amount",),
+    )
+    rows.sort(key=lambda r: r["amount"], reverse=True)
+    return rows
+
+
 def _sankey(connection: Connection, ctx: Context, as_of: AsOf) -> Sankey:
     s = dao_state(connection, ctx)
     by_kind = exact_sums(
@@ -366,16 +381,7 @@ def _sankey(connection: Connection, ctx: Context, as_of: AsOf) -> Sankey:
         "members",
         int(s.members_received) - int(s.rewards_claimed),
     )
-    projects = exact_sums(
-        connection,
-        lambda total: (
-            select(FU.c.project_id, total(FU.c.amount).label("amount"))
-            .where(FU.c.chain_id == ctx.chain_id)
-            .group_by(FU.c.project_id)
-        ),
-        ("amount",),
-    )
-    projects.sort(key=lambda r: r["amount"], reverse=True)
+    projects = _largest_first(connection, ctx, FU, FU.c.project_id)
     names = {
         int(r.project_id): r.metadata_doc.get("name") if isinstance(r.metadata_doc, dict) else None
         for r in connection.execute(
@@ -402,16 +408,7 @@ def _sankey(connection: Connection, ctx: Context, as_of: AsOf) -> Sankey:
         "ess",
         int(s.ess_received) - int(s.ess_disbursed),
     )
-    spends = exact_sums(
-        connection,
-        lambda total: (
-            select(SP.c.recipient, total(SP.c.amount).label("amount"))
-            .where(SP.c.chain_id == ctx.chain_id)
-            .group_by(SP.c.recipient)
-        ),
-        ("amount",),
-    )
-    spends.sort(key=lambda r: r["amount"], reverse=True)
+    spends = _largest_first(connection, ctx, SP, SP.c.recipient)
     for r in spends[:TOP_RECIPIENTS]:
         out(
             f"recipient:{r['recipient']}",
