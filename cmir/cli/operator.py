@@ -212,7 +212,7 @@ def serve(
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (env CMIR_PORT, default 8000).")] = None,
     workers: Annotated[
-        int | None, typer.Option(help="Server processes (env CMIR_WORKERS, default 1).")
+        int | None, typer.Option(help="Server processes (env CMIR_WORKERS, default one per core, at most 8).")
     ] = None,
     database_url: Annotated[
         str | None, typer.Option("--database-url", help="Indexer database (env CMIR_DATABASE_URL).")
@@ -247,10 +247,14 @@ def serve(
         raise BadInput(f"invalid API settings: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from None
     if not Path(settings.deployment_file).exists():
         raise BadInput(f"no deployment record at {settings.deployment_file} (CMIR_DEPLOYMENT_FILE)")
+    from backend.errors import ConfigurationError
     from backend.server import serve as production_server
 
     typer.echo(f"serving http://{settings.host}:{settings.port}/ ({settings.workers} worker(s))", err=True)
-    production_server(settings)
+    try:
+        production_server(settings)
+    except ConfigurationError as exc:
+        raise CliError(str(exc)) from None
 
 
 @shared_options
