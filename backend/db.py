@@ -154,6 +154,14 @@ def _sqlite_setup(connection: sqlite3.Connection, holder: list[float]) -> None:
     connection.set_progress_handler(lambda: int(time.monotonic() > holder[0]), 20_000)
 
 
+def arm_deadline(info: dict[str, Any]) -> None:
+    """Start the statement timeout of a SQLite connection (its pool record's `info`) for the
+    statement about to run; PostgreSQL connections have none here (the server enforces it)."""
+    holder = info.get("deadline")
+    if holder is not None:
+        holder[0] = time.monotonic() + info["statement_timeout"]
+
+
 def make_read_engine(url: str, *, statement_timeout_ms: int, pool_size: int) -> Engine:
     """An engine that only reads. SQLite: the file must exist (never created), ``query_only``,
     each statement interrupted past the timeout by a progress handler, one snapshot per
@@ -182,6 +190,7 @@ def make_read_engine(url: str, *, statement_timeout_ms: int, pool_size: int) -> 
         def _connect(dbapi_connection: Any, record: Any) -> None:
             holder = [math.inf]
             record.info["deadline"] = holder
+            record.info["statement_timeout"] = timeout
             _sqlite_setup(dbapi_connection, holder)
 
         @event.listens_for(engine, "begin")
@@ -190,7 +199,7 @@ def make_read_engine(url: str, *, statement_timeout_ms: int, pool_size: int) -> 
 
         @event.listens_for(engine, "before_cursor_execute")
         def _deadline(connection: Connection, *_args: Any) -> None:
-            connection.connection.info["deadline"][0] = time.monotonic() + timeout
+            arm_deadline(connection.connection.info)
 
         @event.listens_for(engine, "checkin")
         def _reset(_dbapi_connection: Any, record: Any) -> None:

@@ -25,6 +25,7 @@ from backend.schemas.flows import (
 from backend.services import series
 from backend.services.context import Context, cursor_of, exact_sums, load_as_of
 from backend.services.pool import dao_state, outflows
+from backend.statements import Prepared
 from indexer.db import Claim, CollectiveSpend, EssFunding, EssProject, Inflow, Relation
 
 IN = Inflow.__table__
@@ -84,8 +85,9 @@ def _params(ctx: Context, f: FlowFilter, cursor: tuple[int, int] | None, limit: 
     }
 
 
-# Statements by table and filter shape, built once: building one cost more than running it.
-_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+# Statements by table and filter shape, built once (building one cost more than running it) and
+# run on the DBAPI cursor (see `backend.statements`).
+_STATEMENTS: dict[tuple[Any, ...], Prepared] = {}
 
 
 def _shape(f: FlowFilter, cursor: tuple[int, int] | None) -> tuple[Any, ...]:
@@ -102,9 +104,9 @@ def _shape(f: FlowFilter, cursor: tuple[int, int] | None) -> tuple[Any, ...]:
     )
 
 
-def _statement(key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+def _statement(key: tuple[Any, ...], build: Callable[[], Any]) -> Prepared:
     if key not in _STATEMENTS:
-        _STATEMENTS[key] = build()
+        _STATEMENTS[key] = Prepared(build())
     return _STATEMENTS[key]
 
 
@@ -178,7 +180,7 @@ def _inflows_query(f: FlowFilter, after: bool) -> Any:
 
 def _inflows(connection: Connection, ctx: Context, f: FlowFilter, cursor: Any, limit: int) -> list[Pending]:
     query = _statement(("in", *_shape(f, cursor)), lambda: _inflows_query(f, cursor is not None))
-    rows = list(connection.execute(query, _params(ctx, f, cursor, limit)).all())
+    rows = query.rows(connection, _params(ctx, f, cursor, limit))
     return _pending(rows, _in_item, ctx)
 
 
@@ -222,7 +224,7 @@ def _outflows(connection: Connection, ctx: Context, f: FlowFilter, cursor: Any, 
         query = _statement(
             (table.name, *_shape(f, cursor)), lambda: _outflow_query(table, f, cursor is not None)
         )
-        return list(connection.execute(query, params).all())
+        return query.rows(connection, params)
 
     if _wants(f, "out", ("claim",), "members"):
         items += [

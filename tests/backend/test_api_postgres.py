@@ -59,6 +59,9 @@ def test_postgres_search_and_routes(pg_client: TestClient, client: TestClient) -
     for path in (
         "/pool",
         "/members",
+        "/flows?limit=200",
+        "/flows?direction=out&limit=200",
+        "/flows?kind=relation&limit=3",
         "/flows/totals",
         "/flows/sankey",
         "/network/summary",
@@ -66,3 +69,25 @@ def test_postgres_search_and_routes(pg_client: TestClient, client: TestClient) -
     ):
         pg_body, sqlite_body = get(pg_client, path), get(client, path)
         assert pg_body == sqlite_body, path
+
+
+def test_postgres_member_pages_equal_sqlite(pg_client: TestClient, client: TestClient) -> None:
+    """Every member's page, its relations page by page and its neighbourhood graph read the same
+    on both databases (these reads run on the DBAPI cursor, with the driver's own types)."""
+    members = get(client, "/members", limit="200")["items"]
+    assert len(members) > 3
+    for member in members:
+        address = member["address"]
+        for path in (f"/members/{address}", f"/network/graph?center={address}"):
+            assert get(pg_client, path) == get(client, path), path
+        for direction in ("all", "paid", "received"):
+            pages, cursor = 0, None
+            while True:
+                params = {"limit": "2", "direction": direction, **({"cursor": cursor} if cursor else {})}
+                pg_page = get(pg_client, f"/members/{address}/relations", **params)
+                assert pg_page == get(client, f"/members/{address}/relations", **params)
+                pages += 1
+                cursor = pg_page["next_cursor"]
+                if cursor is None:
+                    break
+            assert pages >= 1
