@@ -189,11 +189,14 @@ def _daily_growth(connection: Connection, ctx: Context) -> tuple[dict[int, int],
             .group_by("day")
         )
     }
+    # Every relation is read, so the table is scanned in its own order: on `chain_id = ?` alone
+    # SQLite walks a member index and fetches each row by key (315 ms against 65 ms for 200,000
+    # relations); `+ 0` keeps the column off the indexes.
     relations = {
         int(day): int(n)
         for day, n in connection.execute(
             select((R.c.block_time // series.DAY).label("day"), func.count())
-            .where(R.c.chain_id == ctx.chain_id)
+            .where(R.c.chain_id + 0 == ctx.chain_id)
             .group_by("day")
         )
     }

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, func, select, tuple_
+from sqlalchemy import Connection, bindparam, func, select
 
 from backend.schemas.common import AsOf
 from backend.services.context import Context
+from backend.statements import Prepared
 from indexer.db import BucketSnapshot
 
 B = BucketSnapshot.__table__
@@ -50,8 +51,20 @@ class Point:
     counts: Counter[str] = field(default_factory=Counter)
 
 
+# the snapshot after one event, by its position (a primary-key lookup)
+_SNAPSHOT = Prepared(
+    select(*(B.c[f] for f in FIGURES)).where(
+        B.c.chain_id == bindparam("chain"),
+        B.c.block_number == bindparam("block"),
+        B.c.log_index == bindparam("log"),
+    )
+)
+
+
 def _daily(connection: Connection, ctx: Context) -> list[Point]:
     day = (B.c.block_time // DAY).label("day")
+    # Every snapshot is read: `+ 0` keeps SQLite scanning the table in its order rather than
+    # walking the primary key's index and fetching each row from it.
     grouped = connection.execute(
         select(
             day,
@@ -59,7 +72,7 @@ def _daily(connection: Connection, ctx: Context) -> list[Point]:
             func.count().label("n"),
             func.max(B.c.block_number * KEY_SCALE + B.c.log_index).label("k"),
         )
-        .where(B.c.chain_id == ctx.chain_id)
+        .where(B.c.chain_id + 0 == ctx.chain_id)
         .group_by(day, B.c.cause)
     ).all()
     last: dict[int, int] = {}
@@ -68,19 +81,15 @@ def _daily(connection: Connection, ctx: Context) -> list[Point]:
         d = int(row.day)
         last[d] = max(last.get(d, 0), int(row.k))
         counts.setdefault(d, Counter())[row.cause] += int(row.n)
-    keys = sorted(last.values())
+    # one lookup per day's last event: a row-value IN list scanned every snapshot instead
+    # (46 ms against 3.5 ms for a year of days)
     snapshots: dict[int, dict[str, int]] = {}
-    for i in range(0, len(keys), 400):
-        chunk = [(k // KEY_SCALE, k % KEY_SCALE) for k in keys[i : i + 400]]
-        rows = connection.execute(
-            select(B.c.block_number, B.c.log_index, *(B.c[f] for f in FIGURES)).where(
-                B.c.chain_id == ctx.chain_id, tuple_(B.c.block_number, B.c.log_index).in_(chunk)
-            )
-        ).all()
-        for row in rows:
-            snapshots[row.block_number * KEY_SCALE + row.log_index] = {
-                f: int(getattr(row, f)) for f in FIGURES
-            }
+    for key in sorted(last.values()):
+        row = _SNAPSHOT.first(
+            connection, {"chain": ctx.chain_id, "block": key // KEY_SCALE, "log": key % KEY_SCALE}
+        )
+        if row is not None:
+            snapshots[key] = {f: int(getattr(row, f)) for f in FIGURES}
     return [
         Point(start=EPOCH + timedelta(days=d), figures=snapshots[last[d]], counts=counts[d])
         for d in sorted(last)
