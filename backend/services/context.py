@@ -15,6 +15,7 @@ from sqlalchemy.types import NullType
 from backend.cache import AggregateCache
 from backend.errors import InvalidParameterError, NotIndexedError
 from backend.schemas.common import Amount, AsOf, TxRef, timestamp
+from backend.statements import Prepared
 from indexer.db import Checkpoint, IndexedBlock
 
 T = TypeVar("T")
@@ -92,7 +93,7 @@ class Context:
         return self.cache.get_or_compute((self.chain_id, as_of.block, as_of.block_hash, key), compute)
 
 
-_AS_OF = (
+_AS_OF = Prepared(
     select(CHECKPOINTS.c.block_number, CHECKPOINTS.c.block_hash, BLOCKS.c.timestamp)
     .select_from(
         CHECKPOINTS.outerjoin(
@@ -107,8 +108,8 @@ _AS_OF = (
 def load_as_of(connection: Connection, ctx: Context) -> AsOf:
     """The checkpoint of the deployment's chain; `NotIndexedError` when there is none."""
     try:
-        row = connection.execute(_AS_OF, {"chain": ctx.chain_id}).first()
-    except OperationalError as exc:
+        row = _AS_OF.first(connection, {"chain": ctx.chain_id})
+    except DBAPIError as exc:  # OperationalError on SQLite, ProgrammingError on PostgreSQL
         if "no such table" in str(exc.orig) or "does not exist" in str(exc.orig):
             raise NotIndexedError("the database has no index yet: run the indexer") from None
         raise

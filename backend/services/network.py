@@ -15,6 +15,7 @@ from backend.services import series
 from backend.services.context import Context, SumFn, exact_sums, load_as_of
 from backend.services.members import MemberFilter, kind_name, member_conditions, member_row
 from backend.services.pool import dao_state
+from backend.statements import Prepared
 from indexer.db import Invitation, Member, Relation
 
 M = Member.__table__
@@ -62,7 +63,7 @@ def _page_nodes(connection: Connection, ctx: Context, q: GraphQuery) -> tuple[li
     return list(rows), total
 
 
-_CENTER_INVITEES = (
+_CENTER_INVITEES = Prepared(
     select(M.c.address)
     .where(M.c.chain_id == bindparam("chain"), M.c.sponsor == bindparam("member"))
     .limit(bindparam("limit"))
@@ -71,10 +72,12 @@ _CENTER_INVITEES = (
 # bounded range of its (chain, member, position) index, whatever the member's history.
 RECENT_RELATIONS = 1000
 _COUNTERPARTS = tuple(
-    select(other)
-    .where(R.c.chain_id == bindparam("chain"), mine == bindparam("member"))
-    .order_by(R.c.block_number.desc(), R.c.log_index.desc())
-    .limit(RECENT_RELATIONS)
+    Prepared(
+        select(other)
+        .where(R.c.chain_id == bindparam("chain"), mine == bindparam("member"))
+        .order_by(R.c.block_number.desc(), R.c.log_index.desc())
+        .limit(RECENT_RELATIONS)
+    )
     for mine, other in ((R.c.payer, R.c.counterparty), (R.c.counterparty, R.c.payer))
 )
 _MEMBERS_IN = select(M).where(
@@ -112,10 +115,10 @@ def _ego_nodes(connection: Connection, ctx: Context, q: GraphQuery) -> tuple[lis
     wanted: list[str] = []
     if center.sponsor:
         wanted.append(center.sponsor)
-    wanted.extend(connection.execute(_CENTER_INVITEES, params).scalars())
+    wanted.extend(_CENTER_INVITEES.scalars(connection, params))
     weights: Counter[str] = Counter()
     for statement in _COUNTERPARTS:
-        weights.update(connection.execute(statement, params).scalars())
+        weights.update(statement.scalars(connection, params))
     wanted.extend(a for a, _ in weights.most_common(q.limit))
     unique = list(dict.fromkeys(a for a in wanted if a != center.address))
     chosen = unique[: q.limit - 1]

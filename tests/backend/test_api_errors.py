@@ -3,11 +3,16 @@ capped; JSON error bodies everywhere; health; explorer links; OpenAPI docs."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from pathlib import Path
+
 from api_helpers import get
 from conftest import World
 from fastapi.testclient import TestClient
 
 from backend.app import create_app
+from indexer.db.session import make_engine, upgrade
 
 UNKNOWN = "0x000000000000000000000000000000000000dEaD"
 
@@ -102,3 +107,25 @@ def test_docs_and_schema_are_served(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert "/api/v1/reconciliation" in schema["paths"]
     assert len(schema["paths"]) >= 20
+
+
+def test_database_not_indexed_yet_is_503_with_the_reason(world: World, tmp_path: Path) -> None:
+    """An API started before the indexer: no tables yet, then tables but no checkpoint. Each
+    figure route answers 503 with what to do, and Retry-After."""
+    database = tmp_path / "fresh.sqlite3"
+    sqlite3.connect(database).close()
+    url = f"sqlite:///{database}"
+    cases = [("the database has no index yet: run the indexer", None)]
+    chain_id = json.loads(world.dao.record_path.read_text())["chain_id"]
+    cases.append((f"chain {chain_id} is not indexed yet: run the indexer", "head"))
+    for detail, revision in cases:
+        if revision is not None:
+            engine = make_engine(url)
+            upgrade(engine, revision)
+            engine.dispose()
+        with TestClient(create_app(world.settings(database_url=url))) as fresh:
+            for path in ("/api/v1/pool", "/api/v1/network/summary", "/api/v1/members?limit=5"):
+                response = fresh.get(path)
+                assert response.status_code == 503, (path, response.text)
+                assert response.json() == {"detail": detail}, path
+                assert response.headers["retry-after"] == "5"

@@ -91,3 +91,23 @@ def test_postgres_member_pages_equal_sqlite(pg_client: TestClient, client: TestC
                 if cursor is None:
                     break
             assert pages >= 1
+
+
+def test_postgres_database_without_index_is_503(world: World) -> None:
+    """The API started on an empty PostgreSQL database (the indexer never ran): 503 and what
+    to do, as on SQLite."""
+    assert POSTGRES_URL
+    name = f"cmir_empty_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(normalize_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(normalize_url(POSTGRES_URL)).set(database=name).render_as_string(hide_password=False)
+    try:
+        with TestClient(create_app(world.settings(database_url=url))) as client:
+            response = client.get("/api/v1/pool")
+            assert response.status_code == 503
+            assert response.json() == {"detail": "the database has no index yet: run the indexer"}
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
