@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ResponseCacheMiddleware,
         max_bytes=settings.response_cache_mb * 2**20,
         ttl=settings.checkpoint_ttl,
+        shared_file=settings.shared_cache_file,
     )
     for module in (members, network, pool, flows, ess, governance, status):
         app.include_router(module.router, prefix=API_PREFIX)

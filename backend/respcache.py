@@ -2,19 +2,29 @@
 function of the indexed block, so a 200 response to a GET is kept per (path, query, checkpoint)
 and served again until the indexer moves its checkpoint. The checkpoint itself is re-read at most
 every `Settings.checkpoint_ttl` seconds: a response may trail a new indexed block by that long.
-``/health`` (live chain head) is never cached. Memory is bounded (LRU by bytes)."""
+``/health`` (live chain head) is never cached. Memory is bounded (LRU by bytes).
+
+With several server processes, a second level is shared by all of them (`SharedStore`, a SQLite
+file the supervisor creates): a page one process computed is served by the others, so each
+page is computed once per checkpoint rather than once per process."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import logging
+import sqlite3
 import time
 from collections import OrderedDict
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from indexer.db import Checkpoint
+
+log = logging.getLogger(__name__)
 
 CACHED_PREFIX = "/api/v1/"
 NEVER = ("/api/v1/health",)
@@ -78,13 +88,123 @@ class ResponseCache:
             self.size -= len(old)
 
 
+Headers = list[tuple[bytes, bytes]]
+
+
+def _encode_headers(headers: Headers) -> bytes:
+    return b"\r\n".join(name + b":" + value for name, value in headers)
+
+
+def _decode_headers(raw: bytes) -> Headers:
+    pairs = []
+    for line in raw.split(b"\r\n") if raw else []:
+        name, _, value = line.partition(b":")
+        pairs.append((name, value))
+    return pairs
+
+
+class SharedStore:
+    """Responses shared between the server's processes, in a SQLite file: a lookup by key is a
+    few microseconds, and writes are short (WAL, no fsync: the file is a cache, lost with the
+    server). Bounded: entries of other checkpoints are dropped when the checkpoint moves, and the
+    oldest half when the bodies pass `max_bytes`. Any SQLite error turns the store off for this
+    process (the API keeps answering from its own cache)."""
+
+    PRUNE_EVERY = 256
+
+    def __init__(self, path: Path, max_bytes: int) -> None:
+        self.path = path
+        self.max_bytes = max_bytes
+        self.checkpoint: str | None = None
+        self.puts = 0
+        self.connection: sqlite3.Connection | None = None
+        try:
+            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=1.0)
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=OFF")
+            connection.execute(
+                "CREATE TABLE IF NOT EXISTS responses (key BLOB PRIMARY KEY, checkpoint TEXT NOT NULL,"
+                " headers BLOB NOT NULL, body BLOB NOT NULL)"
+            )
+            # a writer waits at most this long for another process's write (they are short)
+            connection.execute("PRAGMA busy_timeout=50")
+            self.connection = connection
+        except sqlite3.Error as exc:
+            self._disable(exc)
+
+    def _failed(self, exc: sqlite3.Error) -> None:
+        # another process holding the write lock past the busy timeout: skip this entry
+        if not (isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc)):
+            self._disable(exc)
+
+    def _disable(self, exc: Exception) -> None:
+        log.warning("shared response cache %s turned off in this process: %s", self.path, exc)
+        if self.connection is not None:
+            self.connection.close()
+        self.connection = None
+
+    @staticmethod
+    def key(path: str, query: bytes, checkpoint: str) -> bytes:
+        """A fixed-size key of a response."""
+        return hashlib.blake2b(f"{checkpoint}\n{path}\n".encode() + query, digest_size=20).digest()
+
+    def get(self, key: bytes) -> tuple[Headers, bytes] | None:
+        """The stored (headers, body), or None."""
+        if self.connection is None:
+            return None
+        try:
+            row = self.connection.execute(
+                "SELECT headers, body FROM responses WHERE key = ?", (key,)
+            ).fetchone()
+        except sqlite3.Error as exc:
+            self._disable(exc)
+            return None
+        return None if row is None else (_decode_headers(row[0]), row[1])
+
+    def put(self, key: bytes, checkpoint: str, headers: Headers, body: bytes) -> None:
+        """Store a response of `checkpoint`; drops other checkpoints' entries when it moved."""
+        if self.connection is None:
+            return
+        try:
+            if checkpoint != self.checkpoint:
+                self.checkpoint = checkpoint
+                self.connection.execute("DELETE FROM responses WHERE checkpoint != ?", (checkpoint,))
+            self.connection.execute(
+                "INSERT OR IGNORE INTO responses (key, checkpoint, headers, body) VALUES (?, ?, ?, ?)",
+                (key, checkpoint, _encode_headers(headers), body),
+            )
+            self.puts += 1
+            if self.puts % self.PRUNE_EVERY == 0:
+                self.prune()
+        except sqlite3.Error as exc:
+            self._failed(exc)
+
+    def prune(self) -> None:
+        """Drop the oldest half of the entries while the bodies pass `max_bytes`."""
+        if self.connection is None:
+            return
+        (size,) = self.connection.execute("SELECT total(length(body)) FROM responses").fetchone()
+        if size > self.max_bytes:
+            self.connection.execute(
+                "DELETE FROM responses WHERE rowid <= (SELECT rowid FROM responses ORDER BY rowid"
+                " LIMIT 1 OFFSET (SELECT count(*) / 2 FROM responses))"
+            )
+
+    def close(self) -> None:
+        """Close the file."""
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
 class ResponseCacheMiddleware:
     """Serve cached GET responses under ``/api/v1/`` for the current checkpoint."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, ttl: float) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, ttl: float, shared_file: Path | None = None) -> None:
         self.app = app
         self.cache = ResponseCache(max_bytes)
         self.clock = CheckpointClock(ttl)
+        self.shared = SharedStore(shared_file, max_bytes) if shared_file is not None and max_bytes else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -102,8 +222,15 @@ class ResponseCacheMiddleware:
         if checkpoint is None:
             await self.app(scope, receive, send)
             return
-        key = (path, scope.get("query_string", b""), checkpoint)
+        query = scope.get("query_string", b"")
+        key = (path, query, checkpoint)
         hit = self.cache.get(key)
+        shared_key = b""
+        if hit is None and self.shared is not None:
+            shared_key = SharedStore.key(path, query, f"{checkpoint[0]}:{checkpoint[1]}")
+            hit = self.shared.get(shared_key)
+            if hit is not None:
+                self.cache.put(key, *hit)
         if hit is not None:
             headers, body = hit
             await send(
@@ -121,7 +248,11 @@ class ResponseCacheMiddleware:
             elif message["type"] == "http.response.body":
                 captured["parts"].append(message.get("body", b""))
                 if not message.get("more_body", False) and captured.get("status") == 200:
-                    self.cache.put(key, captured["headers"], b"".join(captured["parts"]))
+                    body = b"".join(captured["parts"])
+                    self.cache.put(key, captured["headers"], body)
+                    if self.shared is not None and len(body) <= MAX_ENTRY:
+                        checkpoint_text = f"{checkpoint[0]}:{checkpoint[1]}"
+                        self.shared.put(shared_key, checkpoint_text, captured["headers"], body)
             await send(message)
 
         await self.app(scope, receive, capture)

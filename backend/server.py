@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -139,6 +143,9 @@ class Supervisor:
             raise ConfigurationError(
                 f"cannot listen on {config.host}:{config.port}: {exc.strerror}"
             ) from None
+        # the workers' shared response cache (their settings read it from the environment)
+        shared = Path(tempfile.mkdtemp(prefix="cmir-api-cache-"))
+        os.environ["CMIR_SHARED_CACHE_FILE"] = str(shared / "responses.sqlite3")
         previous = {
             sig: signal.signal(sig, lambda *_: self.stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)
         }
@@ -153,6 +160,8 @@ class Supervisor:
         finally:
             self._stop_all()
             reserved.close()
+            os.environ.pop("CMIR_SHARED_CACHE_FILE", None)
+            shutil.rmtree(shared, ignore_errors=True)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         if self.failure is not None:

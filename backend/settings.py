@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     response_cache_mb: int = Field(
         default=64, ge=0, description="Memory for cached responses per process (0: no cache)."
     )
+    shared_cache_file: Path | None = Field(
+        default=None,
+        description="SQLite file of the response cache shared by the server's processes; the"
+        " production server sets it when it runs several (none: each process caches alone).",
+    )
     checkpoint_ttl: float = Field(
         default=1.0,
         ge=0,

@@ -186,12 +186,18 @@ def test_dead_worker_is_replaced(two_workers: Server) -> None:
 
 
 def test_sigterm_stops_every_process(world: World, tmp_path: Path) -> None:
-    """SIGTERM to the server stops its workers and frees the port; the exit code is 0."""
+    """SIGTERM to the server stops its workers, frees the port and removes the shared cache;
+    the exit code is 0."""
     server = Server(world, tmp_path, CMIR_WORKERS="2")
     server.wait_ready(2)
     workers = server.workers()
+    items = Path(f"/proc/{workers[0]}/environ").read_text().split("\0")
+    environ = dict(item.split("=", 1) for item in items if "=" in item)
+    shared = Path(environ["CMIR_SHARED_CACHE_FILE"])
+    assert shared.exists()
     assert server.stop() == 0
     assert all(cmdline(pid) == "" for pid in workers)
+    assert not shared.parent.exists()  # the shared cache is removed with the server
     with socket.create_server(("127.0.0.1", server.port)):  # the port is free again
         pass
 
@@ -215,3 +221,43 @@ def test_startup_failure_stops_the_server(world: World, tmp_path: Path) -> None:
     log = server.log.read_text()
     assert "missing.json" in log
     assert log.strip().splitlines()[-1] == "error: a server process could not start (its error is above)"
+
+
+def test_a_page_computed_by_one_worker_is_served_by_the_other(two_workers: Server) -> None:
+    """The workers share their response cache: the first request for a page, on either worker,
+    computes it; the same page asked of the other worker is a cache hit."""
+    connections: dict[int, http.client.HTTPConnection] = {}
+    opened = []
+    try:
+        while len(connections) < 2 and len(opened) < 64:
+            conn = http.client.HTTPConnection("127.0.0.1", two_workers.port, timeout=30)
+            conn.connect()
+            opened.append(conn)
+            local_port = conn.sock.getsockname()[1]
+            owners = _owner(_tcp_sockets(two_workers.port, "01"), two_workers.workers())
+            # the server-side socket of this connection: its peer is our local port
+            for inode, pid in owners.items():
+                if _peer_port(inode) == local_port:
+                    connections.setdefault(pid, conn)
+        assert len(connections) == 2
+        first, second = connections.values()
+        path = "/api/v1/members?limit=7&offset=3&sort=points&order=desc"
+        seen = []
+        for conn in (first, second, first):
+            conn.request("GET", path)
+            response = conn.getresponse()
+            seen.append((response.status, response.getheader("x-cache"), response.read()))
+        assert [(status, cache) for status, cache, _ in seen] == [(200, "miss"), (200, "hit"), (200, "hit")]
+        assert seen[0][2] == seen[1][2] == seen[2][2]
+    finally:
+        for conn in opened:
+            conn.close()
+
+
+def _peer_port(inode: int) -> int | None:
+    """The remote port of the IPv4 socket `inode`."""
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if int(fields[9]) == inode:
+            return int(fields[2].split(":")[1], 16)
+    return None
