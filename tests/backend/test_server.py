@@ -18,6 +18,8 @@ import pytest
 from conftest import World
 from indexer_chain import free_port
 
+from backend.respcache import SharedStore
+
 ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc (Linux)")
@@ -230,7 +232,8 @@ def test_startup_failure_stops_the_server(world: World, tmp_path: Path) -> None:
 
 def test_a_page_computed_by_one_worker_is_served_by_the_other(two_workers: Server) -> None:
     """The workers share their response cache: the first request for a page, on either worker,
-    computes it; the same page asked of the other worker is a cache hit."""
+    computes it; the same page asked of the other worker (once the first has written its
+    batch, within `SharedStore.FLUSH_AFTER`) is a cache hit."""
     connections: dict[int, http.client.HTTPConnection] = {}
     opened = []
     try:
@@ -249,6 +252,7 @@ def test_a_page_computed_by_one_worker_is_served_by_the_other(two_workers: Serve
         path = "/api/v1/members?limit=7&offset=3&sort=points&order=desc"
         seen = []
         for conn in (first, second, first):
+            time.sleep(4 * SharedStore.FLUSH_AFTER)  # the first worker writes its batch
             conn.request("GET", path)
             response = conn.getresponse()
             seen.append((response.status, response.getheader("x-cache"), response.read()))
