@@ -76,8 +76,15 @@ def listening_socket(host: str, port: int, backlog: int, *, listen: bool = True)
     return sock
 
 
+def _tune_process() -> None:
+    # Queries run on worker threads on PostgreSQL: a shorter GIL switch interval keeps the event
+    # loop (which serves cached responses) from waiting up to 5 ms behind a thread building one.
+    sys.setswitchinterval(0.001)
+
+
 def _worker(config: uvicorn.Config) -> None:
     """One server process (spawned): its own listening socket, then uvicorn until a signal."""
+    _tune_process()
     config.configure_logging()
     sock = listening_socket(config.host, config.port, config.backlog)
     server = uvicorn.Server(config)
@@ -173,11 +180,9 @@ def serve(settings: Settings | None = None) -> None:
     """Serve the API until interrupted (SIGINT/SIGTERM stop it gracefully); `ConfigurationError`
     when it cannot start."""
     settings = settings or Settings()
-    # Queries run on worker threads on PostgreSQL: a shorter GIL switch interval keeps the event
-    # loop (which serves cached responses) from waiting up to 5 ms behind a thread building one.
-    sys.setswitchinterval(0.001)
     options = server_options(settings)
     if settings.workers > 1 and REUSE_PORT:
         Supervisor(uvicorn.Config(APP, **options, workers=settings.workers), settings.workers).run()
         return
+    _tune_process()  # uvicorn's own workers (not on Linux) are spawned without it
     uvicorn.run(APP, **options, workers=settings.workers)

@@ -26,6 +26,11 @@ Processor = Callable[[Any], Any]
 _named_tuple: Callable[..., Any] = namedtuple  # field names known at run time only
 
 
+def _check_binds(compiled: Any) -> None:
+    if any(b.expanding or b.literal_execute for b in compiled.binds.values()) or compiled.escaped_bind_names:
+        raise TypeError("Prepared takes plain named bind parameters only (no IN list)")
+
+
 @dataclass
 class _Compiled:
     sql: str
@@ -52,12 +57,11 @@ class Prepared:
         row_type = _named_tuple("PreparedRow", keys)
         self._make: Callable[[Any], Any] = row_type._make
         self._by_dialect: dict[str, _Compiled] = {}
+        _check_binds(statement.compile())  # at import time, whatever the dialect
 
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiled: Any = self.statement.compile(dialect=dialect)
-        binds_plain = not any(b.expanding or b.literal_execute for b in compiled.binds.values())
-        if not binds_plain or compiled.escaped_bind_names:
-            raise TypeError("Prepared takes plain named bind parameters only")
+        _check_binds(compiled)
         binds = []
         for name, bind in compiled.binds.items():
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)

@@ -83,3 +83,11 @@ def test_timeout_answers_503_with_a_message(world: World, monkeypatch: pytest.Mo
         assert response.status_code == 503
         assert response.json() == {"detail": "the query took too long and was stopped"}
         assert response.headers["retry-after"] == "5"
+
+
+def test_prepared_refuses_an_in_list_when_built() -> None:
+    """An expanding IN parameter cannot be compiled once for every length: refused at import
+    time, not on the first request."""
+    ids = bindparam("ids", expanding=True)
+    with pytest.raises(TypeError, match="no IN list"):
+        Prepared(select(members.M.c.address).where(members.M.c.address.in_(ids)))
