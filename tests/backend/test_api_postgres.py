@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from api_helpers import get
@@ -23,24 +24,30 @@ POSTGRES_URL = os.environ.get("CMIR_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="CMIR_TEST_POSTGRES_URL not set")
 
 
-@pytest.fixture(scope="module")
-def pg_client(world: World) -> Iterator[TestClient]:
-    """The API over a PostgreSQL mirror of the session's chain."""
+@contextmanager
+def scratch_database(prefix: str) -> Iterator[str]:
+    """The URL of a new, empty database on the test server, dropped afterwards."""
     assert POSTGRES_URL
-    name = f"cmir_api_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(normalize_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalize_url(POSTGRES_URL)).set(database=name).render_as_string(hide_password=False)
     try:
-        run_indexer(world.dao.url, world.dao.record_path, url, metadata_file_root=world.metadata_dir)
-        dispose_engine(url)
-        with TestClient(create_app(world.settings(database_url=url))) as client:
-            yield client
+        yield make_url(normalize_url(POSTGRES_URL)).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def pg_client(world: World) -> Iterator[TestClient]:
+    """The API over a PostgreSQL mirror of the session's chain."""
+    with scratch_database("cmir_api") as url:
+        run_indexer(world.dao.url, world.dao.record_path, url, metadata_file_root=world.metadata_dir)
+        dispose_engine(url)
+        with TestClient(create_app(world.settings(database_url=url))) as client:
+            yield client
 
 
 def test_postgres_search_and_routes(pg_client: TestClient, client: TestClient) -> None:
@@ -96,18 +103,8 @@ def test_postgres_member_pages_equal_sqlite(pg_client: TestClient, client: TestC
 def test_postgres_database_without_index_is_503(world: World) -> None:
     """The API started on an empty PostgreSQL database (the indexer never ran): 503 and what
     to do, as on SQLite."""
-    assert POSTGRES_URL
-    name = f"cmir_empty_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(normalize_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(normalize_url(POSTGRES_URL)).set(database=name).render_as_string(hide_password=False)
-    try:
+    with scratch_database("cmir_empty") as url:
         with TestClient(create_app(world.settings(database_url=url))) as client:
             response = client.get("/api/v1/pool")
-            assert response.status_code == 503
-            assert response.json() == {"detail": "the database has no index yet: run the indexer"}
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        assert response.status_code == 503
+        assert response.json() == {"detail": "the database has no index yet: run the indexer"}

@@ -93,13 +93,13 @@ def cmdline(pid: int) -> str:
 
 
 def _tcp_sockets(port: int, state: str) -> dict[int, int]:
-    """inode -> 1 for IPv4 sockets on local `port` in `state` (/proc/net/tcp's hex codes:
-    01 established, 0A listening)."""
+    """inode -> remote port of the IPv4 sockets on local `port` in `state` (/proc/net/tcp's hex
+    codes: 01 established, 0A listening)."""
     found = {}
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
         if int(fields[1].split(":")[1], 16) == port and fields[3] == state:
-            found[int(fields[9])] = 1
+            found[int(fields[9])] = int(fields[2].split(":")[1], 16)
     return found
 
 
@@ -120,7 +120,7 @@ def _owner(inodes: dict[int, int], pids: list[int]) -> dict[int, int]:
 
 
 def listeners(port: int) -> dict[int, int]:
-    """Listening sockets on `port` (inode -> 1)."""
+    """Listening sockets on `port` (inode -> 0)."""
     return _tcp_sockets(port, "0A")
 
 
@@ -242,10 +242,10 @@ def test_a_page_computed_by_one_worker_is_served_by_the_other(two_workers: Serve
             conn.connect()
             opened.append(conn)
             local_port = conn.sock.getsockname()[1]
-            owners = _owner(_tcp_sockets(two_workers.port, "01"), two_workers.workers())
+            peers = _tcp_sockets(two_workers.port, "01")
             # the server-side socket of this connection: its peer is our local port
-            for inode, pid in owners.items():
-                if _peer_port(inode) == local_port:
+            for inode, pid in _owner(peers, two_workers.workers()).items():
+                if peers[inode] == local_port:
                     connections.setdefault(pid, conn)
         assert len(connections) == 2
         first, second = connections.values()
@@ -261,12 +261,3 @@ def test_a_page_computed_by_one_worker_is_served_by_the_other(two_workers: Serve
     finally:
         for conn in opened:
             conn.close()
-
-
-def _peer_port(inode: int) -> int | None:
-    """The remote port of the IPv4 socket `inode`."""
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        fields = line.split()
-        if int(fields[9]) == inode:
-            return int(fields[2].split(":")[1], 16)
-    return None
