@@ -233,11 +233,10 @@ class ResponseCacheMiddleware:
         self.shared = SharedStore(shared_file, max_bytes) if shared_file is not None and max_bytes else None
         self._flush_timer: asyncio.TimerHandle | None = None
 
-    def _share(self, key: bytes, checkpoint: str, headers: Headers, body: bytes) -> None:
+    def _share(self, shared: SharedStore, key: bytes, checkpoint: str, headers: Headers, body: bytes) -> None:
         """Hand a response to the shared store: written with the next batch."""
-        assert self.shared is not None
-        if self.shared.add(key, checkpoint, headers, body):
-            self.shared.flush()
+        if shared.add(key, checkpoint, headers, body):
+            shared.flush()
         elif self._flush_timer is None:
             self._flush_timer = asyncio.get_running_loop().call_later(SharedStore.FLUSH_AFTER, self._flush)
 
@@ -265,10 +264,10 @@ class ResponseCacheMiddleware:
         query = scope.get("query_string", b"")
         key = (path, query, checkpoint)
         hit = self.cache.get(key)
-        shared_key = b""
-        if hit is None and self.shared is not None:
-            shared_key = SharedStore.key(path, query, f"{checkpoint[0]}:{checkpoint[1]}")
-            hit = self.shared.get(shared_key)
+        shared, shared_key, checkpoint_text = self.shared, b"", f"{checkpoint[0]}:{checkpoint[1]}"
+        if hit is None and shared is not None:
+            shared_key = SharedStore.key(path, query, checkpoint_text)
+            hit = shared.get(shared_key)
             if hit is not None:
                 self.cache.put(key, *hit)
         if hit is not None:
@@ -290,9 +289,8 @@ class ResponseCacheMiddleware:
                 if not message.get("more_body", False) and captured.get("status") == 200:
                     body = b"".join(captured["parts"])
                     self.cache.put(key, captured["headers"], body)
-                    if self.shared is not None and len(body) <= MAX_ENTRY:
-                        checkpoint_text = f"{checkpoint[0]}:{checkpoint[1]}"
-                        self._share(shared_key, checkpoint_text, captured["headers"], body)
+                    if shared is not None and len(body) <= MAX_ENTRY:
+                        self._share(shared, shared_key, checkpoint_text, captured["headers"], body)
             await send(message)
 
         await self.app(scope, receive, capture)

@@ -6,7 +6,8 @@ and the kernel spreads new connections evenly across them. uvicorn's own `worker
 listening socket instead: whichever process wakes first accepts the whole waiting burst, and
 under the bench's 50 keep-alive clients one worker held 45 connections and the other 5, so one
 core did the work of two. A small supervisor here starts the workers, starts a new one when one
-dies, and stops them all on SIGINT or SIGTERM. The price: when a worker dies, the connections
+dies, and stops them all on SIGINT or SIGTERM (uvicorn's own supervisor hands every worker the
+same sockets, so it cannot be reused for this). The price: when a worker dies, the connections
 the kernel had queued on its socket are reset with it, not handed to another worker."""
 
 from __future__ import annotations

@@ -209,6 +209,15 @@ def by_position(table: Any, *, newest: bool = True) -> tuple[Any, Any]:
     return block.asc(), table.c.log_index.asc()
 
 
+def every_row(table: Any, ctx: Context) -> ColumnElement[bool]:
+    """The condition of a read that visits every row of the deployment's chain in `table`:
+    SQLite then scans the table in its own order. On ``chain_id = ?`` alone it walks an index
+    led by the chain id and fetches each row by key (315 ms against 65 ms for 200,000 relations);
+    ``+ 0`` keeps the column off the indexes (PostgreSQL scans such a read anyway)."""
+    condition: ColumnElement[bool] = table.c.chain_id + 0 == ctx.chain_id
+    return condition
+
+
 def escape_like(text: str) -> str:
     """`text` with LIKE wildcards escaped (ESCAPE '\\')."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

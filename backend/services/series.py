@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select
 
 from backend.schemas.common import AsOf
-from backend.services.context import Context
+from backend.services.context import Context, every_row
 from backend.statements import Prepared
 from indexer.db import BucketSnapshot
 
@@ -63,8 +63,6 @@ _SNAPSHOT = Prepared(
 
 def _daily(connection: Connection, ctx: Context) -> list[Point]:
     day = (B.c.block_time // DAY).label("day")
-    # Every snapshot is read: `+ 0` keeps SQLite scanning the table in its order rather than
-    # walking the primary key's index and fetching each row from it.
     grouped = connection.execute(
         select(
             day,
@@ -72,7 +70,7 @@ def _daily(connection: Connection, ctx: Context) -> list[Point]:
             func.count().label("n"),
             func.max(B.c.block_number * KEY_SCALE + B.c.log_index).label("k"),
         )
-        .where(B.c.chain_id + 0 == ctx.chain_id)
+        .where(every_row(B, ctx))
         .group_by(day, B.c.cause)
     ).all()
     last: dict[int, int] = {}
