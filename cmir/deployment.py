@@ -67,6 +67,10 @@ class NetworkSettings:
     weights: Weights
     min_relation_fee: int
     invitation_allowance: int
+    min_relation_fee_ceiling: int
+    parties_min_share_bps: int
+    epoch_length: int
+    epoch_reward_cap_bps: int
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -88,6 +92,10 @@ class NetworkSettings:
             weights=Weights(**raw.pop("weights")),
             min_relation_fee=int(raw.pop("min_relation_fee")),
             invitation_allowance=int(raw.pop("invitation_allowance")),
+            min_relation_fee_ceiling=int(raw.pop("min_relation_fee_ceiling")),
+            parties_min_share_bps=int(raw.pop("parties_min_share_bps")),
+            epoch_length=int(raw.pop("epoch_length")),
+            epoch_reward_cap_bps=int(raw.pop("epoch_reward_cap_bps")),
             extra=raw,
         )
 
@@ -137,6 +145,8 @@ def deploy(
 
     if settings.token == "TestEuro":
         token = deployer.deploy(project.TestEuro)
+    elif settings.token == "TestnetEuro":
+        token = deployer.deploy(project.TestnetEuro)
     else:
         token = project.TestEuro.at(settings.token)  # any ERC-20 with permit: same calls used
     timelock = deployer.deploy(project.CmirTimelock, settings.timelock_delay, [], [ZERO_ADDRESS], deployer)
@@ -160,6 +170,10 @@ def deploy(
             settings.shares.as_tuple(),
             settings.weights.as_tuple(),
             settings.min_relation_fee,
+            settings.min_relation_fee_ceiling,
+            settings.parties_min_share_bps,
+            settings.epoch_length,
+            settings.epoch_reward_cap_bps,
         ),
     )
     membership.bindPool(pool, sender=deployer)

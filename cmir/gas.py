@@ -4,8 +4,12 @@
 member pays for, in a running network's steady state: the parties of a relation already hold
 points and have rewards to settle, the pool and every payer already hold token balances, an
 allowance covers several payments, someone has claimed before. `pay_relation` and `claim` are
-measured again as the membership grows (10, 100 and 1,000 active members by default), to show that
-they cost the same whatever the member count.
+measured at their dearest: `pay_relation` is the first booking of an epoch (it matures the last
+epoch's points and records the accumulator for them) and its four parties' pending points
+mature as it settles them; `claim` matures the claimant's pending points too. Both are measured
+again as the membership grows (10, 100 and 1,000 active members by default) and after 1, 10 and
+100 epochs without any booking, to show that they cost the same whatever the member count and
+however long the pool slept.
 
 Members past the handful that act are admitted by the timelock (impersonated: a development chain
 only) with raw JSON-RPC transactions, which is much faster than Ape's prepared transactions.
@@ -42,6 +46,9 @@ fund an ESS project, `cast_vote` the second `castVote` (no reason) on it, `queue
 MEMBER_COUNTS = (10, 100, 1000)
 """Active member counts at which `pay_relation` and `claim` are measured."""
 
+EPOCHS_ELAPSED = (1, 10, 100)
+"""Epochs gone by without a booking before `pay_relation` and `claim` are measured."""
+
 GROWTH_SENSITIVE = ("pay_relation", "claim")
 """Operations measured at every member count."""
 
@@ -61,16 +68,23 @@ class GasMeasurement:
     operation: str
     members: int
     gas_used: int
+    epochs_elapsed: int = 0
 
     def as_dict(self) -> dict[str, str | int]:
         """The report's JSON record."""
-        return {"operation": self.operation, "members": self.members, "gas_used": self.gas_used}
+        return {
+            "operation": self.operation,
+            "members": self.members,
+            "epochs_elapsed": self.epochs_elapsed,
+            "gas_used": self.gas_used,
+        }
 
 
 @dataclass(frozen=True)
 class _Cast:
     """The accounts that act: two sponsors, a payer and a counterparty (each sponsored by one of
-    them), an ESS structure, and a newcomer who joins by invitation."""
+    them), an ESS structure, a newcomer who joins by invitation, and a neighbour who only
+    earns from relations the ESS structure pays it (and claims)."""
 
     sponsor_a: Any
     sponsor_b: Any
@@ -78,6 +92,7 @@ class _Cast:
     counterparty: Any
     ess_structure: Any
     newcomer: Any
+    neighbour: Any
 
     def voters(self) -> list[Any]:
         """Members that can vote, the proposer (the payer) first."""
@@ -88,10 +103,12 @@ def measure(
     deployment: Deployment,
     member_counts: Sequence[int] = MEMBER_COUNTS,
     progress: Callable[[str], None] | None = None,
+    epochs_elapsed: Sequence[int] = EPOCHS_ELAPSED,
 ) -> list[GasMeasurement]:
     """Measure every operation of `OPERATIONS` on `deployment` (freshly deployed, on a development
-    chain), `pay_relation` and `claim` at each of `member_counts` active members and the others at
-    the first count; returns them in the order of `OPERATIONS`, then by member count.
+    chain), `pay_relation` and `claim` at each of `member_counts` active members after each of
+    `epochs_elapsed`, and the others once at the first count; returns them in the order of
+    `OPERATIONS`, then by member count and epochs.
 
     The deployment's payment token must have an open `mint` (the test euro).
     """
@@ -107,8 +124,9 @@ def measure(
 
     timelock = accounts[str(deployment.timelock.address)]
     timelock.balance = 10 * _ETHER
-    cast = _Cast(*(_new_account() for _ in range(6)))
+    cast = _Cast(*(_new_account() for _ in range(7)))
     for sponsored, sponsor, kind in (
+        (cast.neighbour, ZERO_ADDRESS, "Abeille"),
         (cast.sponsor_a, ZERO_ADDRESS, "Pilote"),
         (cast.sponsor_b, ZERO_ADDRESS, "Pilote"),
         (cast.payer, cast.sponsor_a, "Pilote"),
@@ -122,29 +140,44 @@ def measure(
     # The network is running: relations were paid, someone claimed, payers hold tokens and an
     # allowance covering several payments.
     fee = int(pool.minRelationFee())
-    for payer in (cast.payer, cast.sponsor_a):
-        token.mint(payer, 1000 * fee, sender=payer)
-        token.approve(pool, 1000 * fee, sender=payer)
+    length = int(pool.epochClock().length)
+    for payer in (cast.payer, cast.sponsor_a, cast.ess_structure):
+        token.mint(payer, 10_000 * fee, sender=payer)
+        token.approve(pool, 10_000 * fee, sender=payer)
     pool.payRelation(cast.sponsor_b, fee, _ref("opening"), sender=cast.sponsor_a)
+    _travel(length)
+    pool.payRelation(cast.sponsor_b, fee, _ref("second"), sender=cast.sponsor_a)
     pool.claim(sender=cast.sponsor_a)
 
     results: list[GasMeasurement] = []
 
-    def record(operation: str, receipt: Any) -> None:
+    def record(operation: str, receipt: Any, elapsed: int = 0) -> None:
         members = int(membership.activeMemberCount(block_id=receipt.block_number - 1))
-        results.append(GasMeasurement(operation, members, int(receipt.gas_used)))
-        say(f"{operation:>18} at {members:>5} members: {int(receipt.gas_used):>9,} gas")
+        results.append(GasMeasurement(operation, members, int(receipt.gas_used), elapsed))
+        after = f" after {elapsed:>3} epochs" if elapsed else ""
+        say(f"{operation:>18} at {members:>5} members{after}: {int(receipt.gas_used):>9,} gas")
 
+    def round_of(label: str, elapsed: int, measured: bool) -> None:
+        # Every party holds matured points and earned more in this epoch (pending), as does the
+        # neighbour; then `elapsed` epochs go by without a booking.
+        pool.payRelation(cast.counterparty, fee, _ref(f"warm-up-{label}"), sender=cast.payer)
+        pool.payRelation(cast.neighbour, fee, _ref(f"neighbour-{label}"), sender=cast.ess_structure)
+        _travel(elapsed * length)
+        paid = pool.payRelation(cast.counterparty, fee, _ref(f"meeting-{label}"), sender=cast.payer)
+        claimed = pool.claim(sender=cast.neighbour)
+        if measured:
+            record("pay_relation", paid, elapsed)
+            record("claim", claimed, elapsed)
+        _travel(length)
+
+    # One round unmeasured: every party's first maturing and the neighbour's first claim write
+    # words that are empty until then, which a running network has long written.
+    round_of("first", 1, measured=False)
     for index, count in enumerate(counts):
         say(f"admitting members up to {count}")
         admit_until(membership, timelock, count)
-        # One relation first, so every party has rewards to settle, as between any two relations.
-        pool.payRelation(cast.counterparty, fee, _ref(f"warm-up-{count}"), sender=cast.payer)
-        record(
-            "pay_relation",
-            pool.payRelation(cast.counterparty, fee, _ref(f"meeting-{count}"), sender=cast.payer),
-        )
-        record("claim", pool.claim(sender=cast.payer))
+        for elapsed in epochs_elapsed:
+            round_of(f"{count}-{elapsed}", elapsed, measured=True)
         if index == 0:
             record("contribute", pool.contribute(fee, "Showcase evening: thank you all", sender=cast.payer))
             _measure_governance(deployment, cast, record)
@@ -225,6 +258,13 @@ def _measure_join(membership: Any, cast: _Cast, record: Callable[[str, Any], Non
     record("join", membership.acceptInvitation(sender=cast.newcomer))
 
 
+def _travel(seconds: int) -> None:
+    """Move the development chain's clock `seconds` ahead (the next block is mined then)."""
+    from ape import chain
+
+    chain.pending_timestamp = chain.blocks.head.timestamp + seconds
+
+
 def _new_account() -> Any:
     """A new test account with ether for gas."""
     from ape import accounts
@@ -240,14 +280,17 @@ def _ref(name: str) -> bytes:
 
 
 def ordered(measurements: Sequence[GasMeasurement]) -> list[GasMeasurement]:
-    """The measurements in the order of `OPERATIONS`, then by member count."""
+    """The measurements in the order of `OPERATIONS`, then by member count and epochs elapsed."""
     order = {name: index for index, name in enumerate(OPERATIONS)}
-    return sorted(measurements, key=lambda m: (order.get(m.operation, len(order)), m.members))
+    return sorted(
+        measurements, key=lambda m: (order.get(m.operation, len(order)), m.members, m.epochs_elapsed)
+    )
 
 
 def summary(measurements: Sequence[GasMeasurement]) -> str:
     """The measurements as a text table."""
-    lines = [f"{'operation':<18} {'members':>8} {'gas used':>10}", "-" * 38]
+    lines = [f"{'operation':<18} {'members':>8} {'epochs':>7} {'gas used':>10}", "-" * 46]
     for item in ordered(measurements):
-        lines.append(f"{item.operation:<18} {item.members:>8,} {item.gas_used:>10,}")
+        epochs = f"{item.epochs_elapsed:,}" if item.epochs_elapsed else "-"
+        lines.append(f"{item.operation:<18} {item.members:>8,} {epochs:>7} {item.gas_used:>10,}")
     return "\n".join(lines)

@@ -31,7 +31,18 @@ contract Membership is IERC165, IERC721, IMembership {
     uint16 private _invitationAllowance;
     uint256 private _membershipFee;
     Checkpoints.Trace208 private _activeMembers;
-    mapping(address account => Member) private _members;
+    /// @dev A member's record as stored: the first word holds all a relation reads (sponsor,
+    /// joined, excluded), so checking a relation's four parties costs one read each.
+    struct Record {
+        address sponsor;
+        uint48 joinedAt;
+        MemberKind kind;
+        bool excluded;
+        uint16 invitationsSent;
+        uint48 excludedAt;
+    }
+
+    mapping(address account => Record) private _members;
     mapping(address invitee => Invitation) private _invitations;
 
     modifier onlyGovernance() {
@@ -74,7 +85,7 @@ contract Membership is IERC165, IERC721, IMembership {
         if (_members[invitee].joinedAt != 0) revert MembershipAlreadyMember(invitee);
         address pending = _invitations[invitee].sponsor;
         if (pending != address(0)) revert MembershipAlreadyInvited(invitee, pending);
-        Member storage sponsor = _members[msg.sender];
+        Record storage sponsor = _members[msg.sender];
         uint16 allowance = _invitationAllowance;
         if (sponsor.invitationsSent >= allowance) {
             revert MembershipInvitationAllowanceExhausted(msg.sender, allowance);
@@ -133,7 +144,9 @@ contract Membership is IERC165, IERC721, IMembership {
     function exclude(address member, string calldata reason) external onlyGovernance {
         if (!isActiveMember(member)) revert MembershipNotActiveMember(member);
         uint48 now_ = clock();
-        _members[member].excludedAt = now_;
+        Record storage excluded = _members[member];
+        excluded.excluded = true;
+        excluded.excludedAt = now_;
         // push returns the previous and new totals, which are already known here.
         // slither-disable-next-line unused-return
         _activeMembers.push(now_, _activeMembers.latest() - 1);
@@ -189,7 +202,7 @@ contract Membership is IERC165, IERC721, IMembership {
     /// @inheritdoc IVotes
     function getPastVotes(address account, uint256 timepoint) external view returns (uint256) {
         _checkPast(timepoint);
-        Member memory m = _members[account];
+        Record memory m = _members[account];
         bool active = m.joinedAt != 0 && m.joinedAt <= timepoint && (m.excludedAt == 0 || timepoint < m.excludedAt);
         return active ? 1 : 0;
     }
@@ -294,7 +307,8 @@ contract Membership is IERC165, IERC721, IMembership {
 
     /// @inheritdoc IMembership
     function memberOf(address account) external view returns (Member memory) {
-        return _members[account];
+        Record memory m = _members[account];
+        return Member(m.sponsor, m.joinedAt, m.kind, m.invitationsSent, m.excludedAt);
     }
 
     /// @inheritdoc IMembership
@@ -304,8 +318,8 @@ contract Membership is IERC165, IERC721, IMembership {
 
     /// @inheritdoc IMembership
     function isActiveMember(address account) public view returns (bool) {
-        Member storage m = _members[account];
-        return m.joinedAt != 0 && m.excludedAt == 0;
+        Record storage m = _members[account];
+        return m.joinedAt != 0 && !m.excluded;
     }
 
     /// @inheritdoc IMembership
@@ -350,7 +364,7 @@ contract Membership is IERC165, IERC721, IMembership {
 
     function _join(address account, MemberKind kind, address sponsor, uint256 fee, bool byGovernance) private {
         if (account == address(0)) revert MembershipZeroAddress();
-        Member storage m = _members[account];
+        Record storage m = _members[account];
         if (m.joinedAt != 0) revert MembershipAlreadyMember(account);
         uint48 now_ = clock();
         m.sponsor = sponsor;

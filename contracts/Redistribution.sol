@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Permit.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {IRedistribution} from "./interfaces/IRedistribution.sol";
 import {IMembership} from "./interfaces/IMembership.sol";
@@ -11,14 +12,39 @@ import {IEssProjectRegistry} from "./interfaces/IEssProjectRegistry.sol";
 import {RewardMath} from "./libraries/RewardMath.sol";
 
 /// @title CMIR redistribution pool
-/// @notice See {IRedistribution}. Members' rewards use a reward-per-point accumulator: an inflow
-/// updates a handful of words whatever the member count, and each member's share is settled when
-/// its points change or it claims (pull payments).
+/// @notice See {IRedistribution}. Members' rewards use a reward-per-point accumulator over matured
+/// points: an inflow updates a handful of words whatever the member count or the number of
+/// epochs gone by, and each member's share is settled when its points change or it claims (pull
+/// payments).
+/// @dev Maturity without loops: the points earned in the current epoch are kept apart, in total
+/// and per member. The first booking of a later epoch adds the total to the matured points and
+/// records the accumulator at that moment for the epoch (`_maturedAt`); a member's pending
+/// points start earning from that recorded value when it is next settled. Nothing is booked
+/// between an epoch's end and that first booking, so the current accumulator stands in for the
+/// record while it is not yet written.
+// Epochs run on the block timestamp by design, as the Governor's ERC-6372 clock does: a proposer
+// of a block can shift its time by seconds, which can only move a booking across an epoch's end,
+// that is, decide whether points earned seconds before share in it. Slither's timestamp finding
+// then taints every comparison downstream of the epoch; it is accepted for the whole contract.
+// slither-disable-start timestamp
 contract Redistribution is IRedistribution, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
 
     /// @notice Longest memo accepted, in bytes, so that no call carries unbounded data.
     uint256 public constant MAX_MEMO_LENGTH = 280;
+    /// @notice Highest weight of one party, in basis points.
+    uint16 public constant MAX_WEIGHT_BPS = 10_000;
+    /// @notice Highest sum of the four weights, in basis points.
+    uint256 public constant MAX_WEIGHT_SUM_BPS = 20_000;
+    /// @notice The parties' minimum share can never go below half: one level of sponsorship
+    /// never earns more than the relation itself (no pyramid).
+    uint16 public constant LOWEST_PARTIES_MIN_SHARE_BPS = 5_000;
+    /// @notice Shortest epoch, in seconds.
+    uint256 public constant MIN_EPOCH_LENGTH = 1;
+    /// @notice Longest epoch, in seconds.
+    uint256 public constant MAX_EPOCH_LENGTH = 90 days;
+    /// @notice Highest epoch reward cap whatever the shares and weights: one token unit per point.
+    uint256 public constant MAX_EPOCH_REWARD_CAP_BPS = 10_000;
 
     /// @dev Governed parameters, packed in one word read once per inflow.
     struct Params {
@@ -29,26 +55,48 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         uint16 counterpartyBps;
         uint16 payerSponsorBps;
         uint16 counterpartySponsorBps;
+        uint16 epochRewardCapBps;
         uint128 minRelationFee;
     }
 
-    /// @dev A member's reward position: `accrued` is settled and unclaimed, as of `rewardPerPointPaid`.
+    /// @dev A member's reward position: `accrued` is settled and unclaimed as of
+    /// `rewardPerPointPaid`, which applies to `matured`; `pending` was earned in `pendingEpoch`.
+    /// Two words: 104 bits hold any member's points up to 2e31 token units.
     struct Account {
-        uint128 points;
         uint128 accrued;
-        uint256 rewardPerPointPaid;
+        uint128 rewardPerPointPaid;
+        uint104 matured;
+        uint104 pending;
+        uint48 pendingEpoch;
     }
 
-    /// @dev Running totals of inflows and points, written on every inflow.
-    struct Inflows {
-        uint128 totalReceived;
-        uint128 totalPoints;
+    /// @dev All points: `pending` were earned in `epoch`, the epoch of the last booking.
+    struct PointTotals {
+        uint104 matured;
+        uint104 pending;
+        uint48 epoch;
     }
 
-    /// @dev What the ESS and collective buckets have received in all.
-    struct BucketsReceived {
+    /// @dev The accumulator now and when the current epoch's first booking was made: an epoch
+    /// may raise it by the reward cap at most. The cap bounds it to 128 bits for 3e11 epochs.
+    struct Accumulator {
+        uint128 rewardPerPoint;
+        uint128 atEpochStart;
+    }
+
+    /// @dev What the pool and its ESS bucket have received in all.
+    struct Received {
+        uint128 total;
         uint128 ess;
-        uint128 collective;
+    }
+
+    /// @dev What the collective bucket has received, packed with the epoch clock that every
+    /// booking reads: one word for both.
+    struct CollectiveAndClock {
+        uint128 collectiveReceived;
+        uint40 origin;
+        uint32 length;
+        uint48 originEpoch;
     }
 
     /// @dev What has left the members' and ESS buckets.
@@ -62,18 +110,22 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
     IEssProjectRegistry private immutable _registry;
     address private immutable _governance;
     uint16 private immutable _essFloorBps;
+    uint256 private immutable _minRelationFeeCeiling;
 
     Params private _params;
-    Inflows private _inflows;
-    BucketsReceived private _bucketsReceived;
-    uint256 private _undistributedRewards;
-    uint256 private _rewardPerPoint;
+    Received private _received;
+    CollectiveAndClock private _collectiveAndClock;
+    PointTotals private _pointTotals;
+    Accumulator private _accumulator;
     Outflows private _outflows;
     uint256 private _collectiveSpent;
     address private _steward;
+    uint16 private _partiesMinShareBps;
     mapping(address account => Account) private _accounts;
+    mapping(uint256 epoch => uint256) private _maturedAt;
 
-    /// @notice Everything the pool is deployed with; `essFloorBps` can never change afterwards.
+    /// @notice Everything the pool is deployed with; `essFloorBps` and `minRelationFeeCeiling`
+    /// can never change afterwards.
     struct Config {
         address token;
         address membership;
@@ -84,6 +136,10 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         Shares shares;
         PointWeights weights;
         uint256 minRelationFee;
+        uint256 minRelationFeeCeiling;
+        uint16 partiesMinShareBps;
+        uint256 epochLength;
+        uint256 epochRewardCapBps;
     }
 
     modifier onlyGovernance() {
@@ -107,8 +163,19 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         _registry = IEssProjectRegistry(config.registry);
         _governance = config.governance;
         _essFloorBps = config.essFloorBps;
+        if (config.minRelationFeeCeiling > type(uint128).max) {
+            revert RedistributionAmountTooLarge(config.minRelationFeeCeiling);
+        }
+        _minRelationFeeCeiling = config.minRelationFeeCeiling;
+        _checkEpochLength(config.epochLength);
+        _collectiveAndClock =
+            CollectiveAndClock(0, uint40(block.timestamp), uint32(config.epochLength), 1);
+        _pointTotals.epoch = 1;
+        emit EpochLengthChanged(0, config.epochLength, 1, block.timestamp);
+        _setPartiesMinShare(config.partiesMinShareBps);
         _setShares(config.shares);
         _setPointWeights(config.weights);
+        _setEpochRewardCap(config.epochRewardCapBps);
         _setMinRelationFee(config.minRelationFee);
         _steward = config.steward;
         emit StewardChanged(address(0), config.steward);
@@ -159,14 +226,19 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         uint256 accounted = _accounted();
         if (balance <= accounted) revert RedistributionNoSurplus();
         uint256 amount = balance - accounted;
-        (Split memory parts, uint256 rewardPerPoint) = _receive(amount, _params, 0);
-        emit SurplusAccounted(msg.sender, amount, parts, rewardPerPoint);
+        // Money that came without a relation or a contribution rewards no points, whenever it
+        // is booked: all of it goes to the ESS bucket, which only a vote moves. So the moment
+        // a caller chooses to book it gives nobody anything.
+        Split memory parts = Split(0, amount, 0);
+        (, PointTotals memory tally, Accumulator memory acc) = _advance();
+        _book(amount, parts, tally, acc);
+        emit SurplusAccounted(msg.sender, amount, parts, acc.rewardPerPoint);
     }
 
     /// @inheritdoc IRedistribution
     function collectMembershipFee(address member, uint256 amount) external onlyMembership nonReentrant {
         if (amount == 0) revert RedistributionZeroAmount();
-        (Split memory parts, uint256 rewardPerPoint) = _receive(amount, _params, 0);
+        (Split memory parts, uint256 rewardPerPoint) = _receive(amount, _params);
         emit MembershipFeeReceived(member, amount, parts, rewardPerPoint);
         // `member` is the account accepting its own invitation in Membership, the only caller:
         // it approved the pool for its fee, so this is not an arbitrary `from`.
@@ -178,11 +250,18 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
 
     /// @inheritdoc IRedistribution
     function claim() external nonReentrant returns (uint256 amount) {
-        uint256 rewardPerPoint = _rewardPerPoint;
-        Account storage account = _settle(msg.sender, rewardPerPoint);
+        // No epoch roll-over here: settling reads what a roll-over would record (see the
+        // contract's notes), so a claim never pays for it.
+        uint256 rewardPerPoint = _accumulator.rewardPerPoint;
+        Account memory account = _settled(
+            _accounts[msg.sender], rewardPerPoint, _currentEpoch(_collectiveAndClock), _pointTotals.epoch
+        );
         amount = account.accrued;
+        // What the pool owes the member, not a token balance anyone can move.
+        // slither-disable-next-line incorrect-equality
         if (amount == 0) revert RedistributionNothingToClaim(msg.sender);
         account.accrued = 0;
+        _accounts[msg.sender] = account;
         // Cannot overflow: claims never exceed what was received, which fits 128 bits.
         unchecked {
             _outflows.rewardsClaimed += uint128(amount);
@@ -193,15 +272,22 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
 
     /// @inheritdoc IRedistribution
     function freezeMemberRewards(address member) external onlyMembership {
-        uint256 rewardPerPoint = _rewardPerPoint;
-        Account storage account = _settle(member, rewardPerPoint);
-        uint128 removed = account.points;
-        account.points = 0;
-        // Cannot underflow: the total is the sum of every account's points.
+        (uint256 current, PointTotals memory tally, Accumulator memory acc) = _advance();
+        Account memory account = _settled(_accounts[member], acc.rewardPerPoint, current, tally.epoch);
+        uint104 maturedRemoved = account.matured;
+        uint104 pendingRemoved = account.pending;
+        // Cannot underflow: the totals are the sums of every account's points, and the
+        // account's pending points belong to the current epoch after settling.
         unchecked {
-            _inflows.totalPoints -= removed;
+            tally.matured -= maturedRemoved;
+            tally.pending -= pendingRemoved;
         }
-        emit MemberRewardsFrozen(member, removed, account.accrued, rewardPerPoint);
+        account.matured = 0;
+        account.pending = 0;
+        _accounts[member] = account;
+        _pointTotals = tally;
+        _accumulator = acc;
+        emit MemberRewardsFrozen(member, maturedRemoved, pendingRemoved, account.accrued, acc.rewardPerPoint);
     }
 
     // ------------------------------------------------------------------ outflows
@@ -259,6 +345,37 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         _steward = newSteward;
     }
 
+    /// @inheritdoc IRedistribution
+    function setEpochLength(uint256 newLength) external onlyGovernance {
+        _checkEpochLength(newLength);
+        CollectiveAndClock memory clock = _collectiveAndClock;
+        uint256 previous = clock.length;
+        // The running epoch keeps its end, so no pending point matures earlier than announced;
+        // the new length applies from the next epoch. A change already waiting for its origin
+        // only swaps the length.
+        if (block.timestamp >= clock.origin) {
+            uint256 current = _currentEpoch(clock);
+            uint256 end = RewardMath.epochEnd(current, clock.origin, clock.length, clock.originEpoch);
+            clock.origin = uint40(end);
+            clock.originEpoch = uint48(current + 1);
+        }
+        clock.length = uint32(newLength);
+        _collectiveAndClock = clock;
+        emit EpochLengthChanged(previous, newLength, clock.originEpoch, clock.origin);
+    }
+
+    /// @inheritdoc IRedistribution
+    function setEpochRewardCap(uint256 newCapBps) external onlyGovernance {
+        _setEpochRewardCap(newCapBps);
+    }
+
+    /// @inheritdoc IRedistribution
+    function setPartiesMinShare(uint256 newBps) external onlyGovernance {
+        _setPartiesMinShare(newBps);
+        Params memory p = _params;
+        _checkPartiesShare(p.payerBps, p.counterpartyBps, p.payerSponsorBps, p.counterpartySponsorBps);
+    }
+
     // ------------------------------------------------------------------ views
 
     /// @inheritdoc IRedistribution
@@ -309,44 +426,110 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IRedistribution
+    function minRelationFeeCeiling() external view returns (uint256) {
+        return _minRelationFeeCeiling;
+    }
+
+    /// @inheritdoc IRedistribution
+    function epochRewardCapBps() external view returns (uint256) {
+        return _params.epochRewardCapBps;
+    }
+
+    /// @inheritdoc IRedistribution
+    function maxEpochRewardCapBps() public view returns (uint256) {
+        Params memory p = _params;
+        return _maxRewardCap(
+            p.membersBps, uint256(p.payerBps) + p.counterpartyBps + p.payerSponsorBps + p.counterpartySponsorBps
+        );
+    }
+
+    /// @inheritdoc IRedistribution
+    function partiesMinShareBps() external view returns (uint256) {
+        return _partiesMinShareBps;
+    }
+
+    /// @inheritdoc IRedistribution
+    function epoch() external view returns (uint256) {
+        return _currentEpoch(_collectiveAndClock);
+    }
+
+    /// @inheritdoc IRedistribution
+    function epochClock() external view returns (EpochClock memory) {
+        CollectiveAndClock memory clock = _collectiveAndClock;
+        return EpochClock(clock.origin, clock.length, clock.originEpoch);
+    }
+
+    /// @inheritdoc IRedistribution
+    function epochEndsAt(uint256 epoch_) public view returns (uint256) {
+        CollectiveAndClock memory clock = _collectiveAndClock;
+        return RewardMath.epochEnd(epoch_, clock.origin, clock.length, clock.originEpoch);
+    }
+
+    /// @inheritdoc IRedistribution
     function totals() external view returns (Totals memory t) {
-        t.totalReceived = _inflows.totalReceived;
-        t.essReceived = _bucketsReceived.ess;
-        t.collectiveReceived = _bucketsReceived.collective;
+        Received memory received = _received;
+        CollectiveAndClock memory clock = _collectiveAndClock;
+        PointTotals memory points = _pointTotals;
+        t.totalReceived = received.total;
+        t.essReceived = received.ess;
+        t.collectiveReceived = clock.collectiveReceived;
         t.membersReceived = t.totalReceived - t.essReceived - t.collectiveReceived;
         t.rewardsClaimed = _outflows.rewardsClaimed;
         t.essDisbursed = _outflows.essDisbursed;
         t.collectiveSpent = _collectiveSpent;
-        t.undistributedRewards = _undistributedRewards;
-        t.totalPoints = _inflows.totalPoints;
-        t.rewardPerPoint = _rewardPerPoint;
+        t.epoch = _currentEpoch(clock);
+        // As a booking now would see them: the last booking's pending points have matured if
+        // its epoch has ended.
+        if (points.epoch < t.epoch) {
+            t.maturedPoints = uint256(points.matured) + points.pending;
+        } else {
+            t.maturedPoints = points.matured;
+            t.pendingPoints = points.pending;
+        }
+        t.rewardPerPoint = _accumulator.rewardPerPoint;
     }
 
     /// @inheritdoc IRedistribution
     function essAvailable() public view returns (uint256) {
-        return uint256(_bucketsReceived.ess) - _outflows.essDisbursed;
+        return uint256(_received.ess) - _outflows.essDisbursed;
     }
 
     /// @inheritdoc IRedistribution
     function collectiveAvailable() public view returns (uint256) {
-        return uint256(_bucketsReceived.collective) - _collectiveSpent;
+        return uint256(_collectiveAndClock.collectiveReceived) - _collectiveSpent;
     }
 
     /// @inheritdoc IRedistribution
     function membersAvailable() public view returns (uint256) {
-        return uint256(_inflows.totalReceived) - _bucketsReceived.ess - _bucketsReceived.collective
+        Received memory received = _received;
+        return uint256(received.total) - received.ess - _collectiveAndClock.collectiveReceived
             - _outflows.rewardsClaimed;
     }
 
     /// @inheritdoc IRedistribution
     function pointsOf(address account) external view returns (uint256) {
-        return _accounts[account].points;
+        Account memory a = _accounts[account];
+        return uint256(a.matured) + a.pending;
+    }
+
+    /// @inheritdoc IRedistribution
+    function memberPoints(address account) external view returns (MemberPoints memory points) {
+        Account memory a = _settled(
+            _accounts[account], _accumulator.rewardPerPoint, _currentEpoch(_collectiveAndClock), _pointTotals.epoch
+        );
+        points.matured = a.matured;
+        points.pending = a.pending;
+        if (a.pending != 0) {
+            points.pendingEpoch = a.pendingEpoch;
+            points.maturesAt = epochEndsAt(a.pendingEpoch);
+        }
     }
 
     /// @inheritdoc IRedistribution
     function claimableOf(address account) external view returns (uint256) {
-        Account memory a = _accounts[account];
-        return a.accrued + RewardMath.earned(a.points, _rewardPerPoint, a.rewardPerPointPaid);
+        return _settled(
+            _accounts[account], _accumulator.rewardPerPoint, _currentEpoch(_collectiveAndClock), _pointTotals.epoch
+        ).accrued;
     }
 
     // ------------------------------------------------------------------ internals
@@ -354,6 +537,7 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
     function _payRelation(address counterparty, uint256 amount, bytes32 relationRef) private {
         Params memory p = _params;
         if (amount == 0) revert RedistributionZeroAmount();
+        if (amount > type(uint128).max) revert RedistributionAmountTooLarge(amount);
         if (amount < p.minRelationFee) revert RedistributionFeeBelowMinimum(amount, p.minRelationFee);
         if (counterparty == msg.sender) revert RedistributionSelfRelation(msg.sender);
         (bool payerActive, bool counterpartyActive, address payerSponsor, address counterpartySponsor) =
@@ -361,63 +545,110 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         if (!payerActive) revert RedistributionNotActiveMember(msg.sender);
         if (!counterpartyActive) revert RedistributionNotActiveMember(counterparty);
 
-        // Points first, at the accumulator before this inflow, so the parties share in it.
-        uint256 rewardPerPoint = _rewardPerPoint;
+        (uint256 current, PointTotals memory tally, Accumulator memory acc) = _advance();
+        // The points are pending in the current epoch: this inflow, and every other booked
+        // before the epoch ends, is spread over the points matured before.
         RelationPoints memory awarded = RelationPoints(payerSponsor, counterpartySponsor, 0, 0, 0, 0);
-        awarded.payerPoints = _award(msg.sender, amount, p.payerBps, rewardPerPoint);
-        awarded.counterpartyPoints = _award(counterparty, amount, p.counterpartyBps, rewardPerPoint);
+        awarded.payerPoints = _award(msg.sender, amount, p.payerBps, acc.rewardPerPoint, current);
+        awarded.counterpartyPoints = _award(counterparty, amount, p.counterpartyBps, acc.rewardPerPoint, current);
         if (payerSponsor != address(0)) {
-            awarded.payerSponsorPoints = _award(payerSponsor, amount, p.payerSponsorBps, rewardPerPoint);
+            awarded.payerSponsorPoints =
+                _award(payerSponsor, amount, p.payerSponsorBps, acc.rewardPerPoint, current);
         }
         if (counterpartySponsor != address(0)) {
             awarded.counterpartySponsorPoints =
-                _award(counterpartySponsor, amount, p.counterpartySponsorBps, rewardPerPoint);
+                _award(counterpartySponsor, amount, p.counterpartySponsorBps, acc.rewardPerPoint, current);
         }
-        uint256 added = awarded.payerPoints + awarded.counterpartyPoints + awarded.payerSponsorPoints
-            + awarded.counterpartySponsorPoints;
-
-        (Split memory parts, uint256 newRewardPerPoint) = _receive(amount, p, added);
-        emit RelationPaid(msg.sender, counterparty, relationRef, amount, parts, awarded, newRewardPerPoint);
+        tally.pending = _toUint104(
+            uint256(tally.pending) + awarded.payerPoints + awarded.counterpartyPoints + awarded.payerSponsorPoints
+                + awarded.counterpartySponsorPoints
+        );
+        Split memory parts = _distribute(amount, p, tally, acc);
+        _book(amount, parts, tally, acc);
+        emit RelationPaid(msg.sender, counterparty, relationRef, amount, parts, awarded, acc.rewardPerPoint, current);
         _token.safeTransferFrom(msg.sender, address(this), amount);
     }
 
     function _contribute(uint256 amount, string calldata memo) private {
         if (amount == 0) revert RedistributionZeroAmount();
         _checkMemo(memo);
-        (Split memory parts, uint256 rewardPerPoint) = _receive(amount, _params, 0);
+        (Split memory parts, uint256 rewardPerPoint) = _receive(amount, _params);
         emit Contributed(msg.sender, amount, parts, rewardPerPoint, memo);
         _token.safeTransferFrom(msg.sender, address(this), amount);
     }
 
-    /// @dev Book an inflow: totals, the three buckets, and the members' part spread over all
-    /// points (including `addedPoints`, awarded for this inflow).
-    function _receive(uint256 amount, Params memory p, uint256 addedPoints)
-        private
-        returns (Split memory parts, uint256 rewardPerPoint)
-    {
+    /// @dev Book an inflow that awards no points; returns its split and the accumulator after.
+    function _receive(uint256 amount, Params memory p) private returns (Split memory parts, uint256 rewardPerPoint) {
         if (amount > type(uint128).max) revert RedistributionAmountTooLarge(amount);
-        parts = RewardMath.split(amount, Shares(p.membersBps, p.essBps, p.collectiveBps));
-        Inflows memory inflows = _inflows;
-        inflows.totalReceived = _toUint128(inflows.totalReceived + amount);
-        inflows.totalPoints = _toUint128(inflows.totalPoints + addedPoints);
-        _inflows = inflows;
-        BucketsReceived memory received = _bucketsReceived;
-        // Cannot overflow: each part is at most the amount, and totalReceived fits 128 bits.
-        unchecked {
-            received.ess += uint128(parts.toEss);
-            received.collective += uint128(parts.toCollective);
-        }
-        _bucketsReceived = received;
-        (uint256 increase, uint256 carry) =
-            RewardMath.distribute(parts.toMembers + _undistributedRewards, inflows.totalPoints);
-        _undistributedRewards = carry;
-        rewardPerPoint = _rewardPerPoint + increase;
-        _rewardPerPoint = rewardPerPoint;
+        (, PointTotals memory tally, Accumulator memory acc) = _advance();
+        parts = _distribute(amount, p, tally, acc);
+        _book(amount, parts, tally, acc);
+        rewardPerPoint = acc.rewardPerPoint;
     }
 
-    /// @dev Settle `member` at `rewardPerPoint`, then add the points a relation of `amount`
-    /// earns at `weightBps`; returns them.
-    function _award(address member, uint256 amount, uint16 weightBps, uint256 rewardPerPoint)
+    /// @dev Split `amount` by the shares and spread the members' part over the matured points,
+    /// raising `acc` within the epoch's cap; what they cannot receive goes to ESS.
+    function _distribute(uint256 amount, Params memory p, PointTotals memory tally, Accumulator memory acc)
+        private
+        pure
+        returns (Split memory parts)
+    {
+        parts = RewardMath.split(amount, Shares(p.membersBps, p.essBps, p.collectiveBps));
+        uint256 ceiling = uint256(acc.atEpochStart) + RewardMath.capIncrease(p.epochRewardCapBps);
+        // Cannot underflow: the accumulator only rises within an epoch up to this ceiling, and
+        // the cap only changes through governance, checked below when it was lowered.
+        uint256 headroom = ceiling > acc.rewardPerPoint ? ceiling - acc.rewardPerPoint : 0;
+        (uint256 increase, uint256 distributed) = RewardMath.distribute(parts.toMembers, tally.matured, headroom);
+        // Cannot overflow or underflow: `distributed` is at most `toMembers` (RewardMath), and
+        // the increase is at most the headroom below a ceiling of 128 bits' worth (see
+        // Accumulator), checked when stored.
+        unchecked {
+            parts.toEss += parts.toMembers - distributed;
+            parts.toMembers = distributed;
+        }
+        acc.rewardPerPoint = _toUint128(acc.rewardPerPoint + increase);
+    }
+
+    /// @dev Store an inflow's split, the point totals and the accumulator.
+    function _book(uint256 amount, Split memory parts, PointTotals memory tally, Accumulator memory acc) private {
+        Received memory received = _received;
+        received.total = _toUint128(received.total + amount);
+        // Cannot overflow: each part is at most the amount, and the total fits 128 bits.
+        unchecked {
+            received.ess += uint128(parts.toEss);
+            _collectiveAndClock.collectiveReceived += uint128(parts.toCollective);
+        }
+        _received = received;
+        _pointTotals = tally;
+        _accumulator = acc;
+    }
+
+    /// @dev Roll the point totals over to the current epoch if it is not the last booking's:
+    /// the last booking's pending points mature, at the accumulator now. Returns the current
+    /// epoch, the totals and the accumulator: the caller must store both (one write each).
+    function _advance() private returns (uint256 current, PointTotals memory tally, Accumulator memory acc) {
+        current = _currentEpoch(_collectiveAndClock);
+        tally = _pointTotals;
+        acc = _accumulator;
+        // Epoch numbers, not balances: equal means nothing to roll over.
+        // slither-disable-next-line incorrect-equality
+        if (current == tally.epoch) return (current, tally, acc);
+        if (tally.pending != 0) {
+            _maturedAt[tally.epoch] = acc.rewardPerPoint;
+            // Cannot overflow: matured + pending is the points awarded in all, each award
+            // checked to fit.
+            unchecked {
+                tally.matured += tally.pending;
+            }
+            tally.pending = 0;
+        }
+        tally.epoch = uint48(current);
+        acc.atEpochStart = acc.rewardPerPoint;
+    }
+
+    /// @dev Settle `member` at `rewardPerPoint` in epoch `current`, then add the points a
+    /// relation of `amount` earns at `weightBps`, pending until `current` ends; returns them.
+    function _award(address member, uint256 amount, uint16 weightBps, uint256 rewardPerPoint, uint256 current)
         private
         returns (uint256 points)
     {
@@ -425,28 +656,62 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         // A zero weight or a tiny amount earns nothing: skip the settlement's storage writes.
         // slither-disable-next-line incorrect-equality
         if (points == 0) return 0;
-        Account storage account = _settle(member, rewardPerPoint);
-        account.points = _toUint128(account.points + points);
+        Account storage stored = _accounts[member];
+        // Point counts and epoch numbers, not balances.
+        // slither-disable-next-line incorrect-equality
+        if (stored.pending == 0 || stored.pendingEpoch == current) {
+            // Nothing matures, so the matured points and what they earned stay as they are: only
+            // the points word changes (settling is needed only when matured points change).
+            stored.pending = _toUint104(uint256(stored.pending) + points);
+            stored.pendingEpoch = uint48(current);
+            return points;
+        }
+        // After `_advance`, the last booking's epoch is the current one.
+        Account memory account = _settled(stored, rewardPerPoint, current, current);
+        account.pending = _toUint104(points);
+        account.pendingEpoch = uint48(current);
+        _accounts[member] = account;
     }
 
-    /// @dev Move what `member` earned since its last settlement into `accrued`.
-    function _settle(address member, uint256 rewardPerPoint) private returns (Account storage account) {
-        account = _accounts[member];
+    /// @dev `account` settled at `rewardPerPoint` in epoch `current`, `lastEpoch` being the epoch
+    /// of the last booking: pending points of an ended epoch join the matured ones from the
+    /// accumulator recorded when they matured, then everything earned moves into `accrued`.
+    function _settled(Account memory account, uint256 rewardPerPoint, uint256 current, uint256 lastEpoch)
+        private
+        view
+        returns (Account memory)
+    {
         uint256 paid = account.rewardPerPointPaid;
-        // Already settled at this accumulator value: nothing to add (not a balance comparison).
-        // slither-disable-next-line incorrect-equality
-        if (paid == rewardPerPoint) return account;
-        uint128 points = account.points;
-        if (points != 0) {
-            account.accrued = _toUint128(account.accrued + RewardMath.earned(points, rewardPerPoint, paid));
+        uint256 accrued = account.accrued;
+        if (account.pending != 0 && account.pendingEpoch < current) {
+            // Not recorded yet if the pending points are the last booking's: nothing has been
+            // booked since their epoch ended, so the accumulator has not moved.
+            // Epoch numbers, not balances.
+            // slither-disable-next-line incorrect-equality
+            uint256 maturedAt = account.pendingEpoch == lastEpoch ? rewardPerPoint : _maturedAt[account.pendingEpoch];
+            accrued += RewardMath.earned(account.matured, maturedAt, paid);
+            // Cannot overflow: the sum is part of the point totals, which fit 104 bits.
+            unchecked {
+                account.matured += account.pending;
+            }
+            account.pending = 0;
+            paid = maturedAt;
         }
-        account.rewardPerPointPaid = rewardPerPoint;
+        accrued += RewardMath.earned(account.matured, rewardPerPoint, paid);
+        // Fits: what a member accrues is part of what members received, below 2^128.
+        account.accrued = uint128(accrued);
+        // The accumulator is stored in 128 bits, so this fits.
+        account.rewardPerPointPaid = uint128(rewardPerPoint);
+        return account;
+    }
+
+    function _currentEpoch(CollectiveAndClock memory clock) private view returns (uint256) {
+        return RewardMath.epochAt(block.timestamp, clock.origin, clock.length, clock.originEpoch);
     }
 
     /// @dev What the three buckets hold in all: the pool's balance should equal it.
     function _accounted() private view returns (uint256) {
-        return uint256(_inflows.totalReceived) - _outflows.rewardsClaimed - _outflows.essDisbursed
-            - _collectiveSpent;
+        return uint256(_received.total) - _outflows.rewardsClaimed - _outflows.essDisbursed - _collectiveSpent;
     }
 
     /// @dev Use an EIP-2612 permit if it is still valid. A failed permit (already used, say by a
@@ -457,10 +722,24 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         try IERC20Permit(address(_token)).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
     }
 
+    /// @dev The highest reward cap: a point bought by paying a relation costs at least
+    /// `(BPS - membersBps) / weightSum` token units to a buyer holding every other matured point
+    /// (its own members' part comes back to it; the ESS and collective parts never do).
+    function _maxRewardCap(uint256 membersBps, uint256 weightSum) private pure returns (uint256) {
+        if (weightSum == 0) return MAX_EPOCH_REWARD_CAP_BPS;
+        return Math.min(MAX_EPOCH_REWARD_CAP_BPS, RewardMath.BPS * (RewardMath.BPS - membersBps) / weightSum);
+    }
+
     function _setShares(Shares memory newShares) private {
         uint256 sum = uint256(newShares.membersBps) + newShares.essBps + newShares.collectiveBps;
         if (sum != RewardMath.BPS) revert RedistributionSharesInvalidSum(sum);
         if (newShares.essBps < _essFloorBps) revert RedistributionEssShareBelowFloor(newShares.essBps, _essFloorBps);
+        Params memory p = _params;
+        _checkRewardCap(
+            p.epochRewardCapBps,
+            newShares.membersBps,
+            uint256(p.payerBps) + p.counterpartyBps + p.payerSponsorBps + p.counterpartySponsorBps
+        );
         emit SharesChanged(shares(), newShares);
         _params.membersBps = newShares.membersBps;
         _params.essBps = newShares.essBps;
@@ -468,9 +747,9 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
     }
 
     function _setPointWeights(PointWeights memory w) private {
-        if (w.payerBps == 0 && w.counterpartyBps == 0 && w.payerSponsorBps == 0 && w.counterpartySponsorBps == 0) {
-            revert RedistributionWeightsAllZero();
-        }
+        uint256 sum = _checkPartiesShare(w.payerBps, w.counterpartyBps, w.payerSponsorBps, w.counterpartySponsorBps);
+        Params memory p = _params;
+        _checkRewardCap(p.epochRewardCapBps, p.membersBps, sum);
         emit PointWeightsChanged(pointWeights(), w);
         _params.payerBps = w.payerBps;
         _params.counterpartyBps = w.counterpartyBps;
@@ -478,9 +757,53 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         _params.counterpartySponsorBps = w.counterpartySponsorBps;
     }
 
+    /// @dev Check a set of weights against their bounds and the parties' minimum share; returns
+    /// their sum.
+    function _checkPartiesShare(uint16 payer, uint16 counterparty, uint16 payerSponsor, uint16 counterpartySponsor)
+        private
+        view
+        returns (uint256 sum)
+    {
+        uint16 highest = uint16(Math.max(Math.max(payer, counterparty), Math.max(payerSponsor, counterpartySponsor)));
+        if (highest > MAX_WEIGHT_BPS) revert RedistributionWeightAboveMax(highest, MAX_WEIGHT_BPS);
+        sum = uint256(payer) + counterparty + payerSponsor + counterpartySponsor;
+        if (sum == 0) revert RedistributionWeightsAllZero();
+        if (sum > MAX_WEIGHT_SUM_BPS) revert RedistributionWeightSumAboveMax(sum, MAX_WEIGHT_SUM_BPS);
+        uint256 partiesBps = (uint256(payer) + counterparty) * RewardMath.BPS / sum;
+        if (partiesBps < _partiesMinShareBps) revert RedistributionPartiesShareBelowMin(partiesBps, _partiesMinShareBps);
+    }
+
+    function _checkRewardCap(uint256 capBps, uint256 membersBps, uint256 weightSum) private pure {
+        uint256 max = _maxRewardCap(membersBps, weightSum);
+        if (capBps > max) revert RedistributionRewardCapAboveMax(capBps, max);
+    }
+
+    function _setEpochRewardCap(uint256 newCapBps) private {
+        uint256 max = maxEpochRewardCapBps();
+        if (newCapBps > max) revert RedistributionRewardCapAboveMax(newCapBps, max);
+        emit EpochRewardCapChanged(_params.epochRewardCapBps, newCapBps);
+        _params.epochRewardCapBps = uint16(newCapBps);
+    }
+
+    function _setPartiesMinShare(uint256 newBps) private {
+        if (newBps < LOWEST_PARTIES_MIN_SHARE_BPS || newBps > RewardMath.BPS) {
+            revert RedistributionPartiesMinShareOutOfRange(newBps, LOWEST_PARTIES_MIN_SHARE_BPS);
+        }
+        emit PartiesMinShareChanged(_partiesMinShareBps, newBps);
+        // Fits: at most BPS, checked above.
+        _partiesMinShareBps = uint16(newBps);
+    }
+
     function _setMinRelationFee(uint256 newFee) private {
+        if (newFee > _minRelationFeeCeiling) revert RedistributionMinRelationFeeAboveCeiling(newFee, _minRelationFeeCeiling);
         emit MinRelationFeeChanged(_params.minRelationFee, newFee);
-        _params.minRelationFee = _toUint128(newFee);
+        _params.minRelationFee = uint128(newFee);
+    }
+
+    function _checkEpochLength(uint256 length) private pure {
+        if (length < MIN_EPOCH_LENGTH || length > MAX_EPOCH_LENGTH) {
+            revert RedistributionEpochLengthOutOfRange(length, MIN_EPOCH_LENGTH, MAX_EPOCH_LENGTH);
+        }
     }
 
     function _checkMemo(string calldata memo) private pure {
@@ -493,4 +816,10 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         if (value > type(uint128).max) revert RedistributionAmountTooLarge(value);
         return uint128(value);
     }
+
+    function _toUint104(uint256 value) private pure returns (uint104) {
+        if (value > type(uint104).max) revert RedistributionAmountTooLarge(value);
+        return uint104(value);
+    }
 }
+// slither-disable-end timestamp

@@ -2,8 +2,9 @@
 
 Deploys a fresh system as the tests do (three founders: a Pilote, an Abeille, an ESS structure),
 measures what members pay for each operation with `cmir.gas.measure` (receipts' `gasUsed`, the
-21,000 base cost included; pay_relation and claim at 10, 100 and 1,000 members), writes
-gas-report.json at the repository root and prints a table.
+21,000 base cost included; pay_relation and claim at 10, 100 and 1,000 members, each after 1, 10
+and 100 epochs without a booking), writes gas-report.json at the repository root and prints a
+table.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ape import accounts, chain
 from ape.cli import ConnectedProviderCommand, network_option
 
 from cmir.deployment import ROOT, NetworkSettings, deploy
-from cmir.gas import MEMBER_COUNTS, measure, summary
+from cmir.gas import EPOCHS_ELAPSED, MEMBER_COUNTS, measure, summary
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -31,13 +32,24 @@ from cmir.gas import MEMBER_COUNTS, measure, summary
     help="Active member counts at which pay_relation and claim are measured; repeatable.",
 )
 @click.option(
+    "--epochs",
+    "epochs_elapsed",
+    multiple=True,
+    type=click.IntRange(min=1),
+    default=EPOCHS_ELAPSED,
+    show_default=True,
+    help="Epochs without a booking before pay_relation and claim are measured; repeatable.",
+)
+@click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     default=ROOT / "gas-report.json",
     show_default=True,
     help="Where the JSON report goes.",
 )
-def cli(network: object, member_counts: tuple[int, ...], output: Path) -> None:
+def cli(
+    network: object, member_counts: tuple[int, ...], epochs_elapsed: tuple[int, ...], output: Path
+) -> None:
     """Measure the gas members pay and write the report."""
     ecosystem = chain.provider.network.ecosystem.name
     network_name = chain.provider.network.name
@@ -49,7 +61,7 @@ def cli(network: object, member_counts: tuple[int, ...], output: Path) -> None:
         (str(ess_structure.address), "EssStructure"),
     ]
     deployment = deploy(deployer, settings, founders, str(steward.address))
-    measurements = measure(deployment, member_counts, progress=click.echo)
+    measurements = measure(deployment, member_counts, progress=click.echo, epochs_elapsed=epochs_elapsed)
     output.write_text(json.dumps([m.as_dict() for m in measurements], indent=2) + "\n")
     click.echo()
     click.echo(summary(measurements))

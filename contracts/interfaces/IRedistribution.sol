@@ -4,11 +4,17 @@ pragma solidity ^0.8.24;
 /// @title CMIR redistribution pool
 /// @notice Every euro that comes in (a paid relation, a contribution, a membership fee) is split
 /// at once into three buckets by governed basis-point shares: members (distributed pro rata to
-/// contribution points and claimed by each member), ESS projects (paid out only by the
+/// matured contribution points and claimed by each member), ESS projects (paid out only by the
 /// timelock, to an active registered project) and the collective fund (spent by the steward).
-/// The ESS share never goes below a floor fixed at deployment. Every state change emits an event
-/// carrying what a mirror needs: amounts, the split, the reward-per-point accumulator after the
-/// change, and every points award.
+/// The ESS share never goes below a floor fixed at deployment.
+///
+/// Points mature: points earned in an epoch (a governed length of time on the block-timestamp
+/// clock) share only in inflows booked after that epoch has ended, so nobody can buy points to
+/// share in money already on its way. Each epoch a matured point can earn at most the governed
+/// reward cap, which never exceeds what a point costs to buy; what members cannot receive (no
+/// matured points yet, above the cap, rounding) goes to the ESS bucket, which only a vote moves.
+/// Every state change emits an event carrying what a mirror needs: amounts, the split, the epoch,
+/// the reward-per-point accumulator after the change, and every points award.
 interface IRedistribution {
     /// @notice Basis-point shares of each inflow; they sum to 10,000.
     struct Shares {
@@ -17,7 +23,9 @@ interface IRedistribution {
         uint16 collectiveBps;
     }
 
-    /// @notice Points per unit of a relation's amount, in basis points, for each party.
+    /// @notice Points per unit of a relation's amount, in basis points, for each party. Each is
+    /// at most 10,000, their sum at most 20,000, and the payer and counterparty together keep at
+    /// least the governed minimum share of the sum (a sponsor never earns more than the parties).
     struct PointWeights {
         uint16 payerBps;
         uint16 counterpartyBps;
@@ -25,15 +33,18 @@ interface IRedistribution {
         uint16 counterpartySponsorBps;
     }
 
-    /// @notice How one inflow was split.
+    /// @notice How one inflow was booked: `toMembers + toEss + toCollective` is the amount.
+    /// `toMembers` was spread over matured points. `toEss` is the ESS share (rounded up) plus
+    /// whatever of the members' share found no matured points, exceeded the epoch's reward cap or
+    /// was rounding dust: `toEss - ceil(amount * essBps / 10,000)` went to ESS instead of members.
     struct Split {
         uint256 toMembers;
         uint256 toEss;
         uint256 toCollective;
     }
 
-    /// @notice Points awarded for one relation. A sponsor is 0 (and gets no points) when absent
-    /// or no longer active.
+    /// @notice Points awarded for one relation, all pending until the epoch of the relation ends.
+    /// A sponsor is 0 (and gets no points) when absent or no longer active.
     struct RelationPoints {
         address payerSponsor;
         address counterpartySponsor;
@@ -41,6 +52,23 @@ interface IRedistribution {
         uint256 counterpartyPoints;
         uint256 payerSponsorPoints;
         uint256 counterpartySponsorPoints;
+    }
+
+    /// @notice A member's points now: `matured` share in inflows, `pending` were earned in
+    /// `pendingEpoch` and mature at `maturesAt` (0 when nothing is pending).
+    struct MemberPoints {
+        uint256 matured;
+        uint256 pending;
+        uint256 pendingEpoch;
+        uint256 maturesAt;
+    }
+
+    /// @notice The epoch clock: epoch `originEpoch` starts at `origin` and every epoch from then
+    /// on lasts `length` seconds; the epoch before `originEpoch` ends at `origin`.
+    struct EpochClock {
+        uint256 origin;
+        uint256 length;
+        uint256 originEpoch;
     }
 
     /// @notice Running totals of the pool, all in token units except points and the accumulator.
@@ -52,9 +80,10 @@ interface IRedistribution {
         uint256 rewardsClaimed;
         uint256 essDisbursed;
         uint256 collectiveSpent;
-        uint256 undistributedRewards;
-        uint256 totalPoints;
+        uint256 maturedPoints;
+        uint256 pendingPoints;
         uint256 rewardPerPoint;
+        uint256 epoch;
     }
 
     /// @notice The caller is not the governance (timelock).
@@ -83,6 +112,22 @@ interface IRedistribution {
     error RedistributionInvalidFloor(uint16 floorBps);
     /// @notice At least one point weight must be positive.
     error RedistributionWeightsAllZero();
+    /// @notice A point weight `weightBps` is above 10,000 basis points.
+    error RedistributionWeightAboveMax(uint16 weightBps, uint16 maxBps);
+    /// @notice The point weights sum to `sumBps`, above the most allowed, `maxBps`.
+    error RedistributionWeightSumAboveMax(uint256 sumBps, uint256 maxBps);
+    /// @notice The payer and counterparty would keep `partiesBps` of the points, below the
+    /// governed minimum `minimumBps`.
+    error RedistributionPartiesShareBelowMin(uint256 partiesBps, uint256 minimumBps);
+    /// @notice The parties' minimum share `minimumBps` is outside [`lowestBps`, 10,000].
+    error RedistributionPartiesMinShareOutOfRange(uint256 minimumBps, uint256 lowestBps);
+    /// @notice An epoch of `length` seconds is outside [`minLength`, `maxLength`].
+    error RedistributionEpochLengthOutOfRange(uint256 length, uint256 minLength, uint256 maxLength);
+    /// @notice An epoch reward cap of `capBps` is above `maxBps`, what a point costs to buy with
+    /// these shares and weights (or the absolute maximum).
+    error RedistributionRewardCapAboveMax(uint256 capBps, uint256 maxBps);
+    /// @notice A minimum relation fee of `fee` is above the ceiling `ceiling` fixed at deployment.
+    error RedistributionMinRelationFeeAboveCeiling(uint256 fee, uint256 ceiling);
     /// @notice `account` has nothing to claim.
     error RedistributionNothingToClaim(address account);
     /// @notice `requested` exceeds the `available` amount of the bucket.
@@ -93,11 +138,12 @@ interface IRedistribution {
     error RedistributionProjectInactive(uint256 projectId);
     /// @notice The pool holds no tokens beyond what it has accounted for.
     error RedistributionNoSurplus();
-    /// @notice An amount does not fit the pool's 128-bit accounting.
+    /// @notice An amount does not fit the pool's accounting.
     error RedistributionAmountTooLarge(uint256 amount);
 
     /// @notice `payer` paid `amount` for a relation with `counterparty`, `relationRef` naming it
-    /// (a meeting or introduction id). `rewardPerPoint` is the accumulator after the split.
+    /// (a meeting or introduction id), in `epoch`: the points are pending until it ends.
+    /// `rewardPerPoint` is the accumulator after the split.
     event RelationPaid(
         address indexed payer,
         address indexed counterparty,
@@ -105,18 +151,23 @@ interface IRedistribution {
         uint256 amount,
         Split split,
         RelationPoints points,
-        uint256 rewardPerPoint
+        uint256 rewardPerPoint,
+        uint256 epoch
     );
     /// @notice `contributor` gave `amount` with `memo`.
     event Contributed(address indexed contributor, uint256 amount, Split split, uint256 rewardPerPoint, string memo);
     /// @notice `member` paid its membership fee `amount` on joining.
     event MembershipFeeReceived(address indexed member, uint256 amount, Split split, uint256 rewardPerPoint);
-    /// @notice Tokens sent to the pool without a call (`amount`) were accounted as an inflow.
+    /// @notice Tokens sent to the pool without a call (`amount`) were booked, all to the ESS
+    /// bucket: money that came without a relation or a contribution rewards no points.
     event SurplusAccounted(address indexed caller, uint256 amount, Split split, uint256 rewardPerPoint);
     /// @notice `member` claimed `amount`; its settled balance is 0 at accumulator `rewardPerPoint`.
     event RewardsClaimed(address indexed member, uint256 amount, uint256 rewardPerPoint);
-    /// @notice `member` was excluded: its `pointsRemoved` no longer earn; `accrued` stays claimable.
-    event MemberRewardsFrozen(address indexed member, uint256 pointsRemoved, uint256 accrued, uint256 rewardPerPoint);
+    /// @notice `member` was excluded: its `maturedRemoved` and `pendingRemoved` points no longer
+    /// earn; `accrued` stays claimable.
+    event MemberRewardsFrozen(
+        address indexed member, uint256 maturedRemoved, uint256 pendingRemoved, uint256 accrued, uint256 rewardPerPoint
+    );
     /// @notice Governance paid `amount` of the ESS bucket to project `projectId` at `payoutWallet`.
     event EssProjectFunded(uint256 indexed projectId, address indexed payoutWallet, uint256 amount);
     /// @notice The steward spent `amount` of the collective fund, paid to `recipient`, for `memo`.
@@ -129,6 +180,14 @@ interface IRedistribution {
     event MinRelationFeeChanged(uint256 previousFee, uint256 newFee);
     /// @notice Governance named a new steward of the collective fund.
     event StewardChanged(address indexed previousSteward, address indexed newSteward);
+    /// @notice Epochs last `newLength` seconds from epoch `originEpoch`, which starts at `origin`
+    /// (the end of the epoch running when the change was made).
+    event EpochLengthChanged(uint256 previousLength, uint256 newLength, uint256 originEpoch, uint256 origin);
+    /// @notice Governance changed the most a matured point may earn per epoch, in basis points
+    /// of a token unit per point.
+    event EpochRewardCapChanged(uint256 previousCapBps, uint256 newCapBps);
+    /// @notice Governance changed the least share of a relation's points its parties keep.
+    event PartiesMinShareChanged(uint256 previousBps, uint256 newBps);
 
     /// @notice Pay `amount` for a relation with `counterparty`; both must be active members.
     function payRelation(address counterparty, uint256 amount, bytes32 relationRef) external;
@@ -157,7 +216,7 @@ interface IRedistribution {
         bytes32 s
     ) external;
 
-    /// @notice Account tokens sent straight to the pool as an inflow; anyone may call it.
+    /// @notice Book tokens sent straight to the pool, all to the ESS bucket; anyone may call it.
     function accountSurplus() external;
 
     /// @notice Membership only: take `member`'s membership fee `amount` into the pool.
@@ -187,6 +246,16 @@ interface IRedistribution {
     /// @notice Governance only: name the steward of the collective fund.
     function setSteward(address newSteward) external;
 
+    /// @notice Governance only: epochs last `newLength` seconds from the end of the current one.
+    function setEpochLength(uint256 newLength) external;
+
+    /// @notice Governance only: the most a matured point may earn per epoch, in basis points of
+    /// a token unit per point; at most what a point costs to buy (see {maxEpochRewardCapBps}).
+    function setEpochRewardCap(uint256 newCapBps) external;
+
+    /// @notice Governance only: the least share of a relation's points its parties keep.
+    function setPartiesMinShare(uint256 newBps) external;
+
     /// @notice The payment token, fixed at deployment.
     function token() external view returns (address);
 
@@ -214,6 +283,28 @@ interface IRedistribution {
     /// @notice The minimum relation fee.
     function minRelationFee() external view returns (uint256);
 
+    /// @notice The most a matured point may earn per epoch, in basis points of a token unit.
+    function epochRewardCapBps() external view returns (uint256);
+
+    /// @notice The highest reward cap the current shares and weights allow: what a point costs
+    /// a buyer who holds every other matured point, `(10,000 - membersBps) / sum of weights`.
+    function maxEpochRewardCapBps() external view returns (uint256);
+
+    /// @notice The least share of a relation's points its payer and counterparty keep.
+    function partiesMinShareBps() external view returns (uint256);
+
+    /// @notice The highest minimum relation fee governance may set, fixed at deployment.
+    function minRelationFeeCeiling() external view returns (uint256);
+
+    /// @notice The current epoch (epochs are numbered from 1 at deployment).
+    function epoch() external view returns (uint256);
+
+    /// @notice The epoch clock.
+    function epochClock() external view returns (EpochClock memory);
+
+    /// @notice When `epoch_` ends (or ended, for the current epoch and the one before the origin).
+    function epochEndsAt(uint256 epoch_) external view returns (uint256);
+
     /// @notice All running totals.
     function totals() external view returns (Totals memory);
 
@@ -223,12 +314,14 @@ interface IRedistribution {
     /// @notice What the collective fund holds now.
     function collectiveAvailable() external view returns (uint256);
 
-    /// @notice What the members' bucket holds now (every unclaimed reward, undistributed
-    /// carry and rounding dust).
+    /// @notice What the members' bucket holds now (every unclaimed reward and rounding dust).
     function membersAvailable() external view returns (uint256);
 
-    /// @notice The contribution points of `account`.
+    /// @notice The contribution points of `account`, matured and pending.
     function pointsOf(address account) external view returns (uint256);
+
+    /// @notice The matured and pending points of `account`, and when the pending ones mature.
+    function memberPoints(address account) external view returns (MemberPoints memory);
 
     /// @notice What `account` could claim now.
     function claimableOf(address account) external view returns (uint256);

@@ -1,13 +1,18 @@
-"""Shared fixtures for the contract tests: role accounts over Ape's test accounts, and one
+"""Shared fixtures for the contract tests: role accounts over Ape's test accounts, one
 session-scoped deployment made exactly as `ape run deploy` makes it (Ape reverts the chain to a
-snapshot around each test, so tests do not see each other's state)."""
+snapshot around each test, so tests do not see each other's state), a stopped chain clock that
+tests move on epoch by epoch, and the pool's operations checked against the independent model
+(redistribution_model.py): each one compares the whole list of events with the model's figures."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from chain_clock import ChainClock
+from redistribution_model import PoolModel
+from strict_checks import emitted, log
 
 from cmir.deployment import Deployment, NetworkSettings, deploy
 
@@ -65,9 +70,15 @@ def invitee(accounts: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
-def system(deployer: Any, admin: Any, member: Any, ess_member: Any, steward: Any, settings: Any) -> Deployment:
+def system(
+    deployer: Any, admin: Any, member: Any, ess_member: Any, steward: Any, settings: Any
+) -> Deployment:
     """The whole system, deployed and wired once per session."""
-    founders = [(str(admin.address), "Pilote"), (str(member.address), "Abeille"), (str(ess_member.address), "EssStructure")]
+    founders = [
+        (str(admin.address), "Pilote"),
+        (str(member.address), "Abeille"),
+        (str(ess_member.address), "EssStructure"),
+    ]
     return deploy(deployer, settings, founders, str(steward.address))
 
 
@@ -166,3 +177,185 @@ def module_chain_state(chain: Any) -> Any:
     snapshot = chain.snapshot()
     yield
     chain.restore(snapshot)
+
+
+# ---------------------------------------------------------------------------- the chain clock
+
+
+@pytest.fixture
+def clock(chain: Any) -> Iterator[ChainClock]:
+    """The chain clock, stopped for the test (anvil's block timestamp interval set to 0)."""
+    chain.provider.make_request("anvil_setBlockTimestampInterval", [0])
+    try:
+        yield ChainClock(chain)
+    finally:
+        # Later tests expect the wall clock again.
+        chain.provider.make_request("anvil_removeBlockTimestampInterval", [])
+
+
+# ---------------------------------------------------------------------------- the pool, checked
+
+
+def relation_ref(label: str) -> bytes:
+    """A 32-byte relation reference naming `label` (a meeting or introduction id)."""
+    return label.encode().ljust(32, b"\0")
+
+
+@pytest.fixture(scope="session")
+def alice(accounts: Any) -> Any:
+    """A test account that tests may invite."""
+    return accounts[7]
+
+
+@pytest.fixture(scope="session")
+def bob(accounts: Any) -> Any:
+    """Another test account that tests may invite."""
+    return accounts[8]
+
+
+@pytest.fixture(scope="session")
+def carol(accounts: Any) -> Any:
+    """A third test account that tests may invite."""
+    return accounts[9]
+
+
+@pytest.fixture
+def model(
+    clock: ChainClock, system: Deployment, settings: NetworkSettings, admin: Any, member: Any, ess_member: Any
+) -> PoolModel:
+    """The model of the deployed pool (deployed when its creation receipt says): the three
+    founders, no sponsor. The chain clock is stopped for the test."""
+    origin = int(system.pool.creation_metadata.receipt.timestamp)
+    pool_model = PoolModel.from_settings(settings, origin)
+    for founder in (admin, member, ess_member):
+        pool_model.add_member(founder)
+    return pool_model
+
+
+@pytest.fixture
+def everyone(
+    admin: Any,
+    member: Any,
+    ess_member: Any,
+    steward: Any,
+    outsider: Any,
+    invitee: Any,
+    alice: Any,
+    bob: Any,
+    carol: Any,
+) -> list[Any]:
+    """Every account a test may reward: views are checked for all of them."""
+    return [admin, member, ess_member, steward, outsider, invitee, alice, bob, carol]
+
+
+@pytest.fixture
+def enrol(join: Callable[[Any, Any, int], None], model: PoolModel) -> Callable[[Any, Any], None]:
+    """`sponsor` invites `account` (an Abeille), which accepts; the model learns the sponsorship."""
+
+    def _enrol(sponsor: Any, account: Any) -> None:
+        join(sponsor, account, KIND["Abeille"])
+        model.add_member(account, sponsor)
+
+    return _enrol
+
+
+@pytest.fixture
+def exclude(membership: Any, pool: Any, governance: Any, model: PoolModel) -> Callable[[Any], Any]:
+    """Governance excludes `account`; checks the pool froze its points and rewards as the model
+    says (matured and pending points removed, what it earned kept)."""
+
+    def _exclude(account: Any) -> Any:
+        receipt = membership.exclude(account, "test exclusion", sender=governance)
+        matured, pending, accrued = model.exclude(account, receipt.timestamp)
+        frozen = [event for event in receipt.events if event.event_name == "MemberRewardsFrozen"]
+        assert frozen == [
+            log(
+                pool.MemberRewardsFrozen,
+                member=account,
+                maturedRemoved=matured,
+                pendingRemoved=pending,
+                accrued=accrued,
+                rewardPerPoint=model.reward_per_point,
+            )
+        ]
+        return receipt
+
+    return _exclude
+
+
+@pytest.fixture
+def pay(pool: Any, token: Any, model: PoolModel, fund: Callable[[Any, int], None]) -> Callable[..., Any]:
+    """`payer` pays a relation with `counterparty`; checks the whole event list against the model."""
+
+    def _pay(payer: Any, counterparty: Any, amount: int, label: str = "meeting") -> Any:
+        fund(payer, amount)
+        receipt = pool.payRelation(counterparty, amount, relation_ref(label), sender=payer)
+        split, points = model.pay_relation(payer, counterparty, amount, receipt.timestamp)
+        assert emitted(receipt) == [
+            log(
+                pool.RelationPaid,
+                payer=payer,
+                counterparty=counterparty,
+                relationRef=relation_ref(label),
+                amount=amount,
+                split=split.as_tuple(),
+                points=points.as_tuple(),
+                rewardPerPoint=model.reward_per_point,
+                epoch=model.epoch(receipt.timestamp),
+            ),
+            log(token.Transfer, **{"from": payer, "to": pool, "value": amount}),
+        ]
+        return receipt
+
+    return _pay
+
+
+@pytest.fixture
+def contribute(
+    pool: Any, token: Any, model: PoolModel, fund: Callable[[Any, int], None]
+) -> Callable[..., Any]:
+    """`contributor` gives `amount` with `memo`; checks the whole event list against the model."""
+
+    def _contribute(contributor: Any, amount: int, memo: str = "for the network") -> Any:
+        fund(contributor, amount)
+        receipt = pool.contribute(amount, memo, sender=contributor)
+        split = model.receive(amount, receipt.timestamp)
+        assert emitted(receipt) == [
+            log(
+                pool.Contributed,
+                contributor=contributor,
+                amount=amount,
+                split=split.as_tuple(),
+                rewardPerPoint=model.reward_per_point,
+                memo=memo,
+            ),
+            log(token.Transfer, **{"from": contributor, "to": pool, "value": amount}),
+        ]
+        return receipt
+
+    return _contribute
+
+
+@pytest.fixture
+def claim(pool: Any, token: Any, model: PoolModel, clock: ChainClock) -> Callable[[Any], int]:
+    """`account` claims; checks the amount, the events and the payment against the model."""
+
+    def _claim(account: Any) -> int:
+        expected = model.claimable_of(account, clock.now)
+        assert pool.claim.call(sender=account) == expected
+        before = token.balanceOf(account)
+        receipt = pool.claim(sender=account)
+        assert model.claim(account, receipt.timestamp) == expected
+        assert emitted(receipt) == [
+            log(
+                pool.RewardsClaimed,
+                member=account,
+                amount=expected,
+                rewardPerPoint=model.reward_per_point,
+            ),
+            log(token.Transfer, **{"from": pool, "to": account, "value": expected}),
+        ]
+        assert token.balanceOf(account) == before + expected
+        return expected
+
+    return _claim

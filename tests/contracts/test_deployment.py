@@ -7,7 +7,9 @@ import ape
 from cmir.deployment import ZERO_ADDRESS
 
 
-def test_pool_is_wired_to_membership_registry_token_and_timelock(system: Any, settings: Any, steward: Any) -> None:
+def test_pool_is_wired_to_membership_registry_token_and_timelock(
+    system: Any, settings: Any, steward: Any
+) -> None:
     pool = system.pool
     assert pool.token() == system.token.address
     assert pool.membership() == system.membership.address
@@ -18,6 +20,18 @@ def test_pool_is_wired_to_membership_registry_token_and_timelock(system: Any, se
     assert system.membership.pool() == pool.address
     assert system.membership.governance() == system.timelock.address
     assert system.registry.governance() == system.timelock.address
+
+
+def test_pool_settings_come_from_the_network_settings(system: Any, settings: Any) -> None:
+    pool = system.pool
+    assert tuple(pool.shares()) == settings.shares.as_tuple()
+    assert tuple(pool.pointWeights()) == settings.weights.as_tuple()
+    assert pool.minRelationFee() == settings.min_relation_fee
+    assert pool.minRelationFeeCeiling() == settings.min_relation_fee_ceiling
+    assert pool.partiesMinShareBps() == settings.parties_min_share_bps
+    assert pool.epochRewardCapBps() == settings.epoch_reward_cap_bps
+    deployed_at = pool.creation_metadata.receipt.timestamp
+    assert tuple(pool.epochClock()) == (deployed_at, settings.epoch_length, 1)
 
 
 def test_governor_is_the_only_proposer_and_anyone_executes(system: Any, deployer: Any) -> None:

@@ -63,11 +63,15 @@ def funded_project_id(registry: Any, ess_member: Any, project_wallet: Any) -> in
 
 @pytest.fixture(scope="module")
 def ess_funds(crowd: list[Any], pool: Any, fund: Callable[[Any, int], None]) -> int:
-    """Members pay each other for relations, so the pool's ESS bucket holds money; returns it."""
+    """Members pay each other for relations, so the pool's ESS bucket holds money, and the
+    counterparty has earned from the first relation's points (matured when its epoch ended);
+    returns what the ESS bucket holds."""
     fee = int(pool.minRelationFee())
     payer, counterparty = crowd[0], crowd[1]
     fund(payer, 3 * fee)
     for meeting in range(3):
+        if meeting == 1:
+            ape.chain.pending_timestamp = ape.chain.blocks.head.timestamp + int(pool.epochClock().length)
         pool.payRelation(counterparty, fee, keccak(text=f"meeting-{meeting}"), sender=payer)
     available = int(pool.essAvailable())
     assert available > 0
@@ -346,7 +350,8 @@ def test_excluded_member_cannot_vote_later_and_keeps_its_earnings(
         membership.Transfer(excluded, ZERO_ADDRESS, int(excluded.address, 16)),
         pool.MemberRewardsFrozen(
             member=excluded,
-            pointsRemoved=points,
+            maturedRemoved=points,  # the vote took longer than an epoch: every point has matured
+            pendingRemoved=0,
             accrued=earned,
             rewardPerPoint=pool.totals().rewardPerPoint,
         ),

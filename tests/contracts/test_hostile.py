@@ -5,7 +5,8 @@ Whatever the attack, the pool must pay each reward once, keep its books equal to
 (token balance == members' + ESS + collective buckets) and pay nobody more than it accrued, as
 recomputed by the independent model in redistribution_model.py. Re-entry is refused by
 OpenZeppelin's ReentrancyGuardTransient (`ReentrancyGuardReentrantCall`), a token answering
-`false` by SafeERC20 (`SafeERC20FailedOperation`).
+`false` by SafeERC20 (`SafeERC20FailedOperation`). The chain clock is stopped (the `clock`
+fixture): the attackers earn from points matured in an earlier epoch.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from ape import project
-from eth_utils import keccak, to_checksum_address
+from ape import chain, project
+from chain_clock import ChainClock
+from eth_utils.address import to_checksum_address
+from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from redistribution_model import PoolModel, assert_pool_matches, assert_pool_solvent
 from strict_checks import emitted, log, reverts
@@ -45,9 +48,10 @@ def ref(label: str) -> bytes:
     return label.encode().ljust(32, b"\0")
 
 
-def new_model(settings: Any, founders: list[Any]) -> PoolModel:
-    """The model of a fresh pool deployed with `settings`, `founders` without sponsor."""
-    model = PoolModel(settings.shares.as_tuple(), settings.weights.as_tuple(), settings.min_relation_fee)
+def new_model(settings: Any, pool: Any, founders: list[Any]) -> PoolModel:
+    """The model of `pool`, freshly deployed with `settings` (its epochs start when its creation
+    receipt says), `founders` without sponsor."""
+    model = PoolModel.from_settings(settings, int(pool.creation_metadata.receipt.timestamp))
     for founder in founders:
         model.add_member(founder)
     return model
@@ -64,7 +68,14 @@ def hook_token(deployer: Any) -> Any:
 
 @pytest.fixture
 def hook_system(
-    deployer: Any, settings: Any, admin: Any, member: Any, ess_member: Any, steward: Any, hook_token: Any
+    clock: ChainClock,
+    deployer: Any,
+    settings: Any,
+    admin: Any,
+    member: Any,
+    ess_member: Any,
+    steward: Any,
+    hook_token: Any,
 ) -> Deployment:
     """The whole system deployed by cmir.deployment.deploy over the hook token."""
     founders = [
@@ -94,28 +105,38 @@ def attacker(deployer: Any, hook_system: Deployment, admin: Any, outsider: Any) 
 
 
 @pytest.fixture
-def hook_model(settings: Any, admin: Any, member: Any, ess_member: Any, attacker: Any) -> PoolModel:
+def hook_model(
+    hook_system: Deployment, settings: Any, admin: Any, member: Any, ess_member: Any, attacker: Any
+) -> PoolModel:
     """The model of the hook system's pool, the attacker included."""
-    model = new_model(settings, [admin, member, ess_member])
+    model = new_model(settings, hook_system.pool, [admin, member, ess_member])
     model.add_member(attacker, admin)
     return model
 
 
 @pytest.fixture
 def rewarded_attacker(
-    hook_system: Deployment, hook_token: Any, hook_model: PoolModel, attacker: Any, admin: Any, member: Any
+    clock: ChainClock,
+    hook_system: Deployment,
+    hook_token: Any,
+    hook_model: PoolModel,
+    attacker: Any,
+    admin: Any,
+    member: Any,
 ) -> Any:
-    """The attacker after earning rewards: paid for a relation, then a relation it paid for."""
+    """The attacker after earning rewards: paid for a relation, then, once that relation's
+    points have matured, a relation it paid for."""
     pool = hook_system.pool
     hook_token.mint(admin, 40 * EUR, sender=admin)
     hook_token.approve(pool, 40 * EUR, sender=admin)
-    pool.payRelation(attacker, 40 * EUR, ref("hired the attacker"), sender=admin)
-    hook_model.pay_relation(admin, attacker, 40 * EUR)
+    receipt = pool.payRelation(attacker, 40 * EUR, ref("hired the attacker"), sender=admin)
+    hook_model.pay_relation(admin, attacker, 40 * EUR, receipt.timestamp)
+    clock.next_epoch(hook_model.clock)
     hook_token.mint(attacker, 60 * EUR, sender=admin)
     attacker.approvePool(60 * EUR, sender=admin)
-    attacker.payRelation(member, 20 * EUR, ref("attacker pays"), sender=admin)
-    hook_model.pay_relation(attacker, member, 20 * EUR)
-    assert pool.claimableOf(attacker) == hook_model.claimable_of(attacker) > 0
+    receipt = attacker.payRelation(member, 20 * EUR, ref("attacker pays"), sender=admin)
+    hook_model.pay_relation(attacker, member, 20 * EUR, receipt.timestamp)
+    assert pool.claimableOf(attacker) == hook_model.claimable_of(attacker, clock.now) > 0
     return attacker
 
 
@@ -141,7 +162,7 @@ def test_member_contract_joins_itself_and_claims_like_any_member(
 
     receipt = rewarded_attacker.claim(sender=outsider)
 
-    amount = hook_model.claim(rewarded_attacker)
+    amount = hook_model.claim(rewarded_attacker, receipt.timestamp)
     assert emitted(receipt) == [
         log(
             pool.RewardsClaimed,
@@ -210,7 +231,7 @@ def test_reentry_from_the_claim_payout_is_refused_and_the_claim_pays_once(
 
     receipt = rewarded_attacker.claim(sender=outsider)
 
-    amount = hook_model.claim(rewarded_attacker)
+    amount = hook_model.claim(rewarded_attacker, receipt.timestamp)
     assert emitted(receipt) == [
         log(
             pool.RewardsClaimed,
@@ -243,13 +264,13 @@ def test_the_guard_is_released_after_a_refused_reentry(
 ) -> None:
     pool = hook_system.pool
     rewarded_attacker.arm(REENTRY["PayRelation"], member, 10 * EUR, False, sender=outsider)
-    rewarded_attacker.claim(sender=outsider)
-    hook_model.claim(rewarded_attacker)
+    receipt = rewarded_attacker.claim(sender=outsider)
+    hook_model.claim(rewarded_attacker, receipt.timestamp)
 
     # The same relation, paid outside the hook, goes through.
-    rewarded_attacker.payRelation(member, 10 * EUR, ref("after"), sender=outsider)
+    receipt = rewarded_attacker.payRelation(member, 10 * EUR, ref("after"), sender=outsider)
 
-    hook_model.pay_relation(rewarded_attacker, member, 10 * EUR)
+    hook_model.pay_relation(rewarded_attacker, member, 10 * EUR, receipt.timestamp)
     everyone = everyone_hook(admin, member, ess_member, rewarded_attacker)
     assert_pool_matches(pool, hook_model, everyone)
     assert_pool_solvent(pool, hook_token, everyone)
@@ -315,7 +336,9 @@ class HostileSystem:
 
 
 @pytest.fixture
-def hostile(deployer: Any, settings: Any, admin: Any, member: Any, ess_member: Any) -> HostileSystem:
+def hostile(
+    clock: ChainClock, deployer: Any, settings: Any, admin: Any, member: Any, ess_member: Any
+) -> HostileSystem:
     """Membership, registry and pool wired as cmir/deployment.py wires them, over HostileEuro.
 
     Membership and registry are governed by `deployer` (an account here); the pool's governance
@@ -343,18 +366,25 @@ def hostile(deployer: Any, settings: Any, admin: Any, member: Any, ess_member: A
             settings.shares.as_tuple(),
             settings.weights.as_tuple(),
             settings.min_relation_fee,
+            settings.min_relation_fee_ceiling,
+            settings.parties_min_share_bps,
+            settings.epoch_length,
+            settings.epoch_reward_cap_bps,
         ),
     )
     membership.bindPool(pool, sender=deployer)
     registered = registry.registerProject(ESS_WALLET, "ipfs://project", b"\x11" * 32, sender=deployer)
     project_id = int(registered.events[0].projectId)
-    model = new_model(settings, [admin, member, ess_member, token])
-    # Inflows before the attack: the token earns rewards as a member, every bucket holds money.
+    model = new_model(settings, pool, [admin, member, ess_member, token])
+    # Inflows before the attack: the token earns rewards as a member (its points from the first
+    # relation have matured when the second is paid), every bucket holds money.
     for payer, counterparty, amount in ((admin, token, 40 * EUR + 3), (member, admin, 25 * EUR + 1)):
         token.mint(payer, amount, sender=payer)
         token.approve(pool, amount, sender=payer)
-        pool.payRelation(counterparty, amount, ref("before"), sender=payer)
-        model.pay_relation(payer, counterparty, amount)
+        receipt = pool.payRelation(counterparty, amount, ref("before"), sender=payer)
+        model.pay_relation(payer, counterparty, amount, receipt.timestamp)
+        clock.next_epoch(model.clock)
+    assert model.claimable_of(token, clock.now) > 0
     # Funds for the calls below: the token (to re-enter with contribute) and admin hold and approved some.
     token.mint(token, 100 * EUR, sender=admin)
     token.act(token, token.approve.encode_input(pool, 100 * EUR), sender=admin)
@@ -403,13 +433,14 @@ def pay_by_admin(system: HostileSystem, caller: Any) -> Any:
     return system.pool.payRelation(system.token, 12 * EUR, ref("during"), sender=caller)
 
 
-def book(system: HostileSystem, outer: str, caller: Any) -> dict[str, int]:
-    """Book the outer call in the model; returns how each address's balance should change."""
+def book(system: HostileSystem, outer: str, caller: Any, now: int) -> dict[str, int]:
+    """Book the outer call, made at `now`, in the model; returns how each address's balance
+    should change."""
     model = system.model
     if outer == "claim_by_token":
-        return {str(system.token.address): model.claim(system.token)}
+        return {str(system.token.address): model.claim(system.token, now)}
     if outer == "claim_by_admin":
-        return {str(caller.address): model.claim(caller)}
+        return {str(caller.address): model.claim(caller, now)}
     if outer == "fund_ess":
         amount = model.ess_available // 3
         model.fund_ess(amount)
@@ -419,9 +450,9 @@ def book(system: HostileSystem, outer: str, caller: Any) -> dict[str, int]:
         model.spend_collective(amount)
         return {COLLECTIVE_RECIPIENT: amount}
     if outer == "contribute_by_admin":
-        model.receive(5 * EUR)
+        model.receive(5 * EUR, now)
         return {str(caller.address): -5 * EUR}
-    model.pay_relation(caller, system.token, 12 * EUR)
+    model.pay_relation(caller, system.token, 12 * EUR, now)
     return {str(caller.address): -12 * EUR}
 
 
@@ -480,9 +511,9 @@ def test_token_reentering_the_pool_is_refused_and_the_outer_call_counts_once(
     token.arm(TRIGGER[trigger], pool, reentrant_payload(hostile, reentered), False, sender=admin)
     before = balances(hostile, payees(hostile))
 
-    OUTER_CALLS[outer](hostile, admin)
+    receipt = OUTER_CALLS[outer](hostile, admin)
 
-    changes = book(hostile, outer, admin)
+    changes = book(hostile, outer, admin, receipt.timestamp)
     assert token.reentryAttempts() == 1
     assert token.reentrySuccesses() == 0
     assert HexBytes(token.lastRevertData()) == REENTRANT_CALL
@@ -534,7 +565,8 @@ def test_rewards_withheld_by_a_failing_token_are_paid_once_when_it_works_again(
     hostile: HostileSystem, admin: Any
 ) -> None:
     token, pool, model = hostile.token, hostile.pool, hostile.model
-    owed = model.claimable_of(admin)
+    owed = model.claimable_of(admin, chain.blocks.head.timestamp)
+    assert owed > 0
     token.setReturnFalse(True, sender=admin)
     for _ in range(2):
         with reverts(pool.SafeERC20FailedOperation, token=token):
@@ -544,7 +576,7 @@ def test_rewards_withheld_by_a_failing_token_are_paid_once_when_it_works_again(
 
     receipt = pool.claim(sender=admin)
 
-    assert model.claim(admin) == owed
+    assert model.claim(admin, receipt.timestamp) == owed
     assert emitted(receipt) == [
         log(pool.RewardsClaimed, member=admin, amount=owed, rewardPerPoint=model.reward_per_point),
         log(token.Transfer, **{"from": pool, "to": admin, "value": owed}),

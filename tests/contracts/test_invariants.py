@@ -4,34 +4,53 @@ invariants of DESIGN.md.
 A Hypothesis `RuleBasedStateMachine` drives the session's deployment on anvil through random
 sequences of invitations, acceptances, admissions and exclusions, paid relations (members and
 non-members, amounts below and above the minimum fee), contributions, membership fees, claims,
-collective spending, ESS funding and governed settings (the timelock impersonated: the governance
-path itself is tested elsewhere), project registrations, and tokens sent straight to the pool.
-A Python model predicts every outcome independently of the contracts: which calls revert and with
-which custom error (and arguments), the split of each inflow, everyone's points, member records,
-token balances, and each account's exact rational entitlement to the members' bucket. After
-every step every invariant is checked against a fresh reading of the chain:
+collective spending, ESS funding, governed settings (the timelock impersonated: the governance
+path itself is tested elsewhere) including the epoch length, the epoch reward cap, the parties'
+minimum share, the shares and the points weights, project registrations, tokens sent straight to
+the pool, and the clock: time travel by a fraction of an epoch, to its last seconds, by exactly
+one epoch, or by many. Every block is one second after the previous one (anvil's block timestamp
+interval), so time moves only as the steps say and a failing sequence replays exactly.
 
+Two models predict every outcome independently of the contracts' code: the exact integer model of
+the pool's rules (redistribution_model.PoolModel: epochs, pending and matured points, roll-overs,
+the capped accumulator, rounding as RewardMath rounds) and, here, an ideal ledger in rationals that
+gives each inflow's distributed part to the matured points pro rata, with no rounding. Which calls
+revert and with which custom error (and arguments), each event of the pool, everyone's points and
+claimable rewards, member records and token balances are predicted. After every step every
+invariant is checked against a fresh reading of the chain:
+
+- claimableOf, pointsOf, memberPoints, totals(), epoch(), epochClock() and the governed settings
+  equal the integer model, for everyone, at the latest block's timestamp;
 - the pool's token balance equals membersAvailable + essAvailable + collectiveAvailable exactly
   (plus any tokens sent without a call and not yet accounted), and equals the unclaimed member
-  rewards (sum of claimableOf) + the undistributed carry + ESS available + collective available
-  + a rounding dust that is >= 0 and bounded (bounds derived in `Model.dust_bound` per account
-  and `Model.global_dust_bound` in all);
+  rewards (sum of claimableOf) + ESS available + collective available + a rounding dust that is
+  >= 0 and bounded (`Model.dust_bound` per account, `Model.global_dust_bound` in all): no carry;
 - total received == rewards claimed + ESS disbursed + collective spent + balance (less any
   unaccounted surplus);
-- nobody can claim more than accrued: claimableOf never exceeds the model's exact entitlement
+- nobody can claim more than accrued: claimableOf never exceeds the ideal ledger's entitlement
   minus what was claimed, and a claim pays exactly what claimableOf showed just before;
-- every inflow gives ESS at least the floor (toEss * 10000 >= amount * floorBps);
+- every inflow gives ESS at least the floor (checked on each inflow event: toEss * 10000 >=
+  amount * floorBps), and each inflow's split is the model's: members get what the matured
+  points may take within the epoch's cap, ESS the rest of their part (no carry);
 - only the timelock moves ESS money: essDisbursed changes only on a timelock call, and the same
   call from anyone else reverts;
+- no inflow reaches points earned in its own epoch: an inflow leaves the claimable of every
+  account without matured points unchanged, and raises no one's by more than its matured points
+  times the accumulator's rise;
+- the accumulator rises by at most the reward cap within an epoch (from its value when the epoch
+  started, the highest cap in force during the epoch);
+- the sums of everyone's matured and pending points are the totals' matured and pending points;
 - activeMemberCount and getVotes match the model, and getVotes is 0 or 1 for everyone;
-- a step that reverts changes nothing that is read.
+- a step that reverts changes nothing that is read (but what the clock alone changes).
 
 Each Hypothesis example starts from the freshly deployed system (plus funded, approving wallets)
 through an anvil snapshot taken in the machine's `__init__` and restored in `teardown`, so a
 failing example replays exactly (Hypothesis prints the steps and a reproduction blob).
 
 Sizes: CMIR_PROPERTY_SEQUENCES (default 200) examples of CMIR_PROPERTY_STEPS (default 30) steps.
-Views and transactions go through raw JSON-RPC (views in one batch per step) for speed.
+Views and transactions go through raw JSON-RPC (views in one batch per step) for speed. The run's
+summary (terminal) counts what was exercised: roll-overs, capped inflows, inflows with no matured
+points, maturing claims and awards, exclusions, epoch-length and cap changes, time travel.
 """
 
 from __future__ import annotations
@@ -54,7 +73,16 @@ from eth_utils.crypto import keccak
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from redistribution_model import (
+    LOWEST_PARTIES_MIN_SHARE_BPS,
+    MAX_EPOCH_LENGTH,
+    MAX_WEIGHT_BPS,
+    MAX_WEIGHT_SUM_BPS,
+    MIN_EPOCH_LENGTH,
+    PoolModel,
+    max_reward_cap_bps,
+)
 
 from cmir.deployment import Deployment, NetworkSettings
 
@@ -76,6 +104,8 @@ TX_GAS = 3_000_000
 # Accounts beyond Ape's ten test accounts (impersonated on anvil), and ESS payout wallets.
 EXTRA_PEOPLE = [to_checksum_address(keccak(text=f"cmir-invariants-person-{i}")[-20:]) for i in range(3)]
 PAYOUT_WALLETS = [to_checksum_address(keccak(text=f"cmir-invariants-payout-{i}")[-20:]) for i in range(2)]
+# The pool's events that book an inflow.
+INFLOW_EVENTS = ("RelationPaid", "Contributed", "MembershipFeeReceived", "SurplusAccounted")
 
 
 # ---------------------------------------------------------------------- JSON-RPC and ABI
@@ -218,15 +248,63 @@ class Errors:
         return f"{signature.split('(')[0]}{tuple(args)}"
 
 
+class Events:
+    """Events of the deployed contracts, by topic, to decode a receipt's logs."""
+
+    def __init__(self, contracts: Sequence[Any]) -> None:
+        self._by_topic: dict[str, tuple[str, list[str], list[bool]]] = {}
+        for contract in contracts:
+            for entry in contract.contract_type.abi:
+                if entry.type == "event":
+                    signature = entry.selector  # "Name(type,...)"
+                    _, types = _signature(signature)
+                    indexed = [bool(item.indexed) for item in entry.inputs]
+                    self._by_topic["0x" + keccak(text=signature).hex()] = (entry.name, list(types), indexed)
+
+    def decode(self, receipt: dict[str, Any], address: str) -> list[tuple[Any, ...]]:
+        """The events `address` emitted in `receipt`, each as (name, argument, ...) in the
+        declared order; addresses lower-case, structs as tuples."""
+        decoded: list[tuple[Any, ...]] = []
+        for entry in receipt["logs"]:
+            if entry["address"].lower() != address.lower():
+                continue
+            name, types, indexed = self._by_topic[entry["topics"][0]]
+            data = iter(
+                decode(
+                    [t for t, i in zip(types, indexed, strict=True) if not i],
+                    bytes.fromhex(entry["data"][2:]),
+                )
+            )
+            topics = iter(entry["topics"][1:])
+            values: list[Any] = []
+            for kind, is_indexed in zip(types, indexed, strict=True):
+                values.append(
+                    _normal(decode([kind], bytes.fromhex(next(topics)[2:]))[0] if is_indexed else next(data))
+                )
+            decoded.append((name, *values))
+        return decoded
+
+
+def _normal(value: Any) -> Any:
+    """Addresses in lower case, tuples recursively, anything else as decoded."""
+    if isinstance(value, tuple):
+        return tuple(_normal(v) for v in value)
+    if isinstance(value, str) and value.startswith("0x"):
+        return value.lower()
+    return value
+
+
 class Node:
     """Transactions (from unlocked or impersonated accounts) and views on anvil."""
 
-    def __init__(self, rpc: Rpc, errors: Errors) -> None:
+    def __init__(self, rpc: Rpc, errors: Errors, events: Events) -> None:
         self.rpc = rpc
         self.errors = errors
+        self.events = events
 
     def transact(self, sender: str, to: str, data: str) -> dict[str, Any]:
-        """Send and mine a transaction; return its receipt, or raise RevertedError if it reverted.
+        """Send and mine a transaction; return its receipt (with its block's `timestamp`), or
+        raise RevertedError if it reverted.
 
         A reverting transaction is really mined (status 0, like one sent from a wallet); its
         revert data comes from replaying it as a call on the state just before its block (every
@@ -243,6 +321,8 @@ class Node:
             raise RevertedError(error.revert_data) from None
         receipt = self._receipt(tx_hash)
         if receipt["status"] == "0x1":
+            block = self.rpc.request("eth_getBlockByNumber", [receipt["blockNumber"], False])
+            receipt["timestamp"] = int(block["timestamp"], 16)
             return receipt
         parent = hex(int(receipt["blockNumber"], 16) - 1)
         try:
@@ -294,40 +374,32 @@ class Project:
 class Model:
     """Expected state of the whole system, computed without the contracts' code.
 
-    Rewards are modelled exactly with rationals: each distribution gives every points holder
-    `pending * points / totalPoints`. The contract's integer accumulator can only round down
-    from that (floors in the accumulator increase, in each settlement, and in the claimableOf
-    view), so for each account  0 <= entitlement - claimed - claimableOf < bound, see `dust_bound`.
+    `pool` is the exact integer model of the pool's rules. Beside it, an ideal ledger in
+    rationals: each inflow's distributed part goes to the matured points pro rata, at the rate
+    min(members' part / matured points, headroom / 1e27) per point, with no rounding. The
+    contract's integer accumulator can only round down from that (the floor in the accumulator
+    increase, in each settlement, and in the claimableOf view), so for each account
+    0 <= entitlement - claimed - claimableOf < bound, see `dust_bound`.
     """
 
     governance: str
-    pool: str
+    pool_address: str
     floor_bps: int
-    shares: tuple[int, int, int]
-    weights: tuple[int, int, int, int]
-    min_fee: int
     steward: str
     allowance: int
+    pool: PoolModel
     membership_fee: int = 0
     members: dict[str, MemberRecord] = field(default_factory=dict)
     invitations: dict[str, tuple[str, int]] = field(default_factory=dict)
     projects: list[Project] = field(default_factory=list)
     balances: Counter[str] = field(default_factory=Counter)
-    # Pool accounting.
-    total_received: int = 0
-    ess_received: int = 0
-    collective_received: int = 0
-    rewards_claimed: int = 0
-    ess_disbursed: int = 0
-    collective_spent: int = 0
-    undistributed: int = 0
     surplus: int = 0
-    points: Counter[str] = field(default_factory=Counter)
-    total_points: int = 0
+    # The ideal ledger, by lower-case address.
     entitlement: dict[str, Fraction] = field(default_factory=dict)
     claimed: Counter[str] = field(default_factory=Counter)
-    settlements: Counter[str] = field(default_factory=Counter)
     accumulator_loss: dict[str, Fraction] = field(default_factory=dict)
+    # What the pool counted as distributed beyond the ideal shares (its rounding up; < 1 each).
+    distributed_over_ideal: Fraction = Fraction(0)
     inflows: int = 0
     distributions: int = 0
 
@@ -350,8 +422,9 @@ class Model:
     def join(self, account: str, kind: int, sponsor: str) -> None:
         """A new member."""
         self.members[account] = MemberRecord(sponsor, kind)
+        self.pool.add_member(account, None if sponsor == ZERO else sponsor)
 
-    # -------------------------------------------------------------- pool
+    # -------------------------------------------------------------- tokens
 
     def transfer(self, source: str, target: str, amount: int) -> None:
         """Tokens move between wallets (the pool is one)."""
@@ -359,71 +432,54 @@ class Model:
         self.balances[source] -= amount
         self.balances[target] += amount
 
-    def settle(self, account: str) -> None:
-        """The contract settles `account`: one more rounding (floor) when it holds points."""
-        if self.points[account] > 0:
-            self.settlements[account] += 1
+    # -------------------------------------------------------------- the ideal ledger
 
-    def award(self, account: str, amount: int, weight_bps: int) -> int:
-        """Points for a relation of `amount` at `weight_bps`."""
-        points = amount * weight_bps // BPS
-        if points:
-            self.settle(account)
-            self.points[account] += points
-            self.total_points += points
-        return points
-
-    def split(self, amount: int) -> tuple[int, int, int]:
-        """(members, ess, collective): ESS rounded up, collective down, members the rest."""
-        _, ess_bps, collective_bps = self.shares
-        to_ess = -(-amount * ess_bps // BPS)
-        to_collective = amount * collective_bps // BPS
-        return amount - to_ess - to_collective, to_ess, to_collective
-
-    def inflow(self, payer: str, amount: int) -> None:
-        """Book an inflow of `amount` paid by `payer` (points, if any, already awarded)."""
-        to_members, to_ess, to_collective = self.split(amount)
-        assert to_ess * BPS >= amount * self.floor_bps
-        self.total_received += amount
-        self.ess_received += to_ess
-        self.collective_received += to_collective
+    def booked(self, payer: str, amount: int, now: int) -> None:
+        """An inflow of `amount` paid by `payer` was just booked in `pool` at `now`: give its
+        distributed part to the ideal ledger, and move the tokens."""
         self.inflows += 1
-        pending = to_members + self.undistributed
-        if self.total_points == 0:
-            self.undistributed = pending
-        else:
-            # Below 1e27 points (about 1e21 euros of relations) the contract carries no rounding.
-            assert self.total_points < PRECISION
-            for account, points in self.points.items():
-                if points:
-                    share = Fraction(pending * points, self.total_points)
-                    self.entitlement[account] = self.entitlement.get(account, Fraction(0)) + share
-                    loss = Fraction(points, PRECISION)
-                    self.accumulator_loss[account] = self.accumulator_loss.get(account, Fraction(0)) + loss
-            self.undistributed = 0
-            self.distributions += 1
         if payer:
-            self.transfer(payer, self.pool, amount)
+            self.transfer(payer, self.pool_address, amount)
+        distribution = self.pool.last_distribution
+        if distribution is None or distribution.matured == 0:
+            return
+        rate = min(
+            Fraction(distribution.members_part, distribution.matured),
+            Fraction(distribution.headroom, PRECISION),
+        )
+        holders = 0
+        for account in self.pool.positions:
+            points = self.pool.member_points(account, now)[0]
+            if points:
+                holders += points
+                self.entitlement[account] = self.entitlement.get(account, Fraction(0)) + rate * points
+                loss = Fraction(points, PRECISION)
+                self.accumulator_loss[account] = self.accumulator_loss.get(account, Fraction(0)) + loss
+        assert holders == distribution.matured, "model: members' matured points do not sum to the total"
+        self.distributed_over_ideal += distribution.distributed - rate * distribution.matured
+        self.distributions += 1
 
     def owed(self, account: str) -> Fraction:
         """Exact entitlement not yet claimed."""
-        return self.entitlement.get(account, Fraction(0)) - self.claimed[account]
+        return self.entitlement.get(account.lower(), Fraction(0)) - self.claimed[account.lower()]
 
     def dust_bound(self, account: str) -> Fraction:
         """Strict upper bound of `owed(account) - claimableOf(account)`.
 
-        Each distribution's accumulator increase is floor(pending * 1e27 / totalPoints): the
-        account loses less than points / 1e27 of a unit (summed in `accumulator_loss`); each
-        settlement while holding points floors once (< 1 unit); the claimableOf view floors the
-        part not yet settled (< 1 unit).
+        Each distribution's accumulator increase is floor(members' part * 1e27 / matured) (or
+        exactly the cap's headroom): the account loses less than points / 1e27 of a unit (summed
+        in `accumulator_loss`); each settlement that floors loses less than one unit (counted by
+        the pool model); the claimableOf view floors at most twice (maturing, then the rest).
         """
-        return self.settlements[account] + 1 + self.accumulator_loss.get(account, Fraction(0))
+        account = account.lower()
+        return self.pool.floors[account] + 2 + self.accumulator_loss.get(account, Fraction(0))
 
     def global_dust_bound(self) -> int:
-        """Bound of the total dust: settlements + holders of points (view floors) + distributions
-        (all holders together lose less than totalPoints / 1e27 < 1 unit per distribution)."""
-        holders = sum(1 for a in self.entitlement if self.entitlement[a] or self.points[a])
-        return sum(self.settlements.values()) + holders + self.distributions
+        """Bound of the total dust: lossy settlements + two view floors per holder + one unit per
+        distribution (the pool rounds what it counts as distributed up, and all holders together
+        lose less than matured / 1e27 < 1 unit to the accumulator's floor)."""
+        holders = sum(1 for a in self.pool.positions if self.entitlement.get(a) or self.pool.points_of(a))
+        return sum(self.pool.floors.values()) + 2 * holders + self.distributions
 
 
 # ---------------------------------------------------------------------- run statistics
@@ -441,8 +497,10 @@ class Stats:
     max_dust_bound_used: float = 0.0
     rules: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
+    exercised: Counter[str] = field(default_factory=Counter)
     max_members: int = 0
     max_inflows: int = 0
+    max_epoch: int = 0
     lengths: Counter[int] = field(default_factory=Counter)
     inflows: int = 0
     members: int = 0
@@ -455,7 +513,7 @@ class _SummaryPlugin:
     """Writes the run's statistics at the end of the pytest session."""
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """Print how many sequences and steps actually ran."""
+        """Print how many sequences and steps actually ran, and what they exercised."""
         s = STATS
         if s.sequences == 0:
             return
@@ -468,10 +526,14 @@ class _SummaryPlugin:
         terminalreporter.write_line(
             f"{full} sequences ran all {STEPS} steps (shortest: {min(s.lengths, default=0)}); "
             f"per sequence: {s.inflows / s.sequences:.1f} inflows (max {s.max_inflows}), "
-            f"{s.members / s.sequences:.1f} members at the end (max {s.max_members})"
+            f"{s.members / s.sequences:.1f} members at the end (max {s.max_members}); "
+            f"highest epoch reached {s.max_epoch}"
         )
         terminalreporter.write_line(
             f"largest rounding dust {s.max_dust} units (at most {s.max_dust_bound_used:.0%} of its bound)"
+        )
+        terminalreporter.write_line(
+            "exercised: " + ", ".join(f"{k} {v}" for k, v in sorted(s.exercised.items()))
         )
         terminalreporter.write_line(
             "steps per rule: " + ", ".join(f"{k} {v}" for k, v in sorted(s.rules.items()))
@@ -499,6 +561,11 @@ EXTRA = st.one_of(
 BUCKET_TAKE = st.tuples(st.sampled_from(["part", "part", "part", "all", "over", "zero", "raw"]), AMOUNTS)
 MEMO = st.sampled_from([0, 5, 5, MAX_MEMO_LENGTH, MAX_MEMO_LENGTH + 1])
 AS_GOVERNANCE = st.sampled_from([True, True, True, False])
+# Epoch lengths: mostly short (epochs then end within a sequence), the bounds, and out of range.
+EPOCH_LENGTHS = st.sampled_from(
+    [1, 2, 3, 5, 7, 13, 30, 60, 60, 61, 3_600, 86_400, MAX_EPOCH_LENGTH, 0, MAX_EPOCH_LENGTH + 1]
+)
+WEIGHT = st.sampled_from([0, 0, 1, 1500, 2000, 5000, BPS, BPS + 1, 2**16 - 1])
 
 
 def _take(mode: str, raw: int, available: int) -> int:
@@ -526,6 +593,7 @@ class Context:
     system: Deployment
     people: list[str]
     base_model: Model
+    min_fee_ceiling: int
 
 
 class PoolMachine(RuleBasedStateMachine):
@@ -551,9 +619,20 @@ class PoolMachine(RuleBasedStateMachine):
         self.step = ""
         self.reverted = False
         self.succeeded = False
+        self.inflow = False
         self.claimer: str | None = None
+        self.unchecked: list[dict[str, Any]] = []
+        self.roll_overs = 0
+        # The epoch the accumulator's rise is measured in: its value when the epoch started and
+        # the highest reward cap in force since.
+        self.cap_epoch = 0
+        self.cap_base = 0
+        self.cap_highest = 0
+        self.rpp_seen = 0
         self.steps_run = 0
         STATS.sequences += 1
+        # What was read before the first step: claims compare with it, reverts and inflows too.
+        self.previous = self._read()
 
     def teardown(self) -> None:
         """Back to the freshly deployed system."""
@@ -571,14 +650,19 @@ class PoolMachine(RuleBasedStateMachine):
         self.steps_run += 1
         STATS.rules[name] += 1
         self.step = name
-        self.reverted = self.succeeded = False
+        self.reverted = self.succeeded = self.inflow = False
         self.claimer = None
+
+    def _latest(self) -> int:
+        """The latest block's timestamp."""
+        return int(self.node.rpc.request("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
 
     def _pick(self, items: Sequence[str], index: int) -> str:
         return items[index % len(items)] if items else self.people[index % len(self.people)]
 
     def _send(self, sender: str, to: str, data: str) -> dict[str, Any]:
-        """A transaction the model expects to succeed."""
+        """A transaction the model expects to succeed; its pool events must then be checked by
+        `_expect` (or be none)."""
         try:
             receipt = self.node.transact(sender, to, data)
         except RevertedError as reverted:
@@ -586,7 +670,15 @@ class PoolMachine(RuleBasedStateMachine):
                 f"{self.step}: unexpected revert {self.errors.describe(reverted.data)}"
             ) from None
         self.succeeded = True
+        self.unchecked.append(receipt)
         return receipt
+
+    def _expect(self, receipt: dict[str, Any], *events: tuple[Any, ...]) -> None:
+        """The pool emitted exactly `events` in `receipt` (addresses in lower case)."""
+        self.unchecked.remove(receipt)
+        emitted = self.node.events.decode(receipt, self.pool)
+        expected = [_normal(event) for event in events]
+        assert emitted == expected, f"{self.step}: the pool emitted {emitted}, expected {expected}"
 
     def _reverts(self, sender: str, to: str, data: str, error: str, *args: Any) -> None:
         """A transaction the model expects to revert with `error(args)`."""
@@ -605,6 +697,90 @@ class PoolMachine(RuleBasedStateMachine):
 
     def _governed(self, as_governance: bool, person: int) -> str:
         return self.governance if as_governance else self.people[person]
+
+    def _booked(self, receipt: dict[str, Any], payer: str, amount: int, event: tuple[Any, ...]) -> None:
+        """An inflow of `amount` from `payer` was booked in `receipt`, which must have emitted
+        `event`: check it, the ESS floor, and feed the ideal ledger."""
+        self._expect(receipt, event)
+        STATS.exercised[f"inflow: {event[0]}"] += 1
+        m = self.model
+        split = next(value for value in event if isinstance(value, tuple) and len(value) == 3)
+        to_members, to_ess, to_collective = split
+        assert to_members + to_ess + to_collective == amount
+        assert to_ess * BPS >= amount * m.floor_bps, f"{self.step}: ESS got {to_ess} of {amount}"
+        members_to_ess = to_ess - -(-amount * m.pool.shares[1] // BPS)
+        m.booked(payer, amount, receipt["timestamp"])
+        self.inflow = True
+        # The event's accumulator (checked above to be the model's) within the epoch's cap.
+        epoch = m.pool.epoch(receipt["timestamp"])
+        self._observe_accumulator(epoch, m.pool.reward_per_point, m.pool.epoch_reward_cap_bps)
+        assert m.pool.last_epoch == epoch and m.pool.at_epoch_start == self.cap_base
+        distribution = m.pool.last_distribution
+        if distribution is not None:
+            if distribution.matured == 0 and distribution.members_part:
+                STATS.exercised["inflow with no matured points"] += 1
+            if distribution.capped:
+                STATS.exercised["capped inflow"] += 1
+            if distribution.distributed:
+                STATS.exercised["inflow reaching matured points"] += 1
+        if members_to_ess:
+            STATS.exercised["inflow sending members' part to ESS"] += 1
+        clock = m.pool.clock
+        ts = receipt["timestamp"]
+        epoch = clock.epoch_at(ts)
+        if ts == clock.epoch_end(epoch) - 1:
+            STATS.exercised["inflow in an epoch's last second"] += 1
+
+    # -------------------------------------------------------------- a start with points
+
+    @initialize(
+        fee=st.sampled_from([0, 0, 0, 1, 5 * EUR, 10 * EUR + 7]),
+        joiners=st.lists(st.tuples(st.integers(3, 11), st.integers(-1, 11), st.booleans()), max_size=5),
+        relations=st.lists(st.tuples(PICK, PICK, EXTRA), max_size=5),
+        wait=st.sampled_from(["stay", "to_end", "one_epoch", "many_epochs"]),
+        contribution=st.one_of(st.just(0), AMOUNTS),
+    )
+    def start(
+        self,
+        fee: int,
+        joiners: list[tuple[int, int, bool]],
+        relations: list[tuple[int, int, int]],
+        wait: str,
+        contribution: int,
+    ) -> None:
+        """Each sequence starts somewhere along the way points go: governance may set a membership
+        fee, a few people join (invited by a member, paying the fee, or admitted by governance,
+        sponsored or not), members pay relations, time may pass beyond their epoch, and someone
+        may contribute (paid to matured points, or to ESS when none has matured yet)."""
+        self._begin("start")
+        m = self.model
+        if fee:
+            self._set_membership_fee(self.governance, fee)
+        for account, sponsor, invited in joiners:
+            target = self.people[account]
+            sponsor_address = (
+                self.people[sponsor] if sponsor >= 0 and m.is_active(self.people[sponsor]) else ZERO
+            )
+            if target in m.members or target in m.invitations:
+                continue
+            if invited and sponsor_address != ZERO and m.members[sponsor_address].sent < m.allowance:
+                self._send(sponsor_address, self.membership, calldata("invite(address,uint8)", target, 1))
+                m.members[sponsor_address].sent += 1
+                m.invitations[target] = (sponsor_address, 1)
+                self._accept(target)
+            else:
+                self._admit(self.governance, target, 1, sponsor_address)
+        for payer, counterparty, extra in relations:
+            self._pay_between_members(payer, counterparty, extra)
+        clock, now = m.pool.clock, self._latest()
+        if wait == "to_end":
+            self._travel(clock.epoch_end(clock.epoch_at(now)) - 1, "to an epoch's end")
+        elif wait == "one_epoch":
+            self._travel(now + clock.length, "exactly one epoch")
+        elif wait == "many_epochs":
+            self._travel(now + 7 * clock.length, "many epochs")
+        if contribution:
+            self._contribute(self.people[5], contribution, 5)
 
     # -------------------------------------------------------------- membership
 
@@ -657,11 +833,16 @@ class PoolMachine(RuleBasedStateMachine):
         if not m.is_active(sponsor):
             self._reverts(account, self.membership, data, "MembershipSponsorNotActive", sponsor)
             return
-        self._send(account, self.membership, data)
+        receipt = self._send(account, self.membership, data)
         del m.invitations[account]
         m.join(account, kind, sponsor)
-        if m.membership_fee:
-            m.inflow(account, m.membership_fee)
+        fee = m.membership_fee
+        if fee:
+            split = m.pool.receive(fee, receipt["timestamp"])
+            event = ("MembershipFeeReceived", account, fee, split.as_tuple(), m.pool.reward_per_point)
+            self._booked(receipt, account, fee, event)
+        else:
+            self._expect(receipt)
 
     @rule(
         who=PICK,
@@ -695,10 +876,11 @@ class PoolMachine(RuleBasedStateMachine):
     def admit(self, account: int, kind: int, sponsor: int, as_gov: bool) -> None:
         """Governance admits someone, with or without a sponsor."""
         self._begin("admit")
-        m = self.model
-        sender = self._governed(as_gov, account)
-        target = self.people[account]
         sponsor_address = ZERO if sponsor < 0 else self.people[sponsor]
+        self._admit(self._governed(as_gov, account), self.people[account], kind, sponsor_address)
+
+    def _admit(self, sender: str, target: str, kind: int, sponsor_address: str) -> None:
+        m = self.model
         data = calldata("admit(address,uint8,address)", target, kind, sponsor_address)
         if sender != self.governance:
             self._reverts(sender, self.membership, data, "MembershipNotGovernance", sender)
@@ -715,7 +897,8 @@ class PoolMachine(RuleBasedStateMachine):
 
     @rule(who=PICK, any_account=st.sampled_from([False, False, False, True]), as_gov=AS_GOVERNANCE)
     def exclude_member(self, who: int, any_account: bool, as_gov: bool) -> None:
-        """Governance excludes a member: votes end, points stop earning, accrued rewards stay."""
+        """Governance excludes a member: votes end, its matured and pending points stop earning,
+        what it accrued stays claimable."""
         self._begin("exclude_member")
         m = self.model
         target = self.people[who % len(self.people)] if any_account else self._pick(m.active_members(), who)
@@ -726,11 +909,16 @@ class PoolMachine(RuleBasedStateMachine):
         elif not m.is_active(target):
             self._reverts(sender, self.membership, data, "MembershipNotActiveMember", target)
         else:
-            self._send(sender, self.membership, data)
+            receipt = self._send(sender, self.membership, data)
             m.members[target].excluded = True
-            m.settle(target)
-            m.total_points -= m.points[target]
-            m.points[target] = 0
+            matured, pending, accrued = m.pool.exclude(target, receipt["timestamp"])
+            rpp = m.pool.reward_per_point
+            self._expect(receipt, ("MemberRewardsFrozen", target, matured, pending, accrued, rpp))
+            STATS.exercised["exclusion"] += 1
+            if matured:
+                STATS.exercised["exclusion removing matured points"] += 1
+            if pending:
+                STATS.exercised["exclusion removing pending points"] += 1
 
     def _set_invitation_allowance(self, allowance: int, as_gov: bool, person: int) -> None:
         """Governance sets how many invitations each member may send."""
@@ -742,9 +930,13 @@ class PoolMachine(RuleBasedStateMachine):
         self._send(sender, self.membership, data)
         self.model.allowance = allowance
 
-    def _set_membership_fee(self, fee: int, as_gov: bool, person: int) -> None:
-        """Governance sets the fee an invitee pays into the pool on accepting."""
-        sender = self._governed(as_gov, person)
+    @rule(fee=st.sampled_from([0, 0, 1, 3, 5 * EUR, 10 * EUR + 7]), as_gov=AS_GOVERNANCE, person=PERSON)
+    def set_membership_fee(self, fee: int, as_gov: bool, person: int) -> None:
+        """Governance sets the fee an invitee pays into the pool on accepting (an inflow)."""
+        self._begin("set_membership_fee")
+        self._set_membership_fee(self._governed(as_gov, person), fee)
+
+    def _set_membership_fee(self, sender: str, fee: int) -> None:
         data = calldata("setMembershipFee(uint256)", fee)
         if sender != self.governance:
             self._reverts(sender, self.membership, data, "MembershipNotGovernance", sender)
@@ -756,11 +948,14 @@ class PoolMachine(RuleBasedStateMachine):
 
     def _pay_relation(self, payer: str, counterparty: str, amount: int) -> None:
         m = self.model
-        data = calldata("payRelation(address,uint256,bytes32)", counterparty, amount, keccak(text="meeting"))
+        ref = keccak(text="meeting")
+        data = calldata("payRelation(address,uint256,bytes32)", counterparty, amount, ref)
         if amount == 0:
             self._reverts(payer, self.pool, data, "RedistributionZeroAmount")
-        elif amount < m.min_fee:
-            self._reverts(payer, self.pool, data, "RedistributionFeeBelowMinimum", amount, m.min_fee)
+        elif amount < m.pool.min_relation_fee:
+            self._reverts(
+                payer, self.pool, data, "RedistributionFeeBelowMinimum", amount, m.pool.min_relation_fee
+            )
         elif payer == counterparty:
             self._reverts(payer, self.pool, data, "RedistributionSelfRelation", payer)
         elif not m.is_active(payer):
@@ -768,23 +963,29 @@ class PoolMachine(RuleBasedStateMachine):
         elif not m.is_active(counterparty):
             self._reverts(payer, self.pool, data, "RedistributionNotActiveMember", counterparty)
         else:
-            self._send(payer, self.pool, data)
-            payer_sponsor, counterparty_sponsor = m.active_sponsor(payer), m.active_sponsor(counterparty)
-            w_payer, w_counterparty, w_payer_sponsor, w_counterparty_sponsor = m.weights
-            m.award(payer, amount, w_payer)
-            m.award(counterparty, amount, w_counterparty)
-            if payer_sponsor != ZERO:
-                m.award(payer_sponsor, amount, w_payer_sponsor)
-            if counterparty_sponsor != ZERO:
-                m.award(counterparty_sponsor, amount, w_counterparty_sponsor)
-            m.inflow(payer, amount)
+            receipt = self._send(payer, self.pool, data)
+            now = receipt["timestamp"]
+            epoch = m.pool.epoch(now)
+            for account in {payer, counterparty, m.active_sponsor(payer), m.active_sponsor(counterparty)} - {
+                ZERO
+            }:
+                position = m.pool.positions.get(account.lower())
+                if position is not None and position.pending and position.pending_epoch < epoch:
+                    STATS.exercised["award maturing earlier pending points"] += 1
+            split, points = m.pool.pay_relation(payer, counterparty, amount, now)
+            event = (
+                "RelationPaid", payer, counterparty, ref, amount, split.as_tuple(), points.as_tuple(),
+                m.pool.reward_per_point, epoch,
+            )  # fmt: skip
+            self._booked(receipt, payer, amount, event)
 
     def _pay_between_members(self, payer: int, counterparty: int, extra: int) -> None:
         active = self.model.active_members()
         first = payer % len(active) if active else 0
         # A different member when there are two or more (self-relations are tried by `pay_relation`).
         second = (first + 1 + counterparty % (len(active) - 1)) % len(active) if len(active) > 1 else first
-        self._pay_relation(self._pick(active, first), self._pick(active, second), self.model.min_fee + extra)
+        amount = self.model.pool.min_relation_fee + extra
+        self._pay_relation(self._pick(active, first), self._pick(active, second), amount)
 
     @rule(payer=PICK, counterparty=PICK, extra=EXTRA)
     def pay_relation_between_members(self, payer: int, counterparty: int, extra: int) -> None:
@@ -808,58 +1009,68 @@ class PoolMachine(RuleBasedStateMachine):
     def contribute(self, who: int, amount: int, memo: int) -> None:
         """Anyone contributes with a memo."""
         self._begin("contribute")
+        self._contribute(self.people[who], amount, memo)
+
+    def _contribute(self, sender: str, amount: int, memo: int) -> None:
         m = self.model
-        sender = self.people[who]
         data = calldata("contribute(uint256,string)", amount, "m" * memo)
         if amount == 0:
             self._reverts(sender, self.pool, data, "RedistributionZeroAmount")
         elif memo > MAX_MEMO_LENGTH:
             self._reverts(sender, self.pool, data, "RedistributionMemoTooLong", memo, MAX_MEMO_LENGTH)
         else:
-            self._send(sender, self.pool, data)
-            m.inflow(sender, amount)
+            receipt = self._send(sender, self.pool, data)
+            split = m.pool.receive(amount, receipt["timestamp"])
+            event = ("Contributed", sender, amount, split.as_tuple(), m.pool.reward_per_point, "m" * memo)
+            self._booked(receipt, sender, amount, event)
 
     @rule(who=PERSON, amount=AMOUNTS, book=st.booleans())
     def tokens_sent_directly(self, who: int, amount: int, book: bool) -> None:
         """Someone transfers tokens to the pool without calling it (an unaccounted surplus), or
-        anyone books such a surplus as an inflow (reverts when there is none)."""
+        anyone books such a surplus, all of it to ESS (reverts when there is none)."""
         self._begin("tokens_sent_directly:" + ("book" if book else "send"))
         m = self.model
         sender = self.people[who]
         if not book:
             self._send(sender, self.token, calldata("transfer(address,uint256)", self.pool, amount))
-            m.transfer(sender, self.pool, amount)
+            m.transfer(sender, m.pool_address, amount)
             m.surplus += amount
             return
         data = calldata("accountSurplus()")
         if m.surplus == 0:
             self._reverts(sender, self.pool, data, "RedistributionNoSurplus")
             return
-        self._send(sender, self.pool, data)
+        receipt = self._send(sender, self.pool, data)
         amount, m.surplus = m.surplus, 0
-        m.inflow("", amount)
+        split = m.pool.account_surplus(amount, receipt["timestamp"])
+        assert split.as_tuple() == (0, amount, 0)
+        event = ("SurplusAccounted", sender, amount, split.as_tuple(), m.pool.reward_per_point)
+        self._booked(receipt, "", amount, event)
 
     # -------------------------------------------------------------- outflows
 
     def _claim(self, account: str) -> None:
-        assert self.previous is not None
-        shown = self.previous["claimable"][account]
-        assert shown <= self.model.owed(account), (
-            f"{account} could claim {shown} > {self.model.owed(account)}"
-        )
+        m = self.model
+        shown = self.previous["claimable"][account] if self.previous else 0
+        assert shown <= m.owed(account), f"{account} could claim {shown} > {m.owed(account)}"
         data = calldata("claim()")
         if shown == 0:
             self._reverts(account, self.pool, data, "RedistributionNothingToClaim", account)
             return
-        self._send(account, self.pool, data)
-        m = self.model
-        m.settle(account)
-        m.claimed[account] += shown
-        m.rewards_claimed += shown
+        receipt = self._send(account, self.pool, data)
+        now = receipt["timestamp"]
+        position = m.pool.positions.get(account.lower())
+        if position is not None and position.pending and position.pending_epoch < m.pool.epoch(now):
+            STATS.exercised["claim maturing pending points"] += 1
+        amount = m.pool.claim(account, now)
+        assert amount == shown, f"{account} was shown {shown} but the model pays {amount} a second later"
+        self._expect(receipt, ("RewardsClaimed", account, amount, m.pool.reward_per_point))
+        m.claimed[account.lower()] += amount
         # The invariant then checks the claimer's balance rose by exactly `shown` and that
         # claimableOf is now 0.
-        m.transfer(self.pool, account, shown)
+        m.transfer(m.pool_address, account, amount)
         self.claimer = account
+        STATS.exercised["claim"] += 1
 
     @rule(who=PICK, holder=st.sampled_from([True, True, True, False]))
     def claim(self, who: int, holder: bool) -> None:
@@ -868,6 +1079,23 @@ class PoolMachine(RuleBasedStateMachine):
         assert self.previous is not None
         holders = [a for a, amount in self.previous["claimable"].items() if amount > 0]
         self._claim(self._pick(holders, who) if holder else self.people[who % len(self.people)])
+
+    @rule(who=PICK, wait=st.sampled_from(["to_end", "to_end", "one_epoch", "stay"]))
+    def claim_as_pending_points_mature(self, who: int, wait: str) -> None:
+        """Someone with pending points waits until their epoch ends (the claim lands in the first
+        second of the next, or an epoch later, or at once) and claims: they mature as it settles."""
+        self._begin("claim_as_pending_points_mature")
+        m = self.model
+        now = self._latest()
+        pending = [a for a in self.people if m.pool.member_points(a, now)[1]]
+        account = self._pick(pending, who)
+        clock = m.pool.clock
+        if wait == "to_end":
+            self._travel(clock.epoch_end(clock.epoch_at(now)) - 1, "to an epoch's end")
+        elif wait == "one_epoch":
+            self._travel(now + clock.length, "exactly one epoch")
+        # Time alone changes no one's claimable: what was read before still stands.
+        self._claim(account)
 
     @rule(
         by_steward=st.sampled_from([True, True, True, False]),
@@ -884,7 +1112,7 @@ class PoolMachine(RuleBasedStateMachine):
         m = self.model
         sender = m.steward if by_steward else self.people[person]
         to = ZERO if recipient < 0 else (self.people + PAYOUT_WALLETS)[recipient]
-        available = m.collective_received - m.collective_spent
+        available = m.pool.collective_available
         amount = _take(*take, available)
         data = calldata("spendCollective(address,uint256,string)", to, amount, "c" * memo)
         if sender != m.steward:
@@ -898,9 +1126,10 @@ class PoolMachine(RuleBasedStateMachine):
         elif amount > available:
             self._reverts(sender, self.pool, data, "RedistributionInsufficientFunds", amount, available)
         else:
-            self._send(sender, self.pool, data)
-            m.collective_spent += amount
-            m.transfer(self.pool, to, amount)
+            receipt = self._send(sender, self.pool, data)
+            self._expect(receipt, ("CollectiveSpent", sender, to, amount, "c" * memo))
+            m.pool.spend_collective(amount)
+            m.transfer(m.pool_address, to, amount)
 
     @rule(as_gov=AS_GOVERNANCE, person=PERSON, project=PICK, take=BUCKET_TAKE)
     def fund_ess_project(self, as_gov: bool, person: int, project: int, take: tuple[str, int]) -> None:
@@ -909,7 +1138,7 @@ class PoolMachine(RuleBasedStateMachine):
         m = self.model
         sender = self._governed(as_gov, person)
         project_id = project % (len(m.projects) + 2)  # 0 and count + 1 are unknown ids
-        available = m.ess_received - m.ess_disbursed
+        available = m.pool.ess_available
         amount = _take(*take, available)
         data = calldata("fundEssProject(uint256,uint256)", project_id, amount)
         known = 1 <= project_id <= len(m.projects)
@@ -924,12 +1153,19 @@ class PoolMachine(RuleBasedStateMachine):
         elif amount > available:
             self._reverts(sender, self.pool, data, "RedistributionInsufficientFunds", amount, available)
         else:
-            self._send(sender, self.pool, data)
+            receipt = self._send(sender, self.pool, data)
+            wallet = m.projects[project_id - 1].wallet
+            self._expect(receipt, ("EssProjectFunded", project_id, wallet, amount))
             self.step = "fund_ess_project:timelock"
-            m.ess_disbursed += amount
-            m.transfer(self.pool, m.projects[project_id - 1].wallet, amount)
+            m.pool.fund_ess(amount)
+            m.transfer(m.pool_address, wallet, amount)
 
-    # -------------------------------------------------------------- governed settings
+    # -------------------------------------------------------------- governed settings of the pool
+
+    def _cap_above_max(
+        self, cap: int, shares: tuple[int, int, int], weights: tuple[int, int, int, int]
+    ) -> bool:
+        return cap > max_reward_cap_bps(shares, weights)
 
     @rule(
         mode=st.sampled_from(["valid", "valid", "floor", "below_floor", "bad_sum"]),
@@ -939,7 +1175,8 @@ class PoolMachine(RuleBasedStateMachine):
         person=PERSON,
     )
     def set_shares(self, mode: str, a: int, b: int, as_gov: bool, person: int) -> None:
-        """Governance changes the shares: valid, exactly the floor, below it, or not summing up."""
+        """Governance changes the shares: valid, exactly the floor, below it, not summing up, or
+        leaving the reward cap above what a point then costs."""
         self._begin("set_shares")
         m = self.model
         floor = m.floor_bps
@@ -957,46 +1194,144 @@ class PoolMachine(RuleBasedStateMachine):
         shares = (members, ess, collective)
         data = calldata("setShares((uint16,uint16,uint16))", shares)
         sender = self._governed(as_gov, person)
+        cap, highest = m.pool.epoch_reward_cap_bps, max_reward_cap_bps(shares, m.pool.weights)
         if sender != self.governance:
             self._reverts(sender, self.pool, data, "RedistributionNotGovernance", sender)
         elif sum(shares) != BPS:
             self._reverts(sender, self.pool, data, "RedistributionSharesInvalidSum", sum(shares))
         elif ess < floor:
             self._reverts(sender, self.pool, data, "RedistributionEssShareBelowFloor", ess, floor)
+        elif cap > highest:
+            self._reverts(sender, self.pool, data, "RedistributionRewardCapAboveMax", cap, highest)
         else:
-            self._send(sender, self.pool, data)
-            m.shares = shares
+            receipt = self._send(sender, self.pool, data)
+            self._expect(receipt, ("SharesChanged", m.pool.shares, shares))
+            m.pool.shares = shares
 
     @rule(
-        weights=st.tuples(*[st.sampled_from([0, 0, 1, 1500, 2000, 5000, BPS]) for _ in range(4)]),
+        weights=st.one_of(
+            st.tuples(WEIGHT, WEIGHT, WEIGHT, WEIGHT),
+            st.tuples(
+                st.integers(min_value=0, max_value=BPS),
+                st.integers(min_value=0, max_value=BPS),
+                st.integers(min_value=0, max_value=3_000),
+                st.integers(min_value=0, max_value=3_000),
+            ),
+        ),
         as_gov=AS_GOVERNANCE,
         person=PERSON,
     )
     def set_point_weights(self, weights: tuple[int, int, int, int], as_gov: bool, person: int) -> None:
-        """Governance changes the points weights (all zero is refused)."""
+        """Governance changes the points weights, within or beyond their bounds."""
         self._begin("set_point_weights")
+        m = self.model
         data = calldata("setPointWeights((uint16,uint16,uint16,uint16))", weights)
+        sender = self._governed(as_gov, person)
+        total = sum(weights)
+        parties = (weights[0] + weights[1]) * BPS // total if total else 0
+        cap, highest = m.pool.epoch_reward_cap_bps, max_reward_cap_bps(m.pool.shares, weights)
+        if sender != self.governance:
+            self._reverts(sender, self.pool, data, "RedistributionNotGovernance", sender)
+        elif max(weights) > MAX_WEIGHT_BPS:
+            self._reverts(
+                sender, self.pool, data, "RedistributionWeightAboveMax", max(weights), MAX_WEIGHT_BPS
+            )
+        elif total == 0:
+            self._reverts(sender, self.pool, data, "RedistributionWeightsAllZero")
+        elif total > MAX_WEIGHT_SUM_BPS:
+            self._reverts(
+                sender, self.pool, data, "RedistributionWeightSumAboveMax", total, MAX_WEIGHT_SUM_BPS
+            )
+        elif parties < m.pool.parties_min_share_bps:
+            self._reverts(
+                sender,
+                self.pool,
+                data,
+                "RedistributionPartiesShareBelowMin",
+                parties,
+                m.pool.parties_min_share_bps,
+            )
+        elif cap > highest:
+            self._reverts(sender, self.pool, data, "RedistributionRewardCapAboveMax", cap, highest)
+        else:
+            receipt = self._send(sender, self.pool, data)
+            self._expect(receipt, ("PointWeightsChanged", m.pool.weights, weights))
+            m.pool.weights = weights
+
+    @rule(
+        mode=st.sampled_from(["max", "zero", "low", "low", "part", "part", "over"]),
+        raw=PICK,
+        as_gov=AS_GOVERNANCE,
+        person=PERSON,
+    )
+    def set_epoch_reward_cap(self, mode: str, raw: int, as_gov: bool, person: int) -> None:
+        """Governance sets the most a matured point may earn per epoch: the highest the shares and
+        weights allow, none, a low cap that binds, any, or above the highest (reverts)."""
+        self._begin("set_epoch_reward_cap")
+        m = self.model
+        highest = m.pool.max_epoch_reward_cap_bps
+        cap = {
+            "max": highest,
+            "zero": 0,
+            "low": raw % 50,
+            "part": raw % (highest + 1),
+            "over": highest + 1 + raw % 100,
+        }[mode]
+        data = calldata("setEpochRewardCap(uint256)", cap)
         sender = self._governed(as_gov, person)
         if sender != self.governance:
             self._reverts(sender, self.pool, data, "RedistributionNotGovernance", sender)
-        elif not any(weights):
-            self._reverts(sender, self.pool, data, "RedistributionWeightsAllZero")
+        elif cap > highest:
+            self._reverts(sender, self.pool, data, "RedistributionRewardCapAboveMax", cap, highest)
         else:
-            self._send(sender, self.pool, data)
-            self.model.weights = weights
+            receipt = self._send(sender, self.pool, data)
+            self._expect(receipt, ("EpochRewardCapChanged", m.pool.epoch_reward_cap_bps, cap))
+            m.pool.epoch_reward_cap_bps = cap
+            STATS.exercised["reward cap change"] += 1
+
+    @rule(length=EPOCH_LENGTHS, as_gov=AS_GOVERNANCE, person=PERSON)
+    def set_epoch_length(self, length: int, as_gov: bool, person: int) -> None:
+        """Governance sets the epoch length (from the end of the running epoch), or an out-of-range
+        one (reverts)."""
+        self._begin("set_epoch_length")
+        m = self.model
+        data = calldata("setEpochLength(uint256)", length)
+        sender = self._governed(as_gov, person)
+        if sender != self.governance:
+            self._reverts(sender, self.pool, data, "RedistributionNotGovernance", sender)
+        elif not MIN_EPOCH_LENGTH <= length <= MAX_EPOCH_LENGTH:
+            self._reverts(
+                sender, self.pool, data, "RedistributionEpochLengthOutOfRange", length, MIN_EPOCH_LENGTH,
+                MAX_EPOCH_LENGTH,
+            )  # fmt: skip
+        else:
+            receipt = self._send(sender, self.pool, data)
+            now = receipt["timestamp"]
+            waiting = now < m.pool.clock.origin
+            end_before = m.pool.clock.epoch_end(m.pool.epoch(now))
+            fields = m.pool.set_epoch_length(length, now)
+            assert m.pool.clock.epoch_end(m.pool.epoch(now)) == end_before, "model: the running epoch moved"
+            self._expect(receipt, ("EpochLengthChanged", *fields))
+            STATS.exercised["epoch length change" + (" while another waits" if waiting else "")] += 1
 
     def _set_min_relation_fee(self, fee: int, as_gov: bool, person: int) -> None:
-        """Governance changes the minimum relation fee."""
+        """Governance changes the minimum relation fee (at most the ceiling fixed at deployment)."""
+        m = self.model
+        ceiling = self.CTX.min_fee_ceiling
         data = calldata("setMinRelationFee(uint256)", fee)
         sender = self._governed(as_gov, person)
         if sender != self.governance:
             self._reverts(sender, self.pool, data, "RedistributionNotGovernance", sender)
-            return
-        self._send(sender, self.pool, data)
-        self.model.min_fee = fee
+        elif fee > ceiling:
+            self._reverts(sender, self.pool, data, "RedistributionMinRelationFeeAboveCeiling", fee, ceiling)
+        else:
+            receipt = self._send(sender, self.pool, data)
+            self._expect(receipt, ("MinRelationFeeChanged", m.pool.min_relation_fee, fee))
+            m.pool.min_relation_fee = fee
 
     def _set_steward(self, new: int, as_gov: bool, person: int) -> None:
         """Governance names a steward of the collective fund (the zero address is refused)."""
+        m = self.model
         steward = ZERO if new < 0 else self.people[new]
         data = calldata("setSteward(address)", steward)
         sender = self._governed(as_gov, person)
@@ -1005,12 +1340,45 @@ class PoolMachine(RuleBasedStateMachine):
         elif steward == ZERO:
             self._reverts(sender, self.pool, data, "RedistributionZeroAddress")
         else:
-            self._send(sender, self.pool, data)
-            self.model.steward = steward
+            receipt = self._send(sender, self.pool, data)
+            self._expect(receipt, ("StewardChanged", m.steward, steward))
+            m.steward = steward
+
+    def _set_parties_min_share(self, bps: int, as_gov: bool, person: int) -> None:
+        """Governance sets the least share of a relation's points its parties keep: in range and
+        met by the current weights, or not (reverts)."""
+        m = self.model
+        data = calldata("setPartiesMinShare(uint256)", bps)
+        sender = self._governed(as_gov, person)
+        weights = m.pool.weights
+        parties = (weights[0] + weights[1]) * BPS // sum(weights)
+        if sender != self.governance:
+            self._reverts(sender, self.pool, data, "RedistributionNotGovernance", sender)
+        elif not LOWEST_PARTIES_MIN_SHARE_BPS <= bps <= BPS:
+            self._reverts(
+                sender,
+                self.pool,
+                data,
+                "RedistributionPartiesMinShareOutOfRange",
+                bps,
+                LOWEST_PARTIES_MIN_SHARE_BPS,
+            )
+        elif parties < bps:
+            self._reverts(sender, self.pool, data, "RedistributionPartiesShareBelowMin", parties, bps)
+        else:
+            receipt = self._send(sender, self.pool, data)
+            self._expect(receipt, ("PartiesMinShareChanged", m.pool.parties_min_share_bps, bps))
+            m.pool.parties_min_share_bps = bps
 
     @rule(
         which=st.sampled_from(
-            ["min_relation_fee", "membership_fee", "steward", "invitation_allowance", "project"]
+            [
+                "min_relation_fee",
+                "steward",
+                "invitation_allowance",
+                "project",
+                "parties_min_share",
+            ]
         ),
         value=PICK,
         flag=st.booleans(),
@@ -1019,18 +1387,61 @@ class PoolMachine(RuleBasedStateMachine):
     )
     def governance_setting(self, which: str, value: int, flag: bool, as_gov: bool, person: int) -> None:
         """The timelock (or, reverting, someone else) changes a setting: the minimum relation fee,
-        the membership fee, the steward, the invitation allowance, or a project's status."""
+        the steward, the invitation allowance, a project's status, or the parties' minimum share."""
         self._begin(f"governance_setting:{which}")
+        ceiling = self.CTX.min_fee_ceiling
         if which == "min_relation_fee":
-            self._set_min_relation_fee([0, 1, 3, 10_000, 3 * EUR, 10 * EUR][value % 6], as_gov, person)
-        elif which == "membership_fee":
-            self._set_membership_fee([0, 0, 1, 3, 5 * EUR, 10 * EUR + 7][value % 6], as_gov, person)
+            fees = [0, 1, 3, 10_000, 3 * EUR, 10 * EUR, ceiling, ceiling + 1]
+            self._set_min_relation_fee(fees[value % len(fees)], as_gov, person)
         elif which == "steward":
             self._set_steward(value % (len(self.people) + 1) - 1, as_gov, person)
         elif which == "invitation_allowance":
             self._set_invitation_allowance([0, 1, 2, 10][value % 4], as_gov, person)
+        elif which == "parties_min_share":
+            choices = [0, 4_999, 5_000, 5_001, 6_000, 7_000, 8_000, 9_999, BPS, BPS + 1]
+            self._set_parties_min_share(choices[value % len(choices)], as_gov, person)
         else:
             self._set_project_active(value, flag, as_gov, person)
+
+    # -------------------------------------------------------------- the clock
+
+    def _travel(self, target: int, label: str) -> None:
+        """Mine an empty block at `target`: the next transaction is one second later."""
+        target = max(target, self._latest() + 1)
+        self.node.rpc.request("evm_setNextBlockTimestamp", [target])
+        self.node.rpc.request("evm_mine", [])
+        STATS.exercised[f"travel: {label}"] += 1
+
+    @rule(
+        where=st.sampled_from(["fraction", "fraction", "last_seconds", "end"]),
+        raw=PICK,
+        back=st.integers(0, 2),
+    )
+    def travel_within_epoch(self, where: str, raw: int, back: int) -> None:
+        """Time passes by a fraction of the epoch, or up to its last seconds or its end (the next
+        transaction then falls in its last seconds or just after)."""
+        self._begin("travel_within_epoch")
+        clock, now = self.model.pool.clock, self._latest()
+        end = clock.epoch_end(clock.epoch_at(now))
+        if where == "fraction":
+            self._travel(now + 1 + raw % max(1, end - now - 1), "a fraction of an epoch")
+        elif where == "last_seconds":
+            self._travel(end - 2 - back, "to an epoch's last seconds")
+        else:
+            self._travel(end - 1 + back, "to an epoch's end")
+
+    @rule()
+    def travel_one_epoch(self) -> None:
+        """Time passes by exactly one epoch length."""
+        self._begin("travel_one_epoch")
+        self._travel(self._latest() + self.model.pool.clock.length, "exactly one epoch")
+
+    @rule(epochs=st.integers(min_value=2, max_value=40), raw=PICK)
+    def travel_many_epochs(self, epochs: int, raw: int) -> None:
+        """Time passes by many epochs (and a bit)."""
+        self._begin("travel_many_epochs")
+        length = self.model.pool.clock.length
+        self._travel(self._latest() + epochs * length + raw % length, "many epochs")
 
     # -------------------------------------------------------------- ESS projects
 
@@ -1097,7 +1508,7 @@ class PoolMachine(RuleBasedStateMachine):
         m = self.model
         calls: list[tuple[str, str, str, list[str]]] = [
             ("balance", self.token, calldata("balanceOf(address)", self.pool), ["uint256"]),
-            ("totals", self.pool, calldata("totals()"), ["uint256"] * 10),
+            ("totals", self.pool, calldata("totals()"), ["uint256"] * 11),
             ("ess_available", self.pool, calldata("essAvailable()"), ["uint256"]),
             ("collective_available", self.pool, calldata("collectiveAvailable()"), ["uint256"]),
             ("members_available", self.pool, calldata("membersAvailable()"), ["uint256"]),
@@ -1105,6 +1516,11 @@ class PoolMachine(RuleBasedStateMachine):
             ("weights", self.pool, calldata("pointWeights()"), ["uint16"] * 4),
             ("min_fee", self.pool, calldata("minRelationFee()"), ["uint256"]),
             ("steward", self.pool, calldata("steward()"), ["address"]),
+            ("epoch", self.pool, calldata("epoch()"), ["uint256"]),
+            ("clock", self.pool, calldata("epochClock()"), ["uint256"] * 3),
+            ("cap", self.pool, calldata("epochRewardCapBps()"), ["uint256"]),
+            ("max_cap", self.pool, calldata("maxEpochRewardCapBps()"), ["uint256"]),
+            ("parties_min", self.pool, calldata("partiesMinShareBps()"), ["uint256"]),
             ("active_count", self.membership, calldata("activeMemberCount()"), ["uint256"]),
             ("allowance", self.membership, calldata("invitationAllowance()"), ["uint16"]),
             ("membership_fee", self.membership, calldata("membershipFee()"), ["uint256"]),
@@ -1113,6 +1529,7 @@ class PoolMachine(RuleBasedStateMachine):
         per_account = [
             ("claimable", self.pool, "claimableOf(address)", ["uint256"]),
             ("points", self.pool, "pointsOf(address)", ["uint256"]),
+            ("member_points", self.pool, "memberPoints(address)", ["uint256"] * 4),
             ("votes", self.membership, "getVotes(address)", ["uint256"]),
             ("wallet", self.token, "balanceOf(address)", ["uint256"]),
             (
@@ -1134,10 +1551,11 @@ class PoolMachine(RuleBasedStateMachine):
             for i in range(1, len(m.projects) + 1)
         ]
         results = self.node.rpc.batch(
-            [("eth_call", [{"to": to, "data": data}, "latest"]) for _, to, data, _ in calls]
+            [("eth_getBlockByNumber", ["latest", False])]
+            + [("eth_call", [{"to": to, "data": data}, "latest"]) for _, to, data, _ in calls]
         )
-        reading: dict[str, Any] = {}
-        for (label, _, _, types), raw in zip(calls, results, strict=True):
+        reading: dict[str, Any] = {"now": int(results[0]["timestamp"], 16)}
+        for (label, _, _, types), raw in zip(calls, results[1:], strict=True):
             values = _decode_static(types, raw)
             value = values[0] if len(values) == 1 else tuple(values)
             if ":" in label:
@@ -1149,19 +1567,47 @@ class PoolMachine(RuleBasedStateMachine):
 
     @invariant()
     def invariants_hold(self) -> None:
-        """Every invariant of DESIGN.md, and the chain against the model."""
+        """Every invariant of DESIGN.md, and the chain against the models."""
         m = self.model
         r = self._read()
         previous, self.previous = self.previous, r
+        now = r["now"]
+        for receipt in self.unchecked:
+            emitted = self.node.events.decode(receipt, self.pool)
+            assert emitted == [], f"{self.step}: the pool emitted {emitted}, expected none"
+        self.unchecked.clear()
+        STATS.exercised["roll-over"] += m.pool.roll_overs - self.roll_overs
+        self.roll_overs = m.pool.roll_overs
+        STATS.max_epoch = max(STATS.max_epoch, r["epoch"])
         if self.reverted and not self.succeeded:
             assert previous is not None
-            assert r == previous, f"{self.step}: a reverted call changed what is read"
+            assert _timeless(r, previous) == _timeless(previous, r), (
+                f"{self.step}: a reverted call changed what is read"
+            )
         if self.claimer is not None:
             assert r["claimable"][self.claimer] == 0, f"{self.claimer} can still claim after claiming"
 
+        # The pool's views are the integer model's, at the latest block's time.
+        assert r["totals"] == m.pool.totals(now), f"totals {r['totals']} != model {m.pool.totals(now)}"
+        assert r["epoch"] == m.pool.epoch(now) and r["clock"] == m.pool.clock.as_tuple()
+        assert (r["cap"], r["max_cap"]) == (m.pool.epoch_reward_cap_bps, m.pool.max_epoch_reward_cap_bps)
+        assert r["parties_min"] == m.pool.parties_min_share_bps
+        assert r["shares"] == m.pool.shares and r["weights"] == m.pool.weights
+        assert r["min_fee"] == m.pool.min_relation_fee and r["steward"] == m.steward
+        for account in self.people:
+            assert r["points"][account] == m.pool.points_of(account), f"points of {account}"
+            assert r["member_points"][account] == m.pool.member_points(account, now), (
+                f"member points of {account}"
+            )
+            assert r["claimable"][account] == m.pool.claimable_of(account, now), f"claimable of {account}"
         (total_received, members_received, ess_received, collective_received, rewards_claimed, ess_disbursed,
-         collective_spent, undistributed, total_points, _) = r["totals"]  # fmt: skip
+         collective_spent, matured_points, pending_points, _, epoch) = r["totals"]  # fmt: skip
         balance = r["balance"]
+        assert sum(p[0] for p in r["member_points"].values()) == matured_points
+        assert sum(p[1] for p in r["member_points"].values()) == pending_points
+        assert all(p[2] in (0, epoch) for p in r["member_points"].values()), (
+            "pending points of an ended epoch"
+        )
 
         # The buckets hold exactly the pool's balance (apart from tokens sent without a call).
         assert balance == r["members_available"] + r["ess_available"] + r["collective_available"] + m.surplus
@@ -1171,19 +1617,9 @@ class PoolMachine(RuleBasedStateMachine):
         assert r["ess_available"] == ess_received - ess_disbursed
         assert r["collective_available"] == collective_received - collective_spent
 
-        # The pool's totals are the model's.
-        assert (total_received, ess_received, collective_received) == (
-            m.total_received, m.ess_received, m.collective_received,
-        )  # fmt: skip
-        assert (rewards_claimed, ess_disbursed, collective_spent) == (
-            m.rewards_claimed, m.ess_disbursed, m.collective_spent,
-        )  # fmt: skip
-        assert undistributed == m.undistributed
-        assert total_points == m.total_points
-        assert r["shares"] == m.shares and r["weights"] == m.weights and r["min_fee"] == m.min_fee
-        assert r["steward"] == m.steward
-
-        # Every inflow gives ESS at least the floor; only the timelock moves ESS money.
+        # Every inflow gives ESS at least the floor (each inflow event is checked as it is
+        # booked); only the timelock moves ESS money.
+        assert ess_received * BPS >= total_received * m.floor_bps
         if previous is not None:
             (p_received, _, p_ess, *_) = previous["totals"]
             delta, delta_ess = total_received - p_received, ess_received - p_ess
@@ -1191,34 +1627,12 @@ class PoolMachine(RuleBasedStateMachine):
             if ess_disbursed != previous["totals"][5]:
                 assert self.step == "fund_ess_project:timelock", f"ESS money moved on {self.step}"
             assert r["ess_available"] >= previous["ess_available"] or self.step == "fund_ess_project:timelock"
-        assert ess_received * BPS >= total_received * m.floor_bps
-
-        # Rewards: nobody can claim more than accrued, and the rounding dust is bounded.
-        dust_exact = Fraction(0)
-        for account in self.people:
-            claimable = r["claimable"][account]
-            assert r["points"][account] == m.points[account], f"points of {account}"
-            owed = m.owed(account)
-            assert claimable <= owed, f"{account} may claim {claimable} > its entitlement {owed}"
-            assert owed - claimable < m.dust_bound(account), f"{account} lost {owed - claimable} to rounding"
-            dust_exact += owed - claimable
-        dust = r["members_available"] - undistributed - sum(r["claimable"].values())
-        assert dust == dust_exact
-        assert 0 <= dust <= m.global_dust_bound(), f"dust {dust} > bound {m.global_dust_bound()}"
-        assert balance == (
-            sum(r["claimable"].values())
-            + undistributed
-            + r["ess_available"]
-            + r["collective_available"]
-            + dust
-            + m.surplus
-        )
-        STATS.max_dust = max(STATS.max_dust, dust)
-        if dust:
-            STATS.max_dust_bound_used = max(STATS.max_dust_bound_used, dust / m.global_dust_bound())
+            self._check_maturity(r, previous)
+        self._observe_accumulator(epoch, r["totals"][9], r["cap"])
+        self._check_rewards(r)
 
         # Token balances: what each wallet paid in or received, to the unit.
-        assert balance == m.balances[self.pool]
+        assert balance == m.balances[m.pool_address]
         for account, amount in r["wallet"].items():
             assert amount == m.balances[account], f"token balance of {account}"
 
@@ -1246,18 +1660,89 @@ class PoolMachine(RuleBasedStateMachine):
         for i, project in enumerate(m.projects, start=1):
             assert r["project"][str(i)] == (project.wallet, project.active)
 
+    def _check_maturity(self, r: dict[str, Any], previous: dict[str, Any]) -> None:
+        """No inflow reaches points earned in its own epoch: after an inflow, whoever holds no
+        matured points can claim exactly what it could before, and nobody gains more than its
+        matured points times the accumulator's rise (plus two units of rounding)."""
+        if not self.inflow:
+            return
+        rise = r["totals"][9] - previous["totals"][9]
+        for account in self.people:
+            gained = r["claimable"][account] - previous["claimable"][account]
+            matured = r["member_points"][account][0]
+            if matured == 0:
+                assert gained == 0, f"{self.step}: {account} holds no matured points but gained {gained}"
+                if r["member_points"][account][1]:
+                    STATS.exercised["inflow passing over pending points"] += 1
+            assert gained <= matured * rise // PRECISION + 2, f"{self.step}: {account} gained {gained}"
+
+    def _observe_accumulator(self, epoch: int, rpp: int, cap: int) -> None:
+        """Within an epoch the accumulator rises by at most the reward cap (the highest in force
+        during the epoch) from its value when the epoch started, and an inflow raises it to at
+        most that value plus the cap in force. Called with each inflow event's accumulator (in
+        the epoch of its block) and with each step's reading."""
+        if epoch != self.cap_epoch:
+            # Nothing was booked in this epoch before: the accumulator last seen is its value
+            # when the epoch started.
+            self.cap_epoch, self.cap_base, self.cap_highest = epoch, self.rpp_seen, cap
+        self.cap_highest = max(self.cap_highest, cap)
+        assert rpp - self.cap_base <= self.cap_highest * PRECISION // BPS, (
+            f"the accumulator rose by {rpp - self.cap_base} in epoch {epoch}, cap {self.cap_highest} bps"
+        )
+        if rpp > self.rpp_seen:
+            assert rpp <= self.cap_base + cap * PRECISION // BPS, (
+                f"{self.step}: above the cap of epoch {epoch}"
+            )
+            if rpp == self.cap_base + cap * PRECISION // BPS:
+                STATS.exercised["epoch reaching its reward cap"] += 1
+        assert rpp >= self.rpp_seen, "the accumulator went down"
+        self.rpp_seen = rpp
+
+    def _check_rewards(self, r: dict[str, Any]) -> None:
+        """Nobody can claim more than accrued; the rounding dust is exact and bounded."""
+        m = self.model
+        dust_exact = m.distributed_over_ideal
+        for account in self.people:
+            claimable = r["claimable"][account]
+            owed = m.owed(account)
+            assert claimable <= owed, f"{account} may claim {claimable} > its entitlement {owed}"
+            assert owed - claimable < m.dust_bound(account), f"{account} lost {owed - claimable} to rounding"
+            dust_exact += owed - claimable
+        dust = r["members_available"] - sum(r["claimable"].values())
+        assert dust == dust_exact, f"dust {dust} != the ideal ledger's {dust_exact}"
+        assert 0 <= dust <= m.global_dust_bound(), f"dust {dust} > bound {m.global_dust_bound()}"
+        assert r["balance"] == (
+            sum(r["claimable"].values()) + r["ess_available"] + r["collective_available"] + dust + m.surplus
+        )
+        STATS.max_dust = max(STATS.max_dust, dust)
+        if dust:
+            STATS.max_dust_bound_used = max(STATS.max_dust_bound_used, dust / m.global_dust_bound())
+
+
+def _timeless(reading: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
+    """`reading` without what the clock alone changes: the time, and when the epoch differs from
+    `other`'s, the epoch, the point totals and the members' points (pending ones mature)."""
+    kept = {k: v for k, v in reading.items() if k != "now"}
+    if reading["epoch"] != other["epoch"]:
+        for label in ("epoch", "member_points"):
+            kept.pop(label)
+        kept["totals"] = reading["totals"][:7] + reading["totals"][9:10]
+    return kept
+
 
 # ---------------------------------------------------------------------- the test
 
 
 def _prepare(system: Deployment, accounts: Any, chain: Any, settings_: NetworkSettings) -> Context:
-    """Fund and unlock every actor, and describe the freshly deployed system as a model."""
+    """Fund and unlock every actor, make every block one second after the previous one, and
+    describe the freshly deployed system as a model."""
     url = chain.provider.web3.provider.endpoint_uri
-    errors = Errors([system.pool, system.membership, system.registry, system.token])
-    node = Node(Rpc(url), errors)
+    contracts = [system.pool, system.membership, system.registry, system.token]
+    node = Node(Rpc(url), Errors(contracts), Events(contracts))
     people = [str(accounts[i].address) for i in range(1, 10)] + EXTRA_PEOPLE
     governance = str(system.timelock.address)
     token, pool = str(system.token.address), str(system.pool.address)
+    node.rpc.request("anvil_setBlockTimestampInterval", [1])
     for address in [*people, governance]:
         node.rpc.request("anvil_impersonateAccount", [address])
         node.rpc.request("anvil_setBalance", [address, hex(10**24)])
@@ -1265,15 +1750,18 @@ def _prepare(system: Deployment, accounts: Any, chain: Any, settings_: NetworkSe
         node.transact(address, token, calldata("mint(address,uint256)", address, WALLET_FUNDS))
         node.transact(address, token, calldata("approve(address,uint256)", pool, UINT256_MAX))
 
+    # The epoch clock starts when the pool was deployed: the block of its first event.
+    first = node.rpc.request(
+        "eth_getLogs", [{"address": pool, "fromBlock": hex(system.deployment_block), "toBlock": "latest"}]
+    )[0]
+    origin = int(node.rpc.request("eth_getBlockByNumber", [first["blockNumber"], False])["timestamp"], 16)
     model = Model(
         governance=governance,
-        pool=pool,
+        pool_address=pool,
         floor_bps=settings_.ess_floor_bps,
-        shares=settings_.shares.as_tuple(),
-        weights=settings_.weights.as_tuple(),
-        min_fee=settings_.min_relation_fee,
         steward=people[3],
         allowance=settings_.invitation_allowance,
+        pool=PoolModel.from_settings(settings_, origin),
     )
     # The founders, as conftest deploys them: admin (Pilote), member (Abeille), ESS structure.
     for account, kind in zip(people[:3], (0, 1, 2), strict=True):
@@ -1281,7 +1769,10 @@ def _prepare(system: Deployment, accounts: Any, chain: Any, settings_: NetworkSe
     for address in [*people, *PAYOUT_WALLETS, pool]:
         raw = node.call(token, calldata("balanceOf(address)", address))
         model.balances[address] = decode(["uint256"], raw)[0]
-    return Context(node=node, chain=chain, system=system, people=people, base_model=model)
+    return Context(
+        node=node, chain=chain, system=system, people=people, base_model=model,
+        min_fee_ceiling=settings_.min_relation_fee_ceiling,
+    )  # fmt: skip
 
 
 @pytest.mark.skipif(SEQUENCES <= 0 or STEPS <= 0, reason="CMIR_PROPERTY_SEQUENCES/STEPS set to 0")
@@ -1306,6 +1797,8 @@ def test_pool_invariants_hold_over_random_sequences(
         run_state_machine_as_test(PoolMachine, settings=_hypothesis_settings(), _min_steps=STEPS)
     finally:
         STATS.seconds += time.monotonic() - started
+        # Later tests expect the wall clock again.
+        PoolMachine.CTX.node.rpc.request("anvil_removeBlockTimestampInterval", [])
 
 
 def _hypothesis_settings() -> Any:

@@ -41,6 +41,12 @@ def split(amount: int, shares: Any) -> tuple[int, int, int]:
     return amount - to_ess - to_collective, to_ess, to_collective
 
 
+def split_without_matured_points(amount: int, shares: Any) -> tuple[int, int, int]:
+    """How the pool books `amount` while no point has matured: the members' part goes to ESS."""
+    to_members, to_ess, to_collective = split(amount, shares)
+    return 0, to_ess + to_members, to_collective
+
+
 def interface_id(*signatures: str) -> bytes:
     """ERC-165 interface id: the XOR of the functions' selectors."""
     value = 0
@@ -54,6 +60,12 @@ def next_block_in(seconds: int) -> int:
     timestamp = int(chain.blocks.head.timestamp) + seconds
     chain.pending_timestamp = timestamp
     return timestamp
+
+
+def after_an_epoch(pool: Any) -> int:
+    """Give the next block a timestamp one epoch after the head's (so in a later epoch: points
+    of the head's epoch have matured by then); returns it."""
+    return next_block_in(int(pool.epochClock().length))
 
 
 def joined_events(
@@ -352,7 +364,7 @@ def test_accept_invitation_pays_the_fee_into_the_pool(
     before = pool.totals()
     ess, collective, members = pool.essAvailable(), pool.collectiveAvailable(), pool.membersAvailable()
     pool_balance = token.balanceOf(pool)
-    parts = split(fee, pool.shares())
+    parts = split_without_matured_points(fee, pool.shares())  # nobody holds points
 
     receipt = membership.acceptInvitation(sender=invitee)
 
@@ -395,18 +407,26 @@ def test_accept_invitation_shares_the_fee_among_point_holders(
     accumulator = pool.totals().rewardPerPoint
     fund(invitee, fee)
     membership.invite(invitee, KIND["Abeille"], sender=admin)
+    after_an_epoch(pool)  # the relation's points have matured when the invitee joins
 
     receipt = membership.acceptInvitation(sender=invitee)
 
+    # The fee's members' part (12.5 EUR) is far more than the relation's 7 EUR of points may earn
+    # in an epoch (the reward cap, in basis points of a unit per point): they get the cap.
+    weights, cap = pool.pointWeights(), pool.epochRewardCapBps()
+    points = amount * (weights.payerBps + weights.counterpartyBps) // BPS
+    increase = cap * 10**27 // BPS
+    to_members, to_ess, to_collective = split(fee, pool.shares())
+    distributed = -(-increase * points // 10**27)
     accumulator_after = pool.totals().rewardPerPoint
-    assert accumulator_after > accumulator
+    assert accumulator_after == accumulator + increase
     assert emitted(receipt) == [
         *joined_events(membership, invitee, admin, KIND["Abeille"], receipt.timestamp, fee, False),
         log(
             pool.MembershipFeeReceived,
             member=invitee,
             amount=fee,
-            split=list(split(fee, pool.shares())),
+            split=[distributed, to_ess + to_members - distributed, to_collective],
             rewardPerPoint=accumulator_after,
         ),
         log(token.Transfer, **{"from": invitee, "to": pool, "value": fee}),
@@ -471,7 +491,7 @@ def test_accept_invitation_with_permit_approves_and_pays_the_fee(
             pool.MembershipFeeReceived,
             member=invitee,
             amount=fee,
-            split=list(split(fee, pool.shares())),
+            split=list(split_without_matured_points(fee, pool.shares())),
             rewardPerPoint=pool.totals().rewardPerPoint,
         ),
         log(token.Transfer, **{"from": invitee, "to": pool, "value": fee}),
@@ -499,7 +519,7 @@ def test_accept_invitation_with_permit_succeeds_when_the_permit_was_already_used
             pool.MembershipFeeReceived,
             member=invitee,
             amount=fee,
-            split=list(split(fee, pool.shares())),
+            split=list(split_without_matured_points(fee, pool.shares())),
             rewardPerPoint=pool.totals().rewardPerPoint,
         ),
         log(token.Transfer, **{"from": invitee, "to": pool, "value": fee}),
@@ -661,14 +681,16 @@ def test_exclude_ends_votes_and_freezes_rewards(
 ) -> None:
     join(admin, invitee, KIND["Abeille"])
     amount = pool.minRelationFee()
-    fund(member, amount)
+    fund(member, 2 * amount)
     pool.payRelation(invitee, amount, keccak(text="meeting-1"), sender=member)
+    after_an_epoch(pool)
+    pool.payRelation(invitee, amount, keccak(text="meeting-2"), sender=member)  # rewards the first
     points, accrued = pool.pointsOf(invitee), pool.claimableOf(invitee)
     assert points > 0
     assert accrued > 0
     count = membership.activeMemberCount()
     joined_at = membership.memberOf(invitee).joinedAt
-    excluded_at = next_block_in(60)
+    excluded_at = next_block_in(int(pool.epochClock().length))  # every point has matured by then
     reason = "did not pay for the relations it got"
 
     receipt = membership.exclude(invitee, reason, sender=governance)
@@ -681,7 +703,8 @@ def test_exclude_ends_votes_and_freezes_rewards(
         log(
             pool.MemberRewardsFrozen,
             member=invitee,
-            pointsRemoved=points,
+            maturedRemoved=points,
+            pendingRemoved=0,
             accrued=accrued,
             rewardPerPoint=pool.totals().rewardPerPoint,
         ),
@@ -714,11 +737,15 @@ def test_exclude_keeps_earned_rewards_claimable_but_stops_accrual(
 ) -> None:
     join(admin, invitee, KIND["Abeille"])
     amount = pool.minRelationFee()
-    fund(member, 2 * amount)
+    fund(member, 3 * amount)
     pool.payRelation(invitee, amount, keccak(text="meeting-1"), sender=member)
+    after_an_epoch(pool)
+    pool.payRelation(invitee, amount, keccak(text="meeting-2"), sender=member)  # rewards the first
     membership.exclude(invitee, "fraud", sender=governance)
     accrued = pool.claimableOf(invitee)
+    assert accrued > 0
     member_claimable = pool.claimableOf(member)
+    after_an_epoch(pool)  # the second relation's points have matured too: only member's earn
 
     pool.contribute(amount, "after the exclusion", sender=member)
 

@@ -30,4 +30,7 @@ def test_project_manifest_records_the_pinned_compiler_and_settings(project: Any)
     for compiler in compilers:
         assert compiler.version.startswith(PINNED["version"] + "+")
         assert compiler.settings["evmVersion"] == PINNED["evm_version"]
-        assert compiler.settings["optimizer"] == {"enabled": PINNED["optimize"], "runs": PINNED["optimization_runs"]}
+        assert compiler.settings["optimizer"] == {
+            "enabled": PINNED["optimize"],
+            "runs": PINNED["optimization_runs"],
+        }
