@@ -9,7 +9,7 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 # Ape keeps its data (plugins' caches, local accounts) inside the project, never in $HOME.
 export APE_DATA_FOLDER := $(CURDIR)/.build/ape-data
 
-.PHONY: setup compile test test-contracts test-offchain test-e2e slither lint gas up clean
+.PHONY: setup compile test test-contracts test-offchain test-e2e slither lint gas attacks up clean
 
 setup: $(VENV)/.installed node_modules/.installed .solcx/.provisioned
 
@@ -52,8 +52,8 @@ test-e2e: compile
 	$(BIN)/python -m pytest tests/e2e -q
 
 lint: setup
-	$(BIN)/ruff check indexer backend cmir/cli cmir/audit cmir/demo cmir/devchain.py cmir/stack.py tests/e2e
-	$(BIN)/mypy --strict indexer backend cmir/cli cmir/audit cmir/demo cmir/devchain.py cmir/stack.py
+	$(BIN)/ruff check indexer backend cmir/cli cmir/audit cmir/demo cmir/devchain.py cmir/stack.py cmir/attacks.py scripts/attack_report.py tests/e2e tests/contracts/test_attacks.py
+	$(BIN)/mypy --strict indexer backend cmir/cli cmir/audit cmir/demo cmir/devchain.py cmir/stack.py cmir/attacks.py scripts/attack_report.py
 
 ## Slither builds through forge itself (offline, the provisioned compiler; see foundry.toml).
 slither: compile
@@ -62,6 +62,10 @@ slither: compile
 ## Gas report: writes gas-report.json (receipt gasUsed per operation and member count).
 gas: compile
 	$(BIN)/ape run gas_report
+
+## Attack report: the insiders' attacks on the pool and the ring's profit (README's tables).
+attacks: compile
+	$(BIN)/ape run attack_report
 
 ## anvil, the contracts, the seeded demo, the indexer and the API; Ctrl-C stops all. Each run starts clean.
 up: compile
