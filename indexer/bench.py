@@ -1,13 +1,14 @@
 """Benchmark: ``python -m indexer.bench`` (from the repository root, in the project's .venv).
 
 1. Starts its own anvil and builds a chain holding at least ``--events`` events of the real
-   contracts: the deployment (``cmir.deployment`` through Ape, as ``ape run deploy``), then
-   `BatchMember` helper contracts (``contracts/test/BatchMember.sol``) that join as members and
-   call the pool many times per transaction (relations paid, contributions, claims), sent as raw
-   JSON-RPC with automine off and mined into blocks of one such transaction (40 pool events)
-   each, so that the chain has many blocks as a real one does. The chain is saved with
-   ``anvil --dump-state`` under ``.build/bench/`` keyed by the contracts' bytecode and the
-   generation parameters, and reloaded with ``--load-state`` on the next run.
+   contracts (`indexer.benchchain`): the deployment, then `BatchMember` helper contracts that
+   join as members and call the pool many times per transaction (relations paid, contributions,
+   claims), mined into blocks of one such transaction (40 pool calls) each, a few seconds apart
+   so that the pool's epochs end every few blocks (points mature, claims pay), with founders'
+   claims and governance proposals (`indexer.benchgov`: the epoch length, the reward cap, the
+   shares and weights changed, a helper excluded) on the way. The chain is saved with ``anvil
+   --dump-state`` under ``.build/bench/`` keyed by the contracts' bytecode and the generation
+   parameters, and reloaded with ``--load-state`` on the next run.
 2. Indexes the whole chain with the real indexer, run as a subprocess (``python -m indexer
    --once``) into a fresh SQLite file (or ``--database-url``), projections included. Its peak
    memory covers the writer and its prefetch child: the larger of their summed PSS (sampled)
@@ -23,304 +24,36 @@ The last line printed is ``events_per_s=<n> baseline_events_per_s=<n> ratio=<n> 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
-from eth_abi.abi import encode
 from eth_utils.crypto import keccak
 from sqlalchemy import JSON, BigInteger, Integer, String, UniqueConstraint, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from cmir.devchain import Anvil, anvil_binary, deploy_founders
+from indexer.benchchain import ROOT, AnvilProcess, Chain, ChainPlan, build_chain, count_logs, say, serve
 
-ROOT = Path(__file__).resolve().parent.parent
-BUILD = ROOT / ".build"
-ARTIFACTS = BUILD / "__local__.json"
-CACHE = BUILD / "bench"
-#: Contracts whose bytecode (with the generation parameters) keys the cached chain.
-KEYED_CONTRACTS = (
-    "TestEuro",
-    "CmirTimelock",
-    "Membership",
-    "EssProjectRegistry",
-    "Redistribution",
-    "CmirGovernor",
-    "BatchMember",
-)
-GAS_LIMIT = 4_000_000_000
-GAS_PER_CALL = 120_000
-MAX_UINT = 2**256 - 1
-EUR = 10**6
-MEMBER_KINDS = {"Pilote": 0, "Abeille": 1, "EssStructure": 2}
-
-
-def say(message: str) -> None:
-    """A progress line on stdout, flushed."""
-    print(message, flush=True)
-
-
-# ---------------------------------------------------------------------------------------- anvil
-
-
-class GeneratorRpcError(Exception):
-    """A JSON-RPC call of the generator failed."""
-
-
-class Rpc:
-    """Minimal raw JSON-RPC for the generator (single calls and batches)."""
-
-    def __init__(self, url: str, timeout: float = 600.0) -> None:
-        self.url = url
-        self.timeout = timeout
-        self.session = requests.Session()
-
-    def call(self, method: str, params: Sequence[Any] = ()) -> Any:
-        """One call; raises `GeneratorRpcError` on an error reply."""
-        reply = self.session.post(
-            self.url,
-            json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)},
-            timeout=self.timeout,
-        ).json()
-        if "error" in reply:
-            raise GeneratorRpcError(f"{method}: {reply['error']}")
-        return reply["result"]
-
-    def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
-        """Calls in one JSON-RPC batch; results in order."""
-        if not calls:
-            return []
-        payload = [
-            {"jsonrpc": "2.0", "id": n, "method": m, "params": list(p)} for n, (m, p) in enumerate(calls)
-        ]
-        replies = self.session.post(self.url, json=payload, timeout=self.timeout).json()
-        by_id = {r["id"]: r for r in replies}
-        out = []
-        for n, (method, _) in enumerate(calls):
-            reply = by_id[n]
-            if "error" in reply:
-                raise GeneratorRpcError(f"{method}: {reply['error']}")
-            out.append(reply["result"])
-        return out
-
-
-class AnvilProcess(Anvil):
-    """An anvil on a free loopback port (``cmir.devchain``) with the generator's JSON-RPC client;
-    it is given two minutes to load a large state, and to write its --dump-state file when
-    stopped."""
-
-    def __init__(self, *extra: str) -> None:
-        super().__init__(*extra, start_timeout=120, stop_timeout=120)
-        self.rpc = Rpc(self.url)
-
-
-# ---------------------------------------------------------------------------------------- chain
-
-
-def _artifacts() -> dict[str, Any]:
-    if not ARTIFACTS.exists():
-        raise SystemExit(f"{ARTIFACTS} is missing: run `ape compile` first")
-    types: dict[str, Any] = json.loads(ARTIFACTS.read_text())["contractTypes"]
-    if "BatchMember" not in types:
-        raise SystemExit("BatchMember is not compiled: run `ape compile` (contracts/test/BatchMember.sol)")
-    return types
-
-
-def _selector(signature: str) -> bytes:
-    return keccak(text=signature)[:4]
-
-
-@dataclass(frozen=True)
-class ChainPlan:
-    """How the generated chain is laid out."""
-
-    events: int = 100_000
-    helpers: int = 6
-    calls_per_tx: int = 40
-    txs_per_block: int = 1
-    claim_every: int = 97
-
-    def key(self) -> str:
-        """A cache key: the contracts' bytecode, these parameters and the anvil version."""
-        types = _artifacts()
-        digest = hashlib.sha256()
-        for name in KEYED_CONTRACTS:
-            digest.update(name.encode())
-            digest.update(str(types[name]["deploymentBytecode"]["bytecode"]).encode())
-        digest.update(json.dumps(self.__dict__, sort_keys=True).encode())
-        version = subprocess.run(  # noqa: S603 (the project's own anvil)
-            [anvil_binary(), "--version"], capture_output=True, text=True, check=False
-        ).stdout
-        digest.update(version.encode())
-        return digest.hexdigest()[:16]
-
-
-@dataclass
-class Chain:
-    """A generated chain: where its state and deployment record are."""
-
-    state: Path
-    record: Path
-    head: int
-    events: int
-
-    @property
-    def deployment_block(self) -> int:
-        """The first block of the deployment."""
-        return int(json.loads(self.record.read_text())["deployment_block"])
-
-
-def _mine_checked(rpc: Rpc, hashes: list[str]) -> list[dict[str, Any]]:
-    """Mine one block holding the pending transactions; every one of `hashes` must succeed."""
-    rpc.call("evm_mine")
-    receipts = rpc.batch([("eth_getTransactionReceipt", [h]) for h in hashes])
-    for receipt in receipts:
-        if receipt is None or receipt["status"] != "0x1":
-            raise RuntimeError(f"a generator transaction failed: {receipt}")
-    return receipts
-
-
-def generate(rpc: Rpc, record: Path, plan: ChainPlan, report: bool = True) -> int:
-    """Add helper members to a deployed chain and make them emit at least ``plan.events`` pool
-    events. Returns how many calls they made."""
-    types = _artifacts()
-    deployment = json.loads(record.read_text())
-    contracts = {role: entry["address"] for role, entry in deployment["contracts"].items()}
-    accounts: list[str] = rpc.call("eth_accounts")
-    deployer, founders = accounts[0], accounts[1:4]
-    rpc.call("evm_setAutomine", [False])
-
-    def send(sender: str, to: str | None, data: bytes, gas: int) -> str:
-        tx: dict[str, Any] = {"from": sender, "data": "0x" + data.hex(), "gas": hex(gas)}
-        if to is not None:
-            tx["to"] = to
-        return str(rpc.call("eth_sendTransaction", [tx]))
-
-    # Helpers: deployed, invited by the founders in turn, then they accept.
-    code = bytes.fromhex(str(types["BatchMember"]["deploymentBytecode"]["bytecode"])[2:])
-    args = encode(["address", "address"], [contracts["pool"], contracts["membership"]])
-    hashes = [send(deployer, None, code + args, 5_000_000) for _ in range(plan.helpers)]
-    receipts = _mine_checked(rpc, hashes)
-    helpers = [str(r["contractAddress"]) for r in receipts]
-    invite = _selector("invite(address,uint8)")
-    hashes = [
-        send(
-            founders[n % len(founders)],
-            contracts["membership"],
-            invite + encode(["address", "uint8"], [h, n % 2]),
-            500_000,
-        )
-        for n, h in enumerate(helpers)
-    ]
-    _mine_checked(rpc, hashes)
-    join = _selector("join()")
-    _mine_checked(rpc, [send(deployer, h, join, 1_000_000) for h in helpers])
-
-    # The stream: each helper pays relations to the founders and the other helpers.
-    run = _selector("run(address[],uint256,uint256,uint256)")
-    calls = 0
-    blocks = 0
-    started = time.monotonic()
-    gas = GAS_PER_CALL * plan.calls_per_tx + 1_000_000
-    n = 0
-    while calls < plan.events:
-        hashes = []
-        for _ in range(plan.txs_per_block):
-            helper = helpers[n % len(helpers)]
-            others = [a for a in (*founders, *helpers) if a != helper]
-            data = run + encode(
-                ["address[]", "uint256", "uint256", "uint256"],
-                [others, plan.calls_per_tx, 10 * EUR + (n % 13) * EUR, plan.claim_every],
-            )
-            hashes.append(send(deployer, helper, data, gas))
-            n += 1
-            calls += plan.calls_per_tx
-        _mine_checked(rpc, hashes)
-        blocks += 1
-        if report and blocks % 200 == 0:
-            rate = calls / (time.monotonic() - started)
-            say(f"  generated {calls} calls in {blocks} blocks ({rate:.0f} calls/s)")
-    rpc.call("evm_setAutomine", [True])
-    return calls
-
-
-def count_logs(rpc: Rpc, record: Path, first: int, last: int, step: int = 2_000) -> int:
-    """How many logs the indexed contracts emitted in ``first..last`` (eth_getLogs)."""
-    deployment = json.loads(record.read_text())
-    addresses = [
-        entry["address"]
-        for role, entry in deployment["contracts"].items()
-        if role in ("membership", "registry", "pool", "governor", "timelock")
-    ]
-    total = 0
-    for start in range(first, last + 1, step):
-        end = min(last, start + step - 1)
-        logs = rpc.call("eth_getLogs", [{"fromBlock": hex(start), "toBlock": hex(end), "address": addresses}])
-        total += len(logs)
-    return total
-
-
-def build_chain(plan: ChainPlan, cache: Path = CACHE, report: bool = True) -> Chain:
-    """The generated chain for `plan`, from the cache or built now (and cached)."""
-    folder = cache / plan.key()
-    state, record, info = folder / "state.json", folder / "deployment.json", folder / "chain.json"
-    if state.exists() and record.exists() and info.exists():
-        meta = json.loads(info.read_text())
-        if report:
-            say(f"chain: cached in {folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder}")
-        return Chain(state, record, int(meta["head"]), int(meta["events"]))
-    folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / "state.partial.json"
-    started = time.monotonic()
-    if report:
-        say(f"chain: generating >= {plan.events} events (cached afterwards under {folder})")
-    anvil = AnvilProcess(
-        "--gas-limit", str(GAS_LIMIT), "--code-size-limit", str(2**20), "--dump-state", str(partial)
-    )
-    try:
-        deploy_founders(anvil.url, record, timeout=600)
-        if report:
-            say(f"  deployed the contracts in {time.monotonic() - started:.1f}s")
-        generate(anvil.rpc, record, plan, report)
-        head = int(anvil.rpc.call("eth_blockNumber"), 16)
-        deployment_block = int(json.loads(record.read_text())["deployment_block"])
-        events = count_logs(anvil.rpc, record, deployment_block, head)
-    finally:
-        anvil.stop()
-    if not partial.exists():
-        raise RuntimeError("anvil did not write its state")
-    partial.replace(state)
-    info.write_text(json.dumps({"head": head, "events": events, "plan": plan.__dict__}))
-    for other in cache.glob("*/chain.json"):  # the same plan built from older contracts: stale
-        if other.parent != folder and json.loads(other.read_text()).get("plan") == plan.__dict__:
-            shutil.rmtree(other.parent, ignore_errors=True)
-    if report:
-        say(f"  chain of {head} blocks, {events} events, generated in {time.monotonic() - started:.1f}s")
-    return Chain(state, record, head, events)
-
-
-@contextmanager
-def serve(chain: Chain) -> Iterator[AnvilProcess]:
-    """An anvil serving the cached chain."""
-    anvil = AnvilProcess("--load-state", str(chain.state), "--gas-limit", str(GAS_LIMIT))
-    try:
-        head = int(anvil.rpc.call("eth_blockNumber"), 16)
-        if head != chain.head:
-            raise RuntimeError(f"the cached chain reloaded at block {head}, not {chain.head}")
-        yield anvil
-    finally:
-        anvil.stop()
+__all__ = [
+    "ROOT",
+    "AnvilProcess",
+    "Chain",
+    "ChainPlan",
+    "build_chain",
+    "count_logs",
+    "main",
+    "run_baseline",
+    "run_indexer",
+    "serve",
+]
 
 
 # ---------------------------------------------------------------------------------------- indexer

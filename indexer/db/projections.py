@@ -60,12 +60,23 @@ class Relation(EventRow, Base):
     payer_sponsor_points: Mapped[int] = mapped_column(Uint256)
     counterparty_sponsor_points: Mapped[int] = mapped_column(Uint256)
     reward_per_point: Mapped[int] = mapped_column(Uint256, doc="accumulator after the split")
+    epoch: Mapped[int] = mapped_column(BigInteger, doc="the points' pending epoch (the relation's)")
+    members_to_ess: Mapped[int] = mapped_column(
+        Uint256, doc="of to_ess, what the members' share could not give (no matured points, cap, dust)"
+    )
 
 
 class Inflow(EventRow, Base):
-    """Money into the pool: kind relation, contribution, membership_fee or surplus."""
+    """Money into the pool: kind relation, contribution, membership_fee or surplus.
+
+    ``to_members`` is what matured points received; ``members_to_ess`` is the part of ``to_ess``
+    that was the members' share (``to_ess - ceil(amount * ess_bps / 10,000)``; 0 for a surplus,
+    booked to ESS whole). The points are the pool's right after the booking, in ``epoch``.
+    The accumulator an ended epoch's pending points matured at is ``reward_per_point`` of that
+    epoch's last inflow (`indexer.epochs.matured_at`)."""
 
     __tablename__ = "inflows"
+    __table_args__ = (Index("ix_inflows_epoch", "chain_id", "epoch", "block_number", "log_index"),)
 
     kind: Mapped[str] = mapped_column(String(16))
     source: Mapped[str] = mapped_column(String(42), doc="payer, contributor, new member or caller")
@@ -75,13 +86,17 @@ class Inflow(EventRow, Base):
     to_collective: Mapped[int] = mapped_column(Uint256)
     reward_per_point: Mapped[int] = mapped_column(Uint256)
     reward_per_point_increase: Mapped[int] = mapped_column(Uint256)
-    undistributed_after: Mapped[int] = mapped_column(Uint256)
-    total_points_after: Mapped[int] = mapped_column(Uint256)
+    matured_points_after: Mapped[int] = mapped_column(Uint256)
+    pending_points_after: Mapped[int] = mapped_column(Uint256)
+    members_to_ess: Mapped[int] = mapped_column(Uint256)
+    epoch: Mapped[int] = mapped_column(BigInteger)
     memo: Mapped[str | None] = mapped_column(Text)
 
 
 class BucketSnapshot(EventRow, Base):
-    """The three buckets and the pool's totals right after an inflow or an outflow."""
+    """The three buckets and the pool's totals right after an inflow or an outflow. The points
+    are as the pool's ``totals()`` gives them at that block: in ``epoch`` (the block's), the last
+    booking's pending points counted matured once their epoch has ended."""
 
     __tablename__ = "bucket_snapshots"
 
@@ -96,9 +111,10 @@ class BucketSnapshot(EventRow, Base):
     members_available: Mapped[int] = mapped_column(Uint256)
     ess_available: Mapped[int] = mapped_column(Uint256)
     collective_available: Mapped[int] = mapped_column(Uint256)
-    undistributed_rewards: Mapped[int] = mapped_column(Uint256)
-    total_points: Mapped[int] = mapped_column(Uint256)
+    matured_points: Mapped[int] = mapped_column(Uint256)
+    pending_points: Mapped[int] = mapped_column(Uint256)
     reward_per_point: Mapped[int] = mapped_column(Uint256)
+    epoch: Mapped[int] = mapped_column(BigInteger)
 
 
 class Claim(EventRow, Base):
@@ -119,7 +135,8 @@ class RewardFreeze(EventRow, Base):
     __table_args__ = (Index("ix_reward_freezes_member", "chain_id", "member", "block_number"),)
 
     member: Mapped[str] = mapped_column(String(42))
-    points_removed: Mapped[int] = mapped_column(Uint256)
+    matured_removed: Mapped[int] = mapped_column(Uint256)
+    pending_removed: Mapped[int] = mapped_column(Uint256)
     accrued: Mapped[int] = mapped_column(Uint256)
     reward_per_point: Mapped[int] = mapped_column(Uint256)
 
@@ -167,8 +184,11 @@ class EssProjectChange(EventRow, Base):
 
 
 class ParameterChange(EventRow, Base):
-    """A governed setting changed: shares, weights, fees, steward, allowance, governor settings,
-    timelock delay and roles. ``old_value``/``new_value`` are the event's values."""
+    """A governed setting changed: shares, weights, fees, steward, allowance, epoch length, epoch
+    reward cap, parties' minimum share, governor settings, timelock delay and roles.
+    ``old_value``/``new_value`` are the event's values, except for ``epoch_length``: each is the
+    whole clock ``{"length", "origin_epoch", "origin"}`` (old: null at deployment). The current
+    epoch follows from the latest such row (`indexer.epochs.Clock`)."""
 
     __tablename__ = "parameter_changes"
     __table_args__ = (Index("ix_parameter_changes_parameter", "parameter"),)
@@ -225,8 +245,11 @@ class Invitation(EventRow, Base):
 
 
 class Member(Base):
-    """A member and its reward position. Claimable now = ``accrued + points * (dao_state.
-    reward_per_point - reward_per_point_paid) // 10**27`` (see `indexer.rewards.claimable`)."""
+    """A member and its reward position as of its last event, as the pool stores it:
+    ``matured_points`` earn from ``reward_per_point_paid`` on; ``pending_points`` were earned in
+    ``pending_epoch`` and mature at ``matures_at`` (both null when nothing is pending). Once
+    ``matures_at <= now`` the pending points count as matured (the pool's ``memberPoints``), and
+    earn from the accumulator their epoch ended at. Claimable now: `indexer.epochs.member_now`."""
 
     __tablename__ = "members"
     __table_args__ = (Index("ix_members_sponsor", "chain_id", "sponsor", "joined_block"),)
@@ -243,7 +266,10 @@ class Member(Base):
     excluded_at: Mapped[int | None] = mapped_column(BigInteger)
     excluded_block: Mapped[int | None] = mapped_column(BigInteger)
     exclusion_reason: Mapped[str | None] = mapped_column(Text)
-    points: Mapped[int] = mapped_column(Uint256)
+    matured_points: Mapped[int] = mapped_column(Uint256)
+    pending_points: Mapped[int] = mapped_column(Uint256)
+    pending_epoch: Mapped[int | None] = mapped_column(BigInteger)
+    matures_at: Mapped[int | None] = mapped_column(BigInteger, doc="end of pending_epoch (unix s)")
     accrued: Mapped[int] = mapped_column(Uint256, doc="settled, unclaimed rewards")
     reward_per_point_paid: Mapped[int] = mapped_column(Uint256)
     claimed: Mapped[int] = mapped_column(Uint256)
@@ -321,7 +347,14 @@ class Proposal(Base):
 
 
 class DaoState(Base):
-    """The pool's totals, accumulator and governed settings, as the events leave them."""
+    """The pool's totals, accumulator and governed settings, as the events leave them.
+
+    Points as stored by the pool: ``pending_points`` were earned in ``points_epoch``, the epoch
+    of the last booking; once it has ended they count as matured (``totals()`` shows them so).
+    ``total_points`` is their sum; ``undistributed_rewards`` stays 0 (nothing carries over any
+    more: what members cannot receive goes to ESS). The epoch clock is the last
+    ``EpochLengthChanged``: epoch ``epoch_origin_epoch`` starts at ``epoch_origin`` and each lasts
+    ``epoch_length`` seconds (`indexer.epochs.Clock`)."""
 
     __tablename__ = "dao_state"
 
@@ -336,6 +369,17 @@ class DaoState(Base):
     undistributed_rewards: Mapped[int] = mapped_column(Uint256)
     total_points: Mapped[int] = mapped_column(Uint256)
     reward_per_point: Mapped[int] = mapped_column(Uint256)
+    matured_points: Mapped[int] = mapped_column(Uint256)
+    pending_points: Mapped[int] = mapped_column(Uint256)
+    points_epoch: Mapped[int] = mapped_column(BigInteger, doc="epoch of the last booking")
+    epoch_start_reward_per_point: Mapped[int] = mapped_column(
+        Uint256, doc="the accumulator at the first booking of points_epoch (the reward cap's base)"
+    )
+    epoch_length: Mapped[int | None] = mapped_column(BigInteger)
+    epoch_origin: Mapped[int | None] = mapped_column(BigInteger)
+    epoch_origin_epoch: Mapped[int | None] = mapped_column(BigInteger)
+    epoch_reward_cap_bps: Mapped[int | None] = mapped_column(Integer)
+    parties_min_share_bps: Mapped[int | None] = mapped_column(Integer)
     members_bps: Mapped[int | None] = mapped_column(Integer)
     ess_bps: Mapped[int | None] = mapped_column(Integer)
     collective_bps: Mapped[int | None] = mapped_column(Integer)

@@ -7,7 +7,9 @@ import logging
 from collections import defaultdict
 from typing import Any
 
+from indexer import epochs
 from indexer.abi import ZERO_ADDRESS, AbiRegistry
+from indexer.epochs import Clock
 from indexer.events import BASE_COLUMNS, Event
 from indexer.projections.unit import Row, UnitOfWork
 
@@ -27,9 +29,10 @@ SNAPSHOT_COLUMNS = (
     "members_available",
     "ess_available",
     "collective_available",
-    "undistributed_rewards",
-    "total_points",
+    "matured_points",
+    "pending_points",
     "reward_per_point",
+    "epoch",
 )
 
 
@@ -48,7 +51,10 @@ def new_member(chain_id: int, address: str) -> Row:
         "excluded_at": None,
         "excluded_block": None,
         "exclusion_reason": None,
-        "points": 0,
+        "matured_points": 0,
+        "pending_points": 0,
+        "pending_epoch": None,
+        "matures_at": None,
         "accrued": 0,
         "reward_per_point_paid": 0,
         "claimed": 0,
@@ -73,6 +79,9 @@ def new_state(chain_id: int) -> Row:
         "undistributed_rewards",
         "total_points",
         "reward_per_point",
+        "matured_points",
+        "pending_points",
+        "epoch_start_reward_per_point",
         "membership_fee",
         "active_members",
         "members_total",
@@ -81,6 +90,7 @@ def new_state(chain_id: int) -> Row:
         "accumulator_mismatches",
     ):
         row[name] = 0
+    row["points_epoch"] = 1  # the pool's epochs start at 1 at deployment
     for name in (
         "members_bps",
         "ess_bps",
@@ -99,6 +109,11 @@ def new_state(chain_id: int) -> Row:
         "quorum_numerator",
         "timelock",
         "timelock_min_delay",
+        "epoch_length",
+        "epoch_origin",
+        "epoch_origin_epoch",
+        "epoch_reward_cap_bps",
+        "parties_min_share_bps",
     ):
         row[name] = None
     return row
@@ -119,6 +134,9 @@ class Context:
         self.tx_proposal: dict[str, int] = {}  # tx -> proposal executed in it
         self.proposal_linked: dict[str, list[Row]] = defaultdict(list)  # tx -> rows to link
         self._member_rows = uow.members.rows
+        #: epoch -> the accumulator after its last inflow in this batch (see `matured_at`)
+        self.epoch_rates: dict[int, int] = {}
+        self.clock: Clock | None = Clock.from_state(self.state)
 
     def member(self, address: str) -> Row:
         """The member row of `address`, created blank if the mirror has none yet."""
@@ -128,6 +146,20 @@ class Context:
             return row
         row = self.uow.members.get(self.uow.connection, key)
         return row if row is not None else self.uow.members.create(new_member(self.chain_id, address))
+
+    def epoch_at(self, timestamp: int) -> int:
+        """The pool's epoch at `timestamp` (the clock is set by the pool's constructor)."""
+        if self.clock is None:
+            raise ValueError("a pool event before the pool's EpochLengthChanged")
+        return self.clock.epoch_at(timestamp)
+
+    def matured_at(self, epoch: int) -> int:
+        """The accumulator when `epoch` ended: after the last inflow of that epoch or before, in
+        this batch or an earlier one."""
+        earlier = [e for e in self.epoch_rates if e <= epoch]
+        if earlier:
+            return self.epoch_rates[max(earlier)]
+        return epochs.matured_at(self.uow.connection, self.chain_id, epoch)
 
     def mismatch(self, event: Event, what: str) -> None:
         """Record that the replayed arithmetic disagrees with an event (never expected)."""
@@ -141,8 +173,12 @@ class Context:
         )
 
     def snapshot(self, event: Event) -> None:
-        """Record the buckets right after `event`."""
+        """Record the buckets right after `event`, the points as ``totals()`` shows them then."""
         s = self.state
+        epoch = self.epoch_at(event.block_time)
+        matured, pending = s["matured_points"], s["pending_points"]
+        if s["points_epoch"] < epoch:  # the last booking's pending points have matured
+            matured, pending = matured + pending, 0
         self.uow.add_values(
             "bucket_snapshots",
             SNAPSHOT_COLUMNS,
@@ -159,9 +195,10 @@ class Context:
                 s["members_received"] - s["rewards_claimed"],
                 s["ess_received"] - s["ess_disbursed"],
                 s["collective_received"] - s["collective_spent"],
-                s["undistributed_rewards"],
-                s["total_points"],
+                matured,
+                pending,
                 s["reward_per_point"],
+                epoch,
             ),
         )
 

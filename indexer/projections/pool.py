@@ -1,14 +1,21 @@
-"""Handlers of the redistribution pool's events: inflows, the accumulator, claims, outflows."""
+"""Handlers of the redistribution pool's events: inflows, the accumulator, points maturity,
+claims, outflows and the pool's settings.
+
+The pool's epoch roll-over has no event: the first booking (inflow or exclusion) of a later
+epoch than the last booking's matures the pending points total, at the accumulator then; a
+member's pending points of an ended epoch mature when the contract next settles it, from the
+accumulator at that epoch's end (`Context.matured_at`). The mirror replays both."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from indexer import rewards
+from indexer.epochs import Clock
 from indexer.events import BASE_COLUMNS, Event
 from indexer.projections.context import Context, address_or_none
 
-#: Columns of an inflow row, in the order `_receive` gives them.
+#: Columns of an inflow row, in the order `_book` gives them.
 INFLOW_COLUMNS = (
     *BASE_COLUMNS,
     "kind",
@@ -19,8 +26,10 @@ INFLOW_COLUMNS = (
     "to_collective",
     "reward_per_point",
     "reward_per_point_increase",
-    "undistributed_after",
-    "total_points_after",
+    "matured_points_after",
+    "pending_points_after",
+    "members_to_ess",
+    "epoch",
     "memo",
 )
 #: Columns of a relation row, in the order `relation_paid` gives them.
@@ -40,6 +49,8 @@ RELATION_COLUMNS = (
     "payer_sponsor_points",
     "counterparty_sponsor_points",
     "reward_per_point",
+    "epoch",
+    "members_to_ess",
 )
 
 INFLOW_KINDS = {
@@ -50,34 +61,69 @@ INFLOW_KINDS = {
 }
 
 
-def _receive(ctx: Context, event: Event, source: str, added_points: int, memo: str | None) -> None:
-    """Book an inflow as Redistribution._receive does, checking the event's accumulator."""
-    args = event.args
-    amount = int(args["amount"])
-    parts = args["split"]
-    to_members, to_ess, to_collective = (
-        int(parts["toMembers"]),
-        int(parts["toEss"]),
-        int(parts["toCollective"]),
-    )
+def _advance(ctx: Context, event: Event, current: int) -> None:
+    """Roll the point totals over to epoch `current` if the last booking was of an earlier one
+    (Redistribution._advance): its pending points mature at the accumulator now, which then is
+    the base of the new epoch's reward cap. The chain records no event for it."""
     s = ctx.state
-    if s["members_bps"] is not None:
-        expected = rewards.split(amount, s["members_bps"], s["ess_bps"], s["collective_bps"])
-        if expected != (to_members, to_ess, to_collective):
-            ctx.mismatch(event, f"split {expected} != event {parts}")
+    if current == s["points_epoch"]:
+        return
+    if current < s["points_epoch"]:
+        ctx.mismatch(event, f"epoch {current} is before the last booking's {s['points_epoch']}")
+        return
+    s["matured_points"] += s["pending_points"]
+    s["pending_points"] = 0
+    s["points_epoch"] = current
+    s["epoch_start_reward_per_point"] = s["reward_per_point"]
+
+
+def _split(event: Event) -> tuple[int, int, int, int]:
+    """The inflow's amount and split as the event gives them."""
+    args = event.args
+    parts = args["split"]
+    return int(args["amount"]), int(parts["toMembers"]), int(parts["toEss"]), int(parts["toCollective"])
+
+
+def _distribute(ctx: Context, event: Event) -> int:
+    """Replay Redistribution._distribute for the event's inflow (after `_advance`): split by the
+    shares, spread the members' part over the matured points within the epoch's cap, the rest
+    to ESS; check the event's split and accumulator. Returns what of the event's ``toEss`` was
+    the members' share: ``toEss - ceil(amount * essBps / 10,000)``."""
+    amount, to_members, to_ess, to_collective = _split(event)
+    s = ctx.state
+    after = int(event.args["rewardPerPoint"])
+    if s["members_bps"] is None or s["epoch_reward_cap_bps"] is None:
+        ctx.mismatch(event, "an inflow before the pool's settings")
+        s["reward_per_point"] = after
+        return 0
+    members, ess, collective = rewards.split(amount, s["members_bps"], s["ess_bps"], s["collective_bps"])
     before = s["reward_per_point"]
+    ceiling = s["epoch_start_reward_per_point"] + rewards.cap_increase(s["epoch_reward_cap_bps"])
+    increase, distributed = rewards.distribute(members, s["matured_points"], max(ceiling - before, 0))
+    expected = (distributed, ess + members - distributed, collective)
+    if expected != (to_members, to_ess, to_collective):
+        ctx.mismatch(event, f"split {expected} != event {(to_members, to_ess, to_collective)}")
+    if before + increase != after:
+        ctx.mismatch(event, f"accumulator {before} + {increase} != event {after}")
+    s["reward_per_point"] = after
+    return to_ess - ess
+
+
+def _book(
+    ctx: Context, event: Event, source: str, current: int, before: int, members_to_ess: int, memo: str | None
+) -> None:
+    """Store an inflow of epoch `current` (Redistribution._book): the totals, its row and a
+    bucket snapshot. `before` is the accumulator before it."""
+    amount, to_members, to_ess, to_collective = _split(event)
+    s = ctx.state
     s["total_received"] += amount
     s["members_received"] += to_members
     s["ess_received"] += to_ess
     s["collective_received"] += to_collective
-    s["total_points"] += added_points
-    increase, carry = rewards.distribute(to_members + s["undistributed_rewards"], s["total_points"])
-    after = int(args["rewardPerPoint"])
-    if before + increase != after:
-        ctx.mismatch(event, f"accumulator {before} + {increase} != event {after}")
-    s["reward_per_point"] = after
-    s["undistributed_rewards"] = carry
+    s["total_points"] = s["matured_points"] + s["pending_points"]
     s["inflow_count"] += 1
+    after = s["reward_per_point"]
+    ctx.epoch_rates[current] = after
     ctx.uow.add_values(
         "inflows",
         INFLOW_COLUMNS,
@@ -91,16 +137,41 @@ def _receive(ctx: Context, event: Event, source: str, added_points: int, memo: s
             to_collective,
             after,
             after - before,
-            carry,
-            s["total_points"],
+            s["matured_points"],
+            s["pending_points"],
+            members_to_ess,
+            current,
             memo,
         ),
     )
     ctx.snapshot(event)
 
 
+def _receive(ctx: Context, event: Event, source: str, memo: str | None) -> None:
+    """An inflow that awards no points (Redistribution._receive)."""
+    current = ctx.epoch_at(event.block_time)
+    _advance(ctx, event, current)
+    before = ctx.state["reward_per_point"]
+    members_to_ess = _distribute(ctx, event)
+    _book(ctx, event, source, current, before, members_to_ess, memo)
+
+
+def _award(ctx: Context, address: str, points: int, current: int) -> None:
+    """Add `points` pending in `current` to a member (Redistribution._award): settled first only
+    if its pending points are of an ended epoch (matured then at that epoch's end)."""
+    account = ctx.member(address)
+    if account["pending_points"] and account["pending_epoch"] != current:
+        rewards.settle(account, ctx.state["reward_per_point"], current, current, ctx.matured_at)
+    if not account["pending_points"]:
+        assert ctx.clock is not None  # the relation's epoch came from it
+        account["pending_epoch"] = current
+        account["matures_at"] = ctx.clock.epoch_end(current)
+    account["pending_points"] += points
+
+
 def relation_paid(ctx: Context, event: Event) -> None:
-    """A relation: settle and award each party's points at the accumulator before the inflow."""
+    """A relation: roll over, award each party's points (pending until the relation's epoch
+    ends), then spread the inflow over the matured points."""
     args = event.args
     awarded = args["points"]
     payer, counterparty = args["payer"], args["counterparty"]
@@ -110,9 +181,12 @@ def relation_paid(ctx: Context, event: Event) -> None:
     counterparty_points = int(awarded["counterpartyPoints"])
     payer_sponsor_points = int(awarded["payerSponsorPoints"])
     counterparty_sponsor_points = int(awarded["counterpartySponsorPoints"])
-    rate = ctx.state["reward_per_point"]
+    current = int(args["epoch"])
+    if current != ctx.epoch_at(event.block_time):
+        ctx.mismatch(event, f"epoch {current} != the clock's {ctx.epoch_at(event.block_time)}")
+    _advance(ctx, event, current)
+    before = ctx.state["reward_per_point"]
     added = 0
-    member, settle = ctx.member, rewards.settle
     for address, points in (
         (payer, payer_points),
         (counterparty, counterparty_points),
@@ -120,18 +194,17 @@ def relation_paid(ctx: Context, event: Event) -> None:
         (counterparty_sponsor, counterparty_sponsor_points),
     ):
         if address is None or points == 0:
-            continue  # the contract skips the settlement too
-        account = member(address)
-        settle(account, rate)
-        account["points"] += points
+            continue  # the contract skips the award too
+        _award(ctx, address, points, current)
         added += points
-    amount = int(args["amount"])
-    payer_row = member(payer)
+    ctx.state["pending_points"] += added
+    members_to_ess = _distribute(ctx, event)
+    amount, to_members, to_ess, to_collective = _split(event)
+    payer_row = ctx.member(payer)
     payer_row["relations_paid"] += 1
     payer_row["amount_paid"] += amount
-    member(counterparty)["relations_received"] += 1
+    ctx.member(counterparty)["relations_received"] += 1
     ctx.state["relation_count"] += 1
-    parts = args["split"]
     ctx.uow.add_values(
         "relations",
         RELATION_COLUMNS,
@@ -141,9 +214,9 @@ def relation_paid(ctx: Context, event: Event) -> None:
             counterparty,
             args["relationRef"],
             amount,
-            int(parts["toMembers"]),
-            int(parts["toEss"]),
-            int(parts["toCollective"]),
+            to_members,
+            to_ess,
+            to_collective,
             payer_sponsor,
             counterparty_sponsor,
             payer_points,
@@ -151,32 +224,45 @@ def relation_paid(ctx: Context, event: Event) -> None:
             payer_sponsor_points,
             counterparty_sponsor_points,
             int(args["rewardPerPoint"]),
+            current,
+            members_to_ess,
         ),
     )
-    _receive(ctx, event, payer, added, None)
+    _book(ctx, event, payer, current, before, members_to_ess, None)
 
 
 def contributed(ctx: Context, event: Event) -> None:
     """Anyone's contribution, with a memo."""
-    _receive(ctx, event, event.args["contributor"], 0, event.args["memo"])
+    _receive(ctx, event, event.args["contributor"], event.args["memo"])
 
 
 def membership_fee_received(ctx: Context, event: Event) -> None:
     """A new member's fee."""
-    _receive(ctx, event, event.args["member"], 0, None)
+    _receive(ctx, event, event.args["member"], None)
 
 
 def surplus_accounted(ctx: Context, event: Event) -> None:
-    """Tokens sent without a call, accounted as an inflow."""
-    _receive(ctx, event, event.args["caller"], 0, None)
+    """Tokens sent without a call, booked to ESS whole (no members' share: 0 to ESS from it)."""
+    current = ctx.epoch_at(event.block_time)
+    _advance(ctx, event, current)
+    before = ctx.state["reward_per_point"]
+    amount, to_members, to_ess, to_collective = _split(event)
+    if (to_members, to_ess, to_collective) != (0, amount, 0):
+        ctx.mismatch(event, f"surplus split {(to_members, to_ess, to_collective)} is not all to ESS")
+    if int(event.args["rewardPerPoint"]) != before:
+        ctx.mismatch(event, f"surplus moved the accumulator to {event.args['rewardPerPoint']}")
+    _book(ctx, event, event.args["caller"], current, before, 0, None)
 
 
 def rewards_claimed(ctx: Context, event: Event) -> None:
-    """A claim: settle, pay out everything accrued."""
+    """A claim: settle (no roll-over: the last booking's epoch stays), pay out everything accrued."""
     args = event.args
     amount, rate = int(args["amount"]), int(args["rewardPerPoint"])
+    if rate != ctx.state["reward_per_point"]:
+        ctx.mismatch(event, f"claim at accumulator {rate} != {ctx.state['reward_per_point']}")
     account = ctx.member(args["member"])
-    rewards.settle(account, rate)
+    current = ctx.epoch_at(event.block_time)
+    rewards.settle(account, rate, current, ctx.state["points_epoch"], ctx.matured_at)
     if account["accrued"] != amount:
         ctx.mismatch(event, f"claimable {account['accrued']} != claimed {amount}")
     account["accrued"] = 0
@@ -189,21 +275,30 @@ def rewards_claimed(ctx: Context, event: Event) -> None:
 
 
 def member_rewards_frozen(ctx: Context, event: Event) -> None:
-    """An exclusion: settle, remove the member's points from the total, keep what it earned."""
+    """An exclusion: roll over, settle, remove the member's matured and pending points from the
+    totals, keep what it earned."""
     args = event.args
-    removed, accrued, rate = int(args["pointsRemoved"]), int(args["accrued"]), int(args["rewardPerPoint"])
+    matured, pending = int(args["maturedRemoved"]), int(args["pendingRemoved"])
+    accrued, rate = int(args["accrued"]), int(args["rewardPerPoint"])
+    current = ctx.epoch_at(event.block_time)
+    _advance(ctx, event, current)
+    s = ctx.state
     account = ctx.member(args["member"])
-    rewards.settle(account, rate)
-    if (account["points"], account["accrued"]) != (removed, accrued):
-        ctx.mismatch(event, f"points/accrued {account['points']}/{account['accrued']} != {removed}/{accrued}")
-    account["points"] = 0
-    ctx.state["total_points"] -= removed
+    rewards.settle(account, s["reward_per_point"], current, current, ctx.matured_at)
+    held = (account["matured_points"], account["pending_points"], account["accrued"])
+    if held != (matured, pending, accrued) or rate != s["reward_per_point"]:
+        ctx.mismatch(event, f"matured/pending/accrued {held} != {(matured, pending, accrued)}")
+    account.update(matured_points=0, pending_points=0, pending_epoch=None, matures_at=None)
+    s["matured_points"] -= matured
+    s["pending_points"] -= pending
+    s["total_points"] = s["matured_points"] + s["pending_points"]
     ctx.uow.add(
         "reward_freezes",
         {
             **event.base(),
             "member": args["member"],
-            "points_removed": removed,
+            "matured_removed": matured,
+            "pending_removed": pending,
             "accrued": accrued,
             "reward_per_point": rate,
         },
@@ -282,6 +377,32 @@ def steward_changed(ctx: Context, event: Event) -> None:
     ctx.parameter(event, "steward", address_or_none(event.args["previousSteward"]), event.args["newSteward"])
 
 
+def epoch_length_changed(ctx: Context, event: Event) -> None:
+    """A new epoch clock (at deployment, or the length from the end of the running epoch)."""
+    args = event.args
+    clock = Clock(int(args["origin"]), int(args["newLength"]), int(args["originEpoch"]))
+    previous = ctx.clock.as_json() if ctx.clock is not None else None
+    if ctx.clock is not None and ctx.clock.length != int(args["previousLength"]):
+        ctx.mismatch(event, f"previous length {args['previousLength']} != {ctx.clock.length}")
+    ctx.clock = clock
+    ctx.state.update(
+        epoch_length=clock.length, epoch_origin=clock.origin, epoch_origin_epoch=clock.origin_epoch
+    )
+    ctx.parameter(event, "epoch_length", previous, clock.as_json())
+
+
+def epoch_reward_cap_changed(ctx: Context, event: Event) -> None:
+    """A new most a matured point may earn per epoch (basis points of a token unit)."""
+    ctx.state["epoch_reward_cap_bps"] = int(event.args["newCapBps"])
+    ctx.parameter(event, "epoch_reward_cap_bps", event.args["previousCapBps"], event.args["newCapBps"])
+
+
+def parties_min_share_changed(ctx: Context, event: Event) -> None:
+    """A new least share of a relation's points its payer and counterparty keep."""
+    ctx.state["parties_min_share_bps"] = int(event.args["newBps"])
+    ctx.parameter(event, "parties_min_share_bps", event.args["previousBps"], event.args["newBps"])
+
+
 HANDLERS = {
     "RelationPaid": relation_paid,
     "Contributed": contributed,
@@ -295,4 +416,7 @@ HANDLERS = {
     "PointWeightsChanged": point_weights_changed,
     "MinRelationFeeChanged": min_relation_fee_changed,
     "StewardChanged": steward_changed,
+    "EpochLengthChanged": epoch_length_changed,
+    "EpochRewardCapChanged": epoch_reward_cap_changed,
+    "PartiesMinShareChanged": parties_min_share_changed,
 }

@@ -76,6 +76,11 @@ class Governance:
         )
 
 
+def epoch_left(dao: Dao) -> int:
+    """Seconds until the pool's current epoch ends (as of the latest block)."""
+    return int(dao.pool.functions.epochEndsAt(dao.pool.functions.epoch().call()).call()) - dao.now()
+
+
 def run(dao: Dao, metadata_dir: Path) -> Outcome:
     """Play the scenario; accounts: 0 deployer, 1-3 founders (Pilote, Abeille, ESS structure),
     4 steward, 5-8 newcomers, 9 an outsider who contributes."""
@@ -104,11 +109,13 @@ def run(dao: Dao, metadata_dir: Path) -> Outcome:
     dao.send(membership, "invite", a[8], ESS, sender=a[3])  # accepted later, with a fee
     dao.send(membership, "invite", a[0], ABEILLE, sender=a[1])  # superseded by an admission
 
-    # Relations (sponsors earn points), a contribution, a surplus, claims.
+    # Relations (sponsors earn points, pending until the epoch ends); in the next epoch a
+    # contribution spread over the matured points, a surplus (all to ESS), claims.
     dao.send(pool, "payRelation", a[6], 20 * EUR, keccak(text="meeting-1"), sender=a[5])
     dao.send(pool, "payRelation", a[2], 15 * EUR, keccak(text="intro-2"), sender=a[1])
     dao.send(pool, "payRelation", a[5], 12 * EUR, keccak(text="meeting-3"), sender=a[6])
     dao.send(pool, "payRelation", a[1], 33_333_333, keccak(text="supplier-4"), sender=a[2])
+    dao.travel(epoch_left(dao))
     dao.send(pool, "contribute", 7 * EUR, "soutien au réseau", sender=a[9])
     dao.send(token, "transfer", pool.address, 3 * EUR + 1, sender=a[9])
     dao.send(pool, "accountSurplus", sender=a[9])
@@ -144,6 +151,9 @@ def run(dao: Dao, metadata_dir: Path) -> Outcome:
             (pool, "setPointWeights", ((2500, 4500, 1500, 1500),)),
             (pool, "setMinRelationFee", (5 * EUR,)),
             (pool, "setSteward", (a[1],)),
+            (pool, "setEpochRewardCap", (4000,)),
+            (pool, "setPartiesMinShare", (6500,)),
+            (pool, "setEpochLength", (90,)),
             (membership, "setInvitationAllowance", (5,)),
             (membership, "setMembershipFee", (2 * EUR,)),
             (membership, "admit", (a[0], ABEILLE, a[5])),
@@ -162,6 +172,8 @@ def run(dao: Dao, metadata_dir: Path) -> Outcome:
     dao.travel(301)
     gov.step("queue", p1, a[1])
     dao.travel(61)
+    # a[6] earns pending points just before its exclusion removes them with its matured ones.
+    dao.send(pool, "payRelation", a[5], 12 * EUR, keccak(text="meeting-4b"), sender=a[6])
     gov.step("execute", p1, a[2])
 
     # After the vote: a fee-paying newcomer, relations under the new weights, the new steward.

@@ -12,11 +12,22 @@ from conftest import deploy_dao
 from indexer_chain import Dao
 from indexer_mirror import diff, dump, engine_for, run_indexer, settings_for
 from indexer_scenario import Outcome, run
+from indexer_views import pool_matches
 from sqlalchemy import select
 
-from indexer.db import DaoState, EssProject, Invitation, Member, Proposal, RawEvent
+from indexer.db import (
+    DaoState,
+    EssProject,
+    Inflow,
+    Invitation,
+    Member,
+    ParameterChange,
+    Proposal,
+    RawEvent,
+    Relation,
+    RewardFreeze,
+)
 from indexer.proposals import proposal_state, quorum_at
-from indexer.rewards import claimable
 from indexer.sync import Indexer
 
 ZERO = "0x0000000000000000000000000000000000000000"
@@ -68,21 +79,16 @@ def test_projections_equal_the_contract_views(
         "MembershipFeeChanged", "PoolBound", "RelationPaid", "Contributed", "MembershipFeeReceived",
         "SurplusAccounted", "RewardsClaimed", "MemberRewardsFrozen", "EssProjectFunded", "CollectiveSpent",
         "SharesChanged", "PointWeightsChanged", "MinRelationFeeChanged", "StewardChanged",
+        "EpochLengthChanged", "EpochRewardCapChanged", "PartiesMinShareChanged",
         "EssProjectRegistered", "EssProjectUpdated", "EssProjectStatusChanged", "ProposalCreated", "VoteCast",
         "VoteCastWithParams", "ProposalQueued", "ProposalExecuted", "ProposalCanceled", "CallScheduled",
         "CallExecuted",
     ):  # fmt: skip
         assert expected in names, expected
 
-    # The pool: totals, buckets and settings.
+    # The pool: totals, points (matured, pending, per member), claimable rewards, the clock.
+    assert pool_matches(pool, db) == []
     (state,) = rows(db, DaoState)
-    totals = pool.functions.totals().call()
-    fields = (
-        "total_received", "members_received", "ess_received", "collective_received", "rewards_claimed",
-        "ess_disbursed", "collective_spent", "undistributed_rewards", "total_points", "reward_per_point",
-    )  # fmt: skip
-    assert tuple(state[f] for f in fields) == tuple(totals)
-    assert state["accumulator_mismatches"] == 0
     assert state["ess_received"] - state["ess_disbursed"] == pool.functions.essAvailable().call()
     assert (
         state["collective_received"] - state["collective_spent"]
@@ -124,12 +130,29 @@ def test_projections_equal_the_contract_views(
         )
         assert (row["excluded_at"] or 0) == excluded_at
         assert row["status"] == ("excluded" if excluded_at else "active")
-        assert row["points"] == pool.functions.pointsOf(address).call()
-        mirrored = claimable(
-            row["points"], row["accrued"], row["reward_per_point_paid"], state["reward_per_point"]
-        )
-        assert mirrored == pool.functions.claimableOf(address).call(), address
     assert any(m["claimed"] > 0 for m in members.values())
+    # The excluded member lost its matured and its pending points, and kept what it earned.
+    (freeze,) = rows(db, RewardFreeze)
+    assert freeze["member"] == dao.accounts[6]
+    assert freeze["matured_removed"] > 0 and freeze["pending_removed"] > 0 and freeze["accrued"] > 0
+    assert members[dao.accounts[6]]["claimed"] == freeze["accrued"]
+    # Relations and inflows carry their epoch and what of the members' share went to ESS.
+    epochs = {r["epoch"] for r in rows(db, Relation)}
+    assert len(epochs) >= 2
+    inflows = rows(db, Inflow)
+    # Before any point matured (the first epoch, shares 50/30/20 %), the members' share went
+    # to ESS whole; afterwards matured points received some.
+    assert all(i["members_to_ess"] == 0 for i in inflows if i["kind"] == "surplus")
+    early = [i for i in inflows if i["matured_points_after"] == 0]
+    assert early
+    for inflow in early:
+        amount = inflow["amount"]
+        assert inflow["to_members"] == 0
+        assert inflow["members_to_ess"] == amount - -(-amount * 3000 // 10_000) - amount * 2000 // 10_000
+    assert any(i["to_members"] > 0 for i in inflows)
+    clocks = [p for p in rows(db, ParameterChange) if p["parameter"] == "epoch_length"]
+    assert [c["new_value"]["length"] for c in sorted(clocks, key=lambda c: c["block_number"])] == [60, 90]
+    assert clocks[-1]["new_value"]["origin"] == pool.functions.epochClock().call()[0]
 
     # Invitations: the pending ones are the contract's.
     pending = {i["invitee"]: i for i in rows(db, Invitation) if i["status"] == "pending"}
@@ -175,7 +198,8 @@ def test_projections_equal_the_contract_views(
     executed = proposals[outcome.proposals["executed"]]
     assert [a["function"] for a in executed["actions"]] == [
         "setProjectActive", "setProjectActive", "fundEssProject", "setShares", "setPointWeights",
-        "setMinRelationFee", "setSteward", "setInvitationAllowance", "setMembershipFee", "admit", "exclude",
+        "setMinRelationFee", "setSteward", "setEpochRewardCap", "setPartiesMinShare", "setEpochLength",
+        "setInvitationAllowance", "setMembershipFee", "admit", "exclude",
     ]  # fmt: skip
     assert executed["actions"][2]["args"] == {"projectId": 1, "amount": 5 * 10**6}
     assert executed["timelock_operation"] is not None

@@ -140,7 +140,7 @@ def test_uint256_round_trips_exactly_and_orders_on_sqlite(tmp_path: Path, amount
         "chain_id": 1, "log_index": 0, "block_number": 1, "block_time": 1, "payer": "p", "counterparty": "c",
         "relation_ref": "r", "to_members": 0, "to_ess": 0, "to_collective": 0, "payer_sponsor": None,
         "counterparty_sponsor": None, "payer_points": 0, "counterparty_points": 0, "payer_sponsor_points": 0,
-        "counterparty_sponsor_points": 0, "reward_per_point": 0,
+        "counterparty_sponsor_points": 0, "reward_per_point": 0, "epoch": 1, "members_to_ess": 0,
     }  # fmt: skip
     with engine.begin() as connection:
         insert_rows(
