@@ -1,3 +1,3 @@
-"""The auditor's independent check: the ledger recomputed from raw chain logs and contract views
-(`ledger`), compared with the API (`api`); `cmir audit` (`cli`). It shares no code with the
-indexer or the API."""
+"""The auditor's independent check: the pool's rules replayed from raw chain logs (`replay`),
+the ledger and its identities against the contract views at one block (`ledger`), compared with
+the API (`api`); `cmir audit` (`cli`). It shares no code with the indexer or the API."""

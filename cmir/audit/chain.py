@@ -5,11 +5,13 @@ code with what it checks."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 import requests
 from eth_abi.abi import decode, encode
+from eth_abi.exceptions import DecodingError
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -79,6 +81,44 @@ def canonical(entry: dict[str, Any]) -> str:
     return kind
 
 
+@lru_cache(maxsize=1 << 16)
+def checksum(address: str) -> str:
+    """An address in checksum form (cached: the same few addresses fill the logs)."""
+    return to_checksum_address(address)
+
+
+def _static(entry: dict[str, Any]) -> bool:
+    """Whether a type is one 32-byte word, or a tuple of such types (decoded word by word)."""
+    kind = str(entry["type"])
+    if kind == "tuple":
+        return all(_static(c) for c in entry["components"])
+    return kind in ("address", "bool") or (kind.startswith(("uint", "int", "bytes")) and kind[-1].isdigit())
+
+
+def _word(kind: str, word: bytes) -> Any:
+    if kind == "address":
+        return checksum("0x" + word[12:].hex())
+    if kind.startswith("uint"):
+        return int.from_bytes(word, "big")
+    if kind.startswith("int"):
+        return int.from_bytes(word, "big", signed=True)
+    if kind == "bool":
+        return word != bytes(32)
+    return word[: int(kind[5:])]  # bytesN
+
+
+def _decode_static(entry: dict[str, Any], data: bytes, at: int) -> tuple[Any, int]:
+    """The value of a `_static` type at byte `at` of `data`, and where the next one starts."""
+    if entry["type"] == "tuple":
+        value: dict[str, Any] = {}
+        for component in entry["components"]:
+            value[component["name"]], at = _decode_static(component, data, at)
+        return value, at
+    if at + 32 > len(data):
+        raise AuditError("a log's data is shorter than its event's ABI")
+    return _word(str(entry["type"]), data[at : at + 32]), at + 32
+
+
 def _named(entry: dict[str, Any], value: Any) -> Any:
     """A decoded value with tuple components as dicts by name."""
     kind = str(entry["type"])
@@ -88,9 +128,9 @@ def _named(entry: dict[str, Any], value: Any) -> Any:
         inner = {**entry, "type": "tuple"}
         return [_named(inner, v) for v in value]
     if kind == "address":
-        return to_checksum_address(value)
+        return checksum(value)
     if kind.startswith("address["):
-        return [to_checksum_address(v) for v in value]
+        return [checksum(v) for v in value]
     return value
 
 
@@ -105,6 +145,7 @@ class Event:
     log_index: int
     tx_hash: str
     address: str
+    timestamp: int | None = None  # the block's, when the node gives it with the log
 
     @property
     def key(self) -> tuple[int, int]:
@@ -120,10 +161,19 @@ class Contract:
         self.address = to_checksum_address(address)
         self.functions = {e["name"]: e for e in abi if e.get("type") == "function"}
         self.events: dict[bytes, dict[str, Any]] = {}
+        # By topic: the indexed inputs, the others, and whether the others are all static.
+        self._layouts: dict[bytes, tuple[list[dict[str, Any]], list[dict[str, Any]], bool]] = {}
         for entry in abi:
             if entry.get("type") == "event" and not entry.get("anonymous"):
                 signature = f"{entry['name']}({','.join(canonical(i) for i in entry['inputs'])})"
-                self.events[keccak(text=signature)] = entry
+                topic = keccak(text=signature)
+                self.events[topic] = entry
+                plain = [i for i in entry["inputs"] if not i.get("indexed")]
+                self._layouts[topic] = (
+                    [i for i in entry["inputs"] if i.get("indexed")],
+                    plain,
+                    all(_static(i) for i in plain),
+                )
 
     def topic(self, name: str) -> str:
         """topic0 of event `name`."""
@@ -145,7 +195,14 @@ class Contract:
         """The decoded outputs of view `name` (a single value, or a dict for a struct)."""
         entry = self.functions[name]
         outputs = entry["outputs"]
-        values = decode([canonical(o) for o in outputs], bytes.fromhex(data[2:]))
+        if data in ("0x", ""):
+            raise AuditError(
+                f"{self.role} {self.address} returned nothing for {name}: no code at that block?"
+            )
+        try:
+            values = decode([canonical(o) for o in outputs], bytes.fromhex(data[2:]))
+        except (DecodingError, ValueError) as exc:
+            raise AuditError(f"{self.role} {self.address} returned an undecodable {name}: {exc}") from None
         named = [_named(o, v) for o, v in zip(outputs, values, strict=True)]
         return named[0] if len(named) == 1 else named
 
@@ -155,16 +212,21 @@ class Contract:
         if not topics or topics[0] not in self.events:
             return None
         entry = self.events[topics[0]]
-        indexed = [i for i in entry["inputs"] if i.get("indexed")]
-        plain = [i for i in entry["inputs"] if not i.get("indexed")]
+        indexed, plain, fast = self._layouts[topics[0]]
         args: dict[str, Any] = {}
         for item, raw in zip(indexed, topics[1:], strict=True):
-            kind = canonical(item)
-            dynamic = kind in ("string", "bytes") or kind.endswith("]") or kind.startswith("(")
-            args[item["name"]] = raw if dynamic else _named(item, decode([kind], raw)[0])
-        values = decode([canonical(i) for i in plain], bytes.fromhex(log["data"][2:]))
-        for item, value in zip(plain, values, strict=True):
-            args[item["name"]] = _named(item, value)
+            # A dynamic type or a tuple is indexed as its hash: kept as the raw topic.
+            word = item["type"] != "tuple" and _static(item)
+            args[item["name"]] = _decode_static(item, raw, 0)[0] if word else raw
+        data = bytes.fromhex(log["data"][2:])
+        if fast:  # most events: word by word, much faster than eth_abi
+            at = 0
+            for item in plain:
+                args[item["name"]], at = _decode_static(item, data, at)
+        else:
+            values = decode([canonical(i) for i in plain], data)
+            for item, value in zip(plain, values, strict=True):
+                args[item["name"]] = _named(item, value)
         return Event(
             contract=self.role,
             name=entry["name"],
@@ -172,7 +234,8 @@ class Contract:
             block=int(log["blockNumber"], 16),
             log_index=int(log["logIndex"], 16),
             tx_hash=log["transactionHash"].lower(),
-            address=to_checksum_address(log["address"]),
+            address=checksum(log["address"]),
+            timestamp=int(log["blockTimestamp"], 16) if log.get("blockTimestamp") else None,
         )
 
 
@@ -204,3 +267,14 @@ def fetch_logs(rpc: Rpc, contracts: list[Contract], start: int, end: int) -> lis
         block = last + 1
     events.sort(key=lambda e: e.key)
     return events
+
+
+def with_timestamps(rpc: Rpc, events: list[Event]) -> list[Event]:
+    """`events` with their blocks' timestamps: the nodes that do not give them with the logs
+    are asked for the headers of those blocks, in batches."""
+    missing = sorted({e.block for e in events if e.timestamp is None})
+    if not missing:
+        return events
+    headers = rpc.batch([("eth_getBlockByNumber", [hex(block), False]) for block in missing])
+    times = {block: int(header["timestamp"], 16) for block, header in zip(missing, headers, strict=True)}
+    return [e if e.timestamp is not None else replace(e, timestamp=times[e.block]) for e in events]

@@ -11,10 +11,26 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cmir.audit.api import Api, Difference, api_flows, compare_figures, compare_flows, snapshot
+from cmir.audit.api import (
+    Api,
+    Difference,
+    api_flows,
+    api_members,
+    compare_figures,
+    compare_flows,
+    compare_members,
+    excluded_details,
+    snapshot,
+)
 from cmir.audit.chain import AuditError, Rpc
 from cmir.audit.ledger import Ledger, build
 
+REASON_LABELS = {
+    "no_matured_points": "aucun point mûr / no matured points",
+    "cap": "plafond d'époque / epoch reward cap",
+    "rounding": "arrondi / rounding",
+    "surplus": "excédents (tout à l'ESS) / surplus (all to ESS)",
+}
 KIND_LABELS = {
     "relation": "relations payées / paid relations",
     "contribution": "contributions",
@@ -31,16 +47,63 @@ def _ratio(numerator: int, denominator: int) -> str:
     return f"{100 * numerator / denominator:.2f} %" if denominator else "-"
 
 
+def _utc(timestamp: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(timestamp))
+
+
+def print_epochs(console: Console, ledger: Ledger, decimals: int) -> None:
+    """The epoch clock, the points matured and pending, and where the members' share went."""
+    s, v = ledger.sums, ledger.views
+    clock = ledger.clock
+    if clock is not None:
+        console.print(
+            f"Epoch {s['epoch']} (ends {_utc(clock.epoch_end(s['epoch']))}); epochs of {clock.length} s "
+            f"from epoch {clock.origin_epoch} at {_utc(clock.origin)}; reward cap "
+            f"{v['epoch_reward_cap_bps']} bps of a token unit per point per epoch"
+        )
+    pending = f"{s['pending_points']} pending"
+    if s["pending_points"] and clock is not None:
+        pending += f" (earned in epoch {s['epoch']}, mature at {_utc(clock.epoch_end(s['epoch']))})"
+    console.print(
+        f"Points: {s['matured_points']} matured, {pending}; "
+        f"reward per point {s['reward_per_point']} (x 1e-27)"
+    )
+    share = s["members_received"] + s["members_to_ess"]
+    table = Table(title="Members' share: distributed, or to ESS (and why)")
+    for column in ("", "amount", "of the members' share"):
+        table.add_column(column, justify="right" if column else "left")
+    table.add_row(
+        "distributed to matured points",
+        _money(s["members_received"], decimals),
+        _ratio(s["members_received"], share),
+    )
+    for reason, amount in ledger.members_to_ess.items():
+        table.add_row(
+            f"→ ESS: {REASON_LABELS.get(reason, reason)}",
+            _money(amount, decimals),
+            _ratio(amount, share) if reason != "surplus" else "-",
+        )
+    console.print(table)
+
+
 def print_ledger(console: Console, ledger: Ledger, decimals: int, flows_shown: int) -> None:
     """The ledger as tables."""
     s, v = ledger.sums, ledger.views
-    when = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(ledger.block_time))
+    when = _utc(ledger.block_time)
     console.print(f"[bold]CMIR DAO ledger[/bold] — chain {ledger.chain_id}, block {ledger.block} ({when})")
     console.print(
         f"block hash {ledger.block_hash}; {ledger.event_count} events read from the deployment block on"
     )
     inflows = Table(title="Inflows by kind")
-    for column in ("kind", "count", "amount", "→ members", "→ ESS", "→ collective"):
+    for column in (
+        "kind",
+        "count",
+        "amount",
+        "→ members",
+        "→ ESS",
+        "of which members' share",
+        "→ collective",
+    ):
         inflows.add_column(column, justify="right" if column != "kind" else "left")
     for kind, t in ledger.inflows_by_kind.items():
         inflows.add_row(
@@ -49,6 +112,7 @@ def print_ledger(console: Console, ledger: Ledger, decimals: int, flows_shown: i
             _money(t["amount"], decimals),
             _money(t["members"], decimals),
             _money(t["ess"], decimals),
+            _money(t["members_to_ess"], decimals),
             _money(t["collective"], decimals),
         )
     inflows.add_row(
@@ -57,9 +121,11 @@ def print_ledger(console: Console, ledger: Ledger, decimals: int, flows_shown: i
         _money(s["total_received"], decimals),
         _money(s["members_received"], decimals),
         _money(s["ess_received"], decimals),
+        _money(s["members_to_ess"], decimals),
         _money(s["collective_received"], decimals),
     )
     console.print(inflows)
+    print_epochs(console, ledger, decimals)
     buckets = Table(title="Buckets")
     for column in ("bucket", "received", "out", "available (events)", "available (contract)"):
         buckets.add_column(column, justify="right" if column != "bucket" else "left")
@@ -87,8 +153,8 @@ def print_ledger(console: Console, ledger: Ledger, decimals: int, flows_shown: i
     spends = [f for f in ledger.flows if f.kind == "collective_spend"]
     console.print(
         f"Claims: {len(claims)} by {len({f.recipient for f in claims})} members, "
-        f"{_money(s['rewards_claimed'], decimals)}; {ledger.members_replayed} members' rewards replayed; "
-        f"undistributed carry {s['undistributed_rewards']} units"
+        f"{_money(s['rewards_claimed'], decimals)}; {ledger.members_replayed} members' rewards and points "
+        f"replayed; {len(ledger.freezes)} excluded members' rewards frozen"
     )
     fundings = Table(title="ESS fundings by project")
     for column in ("project", "fundings", "amount"):
@@ -138,10 +204,13 @@ def audit(
     """Recompute every flow from raw chain logs and contract views alone, and check the books.
 
     No database and no API are read to build the ledger: eth_getLogs over the deployment's
-    contracts from its deployment block and eth_call at one block. Prints the ledger and checks
-    the conservation identities; with --api, compares every figure and every flow (by tx hash and
-    log index) with the API's and lists each difference. Exit code 0 only if everything
-    reconciles (1 when something does not, 2 when the audit cannot run).
+    contracts from its deployment block and eth_call at one block. The pool's rules are replayed
+    (epochs, points maturing, the per-epoch reward cap, what members cannot receive going to
+    ESS) and every member's claimable amount and points checked against the pool's views. Prints
+    the ledger and checks the conservation identities; with --api, compares every figure, every
+    flow (by tx hash and log index) and every member with the API's and lists each difference.
+    Exit code 0 only if everything reconciles (1 when something does not, 2 when the audit
+    cannot run).
     """
     console = Console(width=160, highlight=False)
     try:
@@ -151,6 +220,7 @@ def audit(
         api_hash: str | None = None
         pool: dict[str, Any] = {}
         social: dict[str, Any] = {}
+        members: list[dict[str, Any]] = []
         if api:
             remote = Api(api)
             api_block, api_hash, pool, social = snapshot(remote)
@@ -159,7 +229,8 @@ def audit(
                     f"the API holds block {api_block}: audit that block (omit --block) to compare"
                 )
             block = api_block
-        ledger = build(client, deployment, block)
+            members = api_members(remote, api_block)
+        ledger = build(client, deployment, block, [str(m["address"]) for m in members])
     except AuditError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -169,11 +240,16 @@ def audit(
     for check in ledger.checks:
         mark = "ok  " if check.ok else "FAIL"
         line = f"  {mark} {check.name}"
-        if not check.ok:
+        listed = not check.ok and check.expected == [] and isinstance(check.actual, list)
+        if listed:
+            line += f": {len(check.actual)} problem(s)"
+        elif not check.ok:
             line += f": expected {check.expected}, found {check.actual}"
         if check.note:
             line += f" ({check.note})"
-        console.print(line, markup=False)
+        console.print(line, markup=False, soft_wrap=True)
+        for problem in check.actual if listed else []:
+            console.print(f"       - {problem}", markup=False, soft_wrap=True)
     differences: list[Difference] = []
     if remote is not None and api_block is not None:
         if api_hash and api_hash.lower() != ledger.block_hash.lower():
@@ -181,20 +257,22 @@ def audit(
         differences += compare_figures(ledger, pool, social)
         try:
             items = api_flows(remote, api_block)
+            details = excluded_details(remote, members)
         except AuditError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
         differences += compare_flows(ledger, items)
+        differences += compare_members(ledger, members, details)
         console.print(
             f"[bold]API {remote.base}[/bold] at block {api_block}: {len(items)} flows listed, "
-            f"{len(ledger.flows)} on chain; {len(differences)} difference(s)"
+            f"{len(ledger.flows)} on chain; {len(members)} members compared; {len(differences)} difference(s)"
         )
         for difference in differences:
-            console.print(f"  DIFF {difference}", markup=False)
+            console.print(f"  DIFF {difference}", markup=False, soft_wrap=True)
     if ledger.ok and not differences:
         console.print(
             f"RECONCILED at block {ledger.block}: every identity holds"
-            + (" and the API agrees on every figure and flow" if remote else "")
+            + (" and the API agrees on every figure, flow and member" if remote else "")
         )
         return
     failed = sum(1 for c in ledger.checks if not c.ok)

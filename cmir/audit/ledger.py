@@ -1,27 +1,24 @@
-"""The auditor's ledger: every flow recomputed from the pool's raw events, the reward accumulator
-replayed from scratch, and the conservation identities checked against the contracts' views at
-one block.
+"""The auditor's ledger: every flow recomputed from the pool's raw events, the pool's rules
+replayed from scratch (`replay`: epochs, maturing points, the capped accumulator, what members
+could not receive going to ESS), and the conservation identities checked against the
+contracts' views at one block.
 
-The replay follows the pool's published rules (RewardMath: ESS part rounded up, collective
-rounded down, members the remainder; points = amount x weight / 10,000; the accumulator spreads
-the members' part plus the carried remainder over all points at 1e27 precision), so a wrong
-event, a wrong total or a wrong claim shows up as a difference.
+A wrong event, a wrong total, a wrong claim or a member's wrong points shows up as a failed
+identity.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from eth_utils.address import to_checksum_address
 
-from cmir.audit.chain import AuditError, Contract, Event, Rpc, fetch_logs
+from cmir.audit.chain import AuditError, Contract, Event, Rpc, fetch_logs, with_timestamps
+from cmir.audit.replay import Booking, Clock, MemberFigures, Replay
 
-BPS = 10_000
-PRECISION = 10**27
 INFLOW_EVENTS = {
     "RelationPaid": "relation",
     "Contributed": "contribution",
@@ -39,12 +36,27 @@ INFLOW_SOURCE = {
     "MembershipFeeReceived": "member",
     "SurplusAccounted": "caller",
 }
+SETTINGS_EVENTS = {
+    "SharesChanged",
+    "PointWeightsChanged",
+    "EpochRewardCapChanged",
+    "EpochLengthChanged",
+    "PartiesMinShareChanged",
+}
 ROLES = ("pool", "membership", "registry", "governor", "timelock", "token")
-
-
-def ceil_div(a: int, b: int) -> int:
-    """⌈a / b⌉ for non-negative integers."""
-    return -(-a // b)
+#: The pool's single-value views read at the audited block, in one batch.
+POOL_VIEWS = (
+    "totals",
+    "membersAvailable",
+    "essAvailable",
+    "collectiveAvailable",
+    "essFloorBps",
+    "epochClock",
+    "epoch",
+    "epochRewardCapBps",
+    "maxEpochRewardCapBps",
+    "partiesMinShareBps",
+)
 
 
 @dataclass
@@ -66,6 +78,8 @@ class Flow:
     memo: str | None = None
     project_id: int | None = None
     proposal_id: int | None = None
+    epoch: int | None = None  # inflows: the epoch it was booked in
+    members_to_ess: int | None = None  # inflows: the members' part that went to ESS
 
     @property
     def key(self) -> tuple[str, int]:
@@ -84,6 +98,16 @@ class Check:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class Freeze:
+    """An exclusion's MemberRewardsFrozen."""
+
+    matured_removed: int
+    pending_removed: int
+    accrued: int
+    tx_hash: str
+
+
 @dataclass
 class Ledger:
     """What the audit found at one block."""
@@ -98,6 +122,11 @@ class Ledger:
     sums: dict[str, int] = field(default_factory=dict)
     inflows_by_kind: dict[str, dict[str, int]] = field(default_factory=dict)
     fundings_by_project: dict[int, dict[str, int]] = field(default_factory=dict)
+    members_to_ess: dict[str, int] = field(default_factory=dict)  # by reason, and "surplus"
+    clock: Clock | None = None
+    members: dict[str, MemberFigures] = field(default_factory=dict)  # the pool's views, by address
+    claimed: dict[str, int] = field(default_factory=dict)
+    freezes: dict[str, Freeze] = field(default_factory=dict)
     members_replayed: int = 0
     event_count: int = 0
 
@@ -113,115 +142,6 @@ class Ledger:
         return ok
 
 
-@dataclass
-class _Account:
-    points: int = 0
-    accrued: int = 0
-    paid: int = 0
-
-
-class Replay:
-    """The pool's accounting replayed event by event."""
-
-    def __init__(self, ledger: Ledger, floor_bps: int) -> None:
-        self.ledger = ledger
-        self.floor = floor_bps
-        self.shares: tuple[int, int, int] | None = None
-        self.weights: tuple[int, int, int, int] | None = None
-        self.rpp = 0
-        self.undistributed = 0
-        self.total_points = 0
-        self.accounts: dict[str, _Account] = defaultdict(_Account)
-        self.problems: list[str] = []
-
-    def _settle(self, who: str, rpp: int) -> _Account:
-        account = self.accounts[who]
-        account.accrued += account.points * (rpp - account.paid) // PRECISION
-        account.paid = rpp
-        return account
-
-    def _problem(self, event: Event, text: str) -> None:
-        self.problems.append(f"{event.name} in tx {event.tx_hash} (log {event.log_index}): {text}")
-
-    def inflow(self, event: Event, amount: int, split: dict[str, int], after: int, added_points: int) -> None:
-        parts = (int(split["toMembers"]), int(split["toEss"]), int(split["toCollective"]))
-        if sum(parts) != amount:
-            self._problem(event, f"split {parts} does not add up to {amount}")
-        if self.shares is not None:
-            _, ess_bps, collective_bps = self.shares
-            to_ess = ceil_div(amount * ess_bps, BPS)
-            to_collective = amount * collective_bps // BPS
-            expected = (amount - to_ess - to_collective, to_ess, to_collective)
-            if parts != expected:
-                self._problem(
-                    event, f"split {parts} differs from the shares in force {self.shares}: {expected}"
-                )
-        if parts[1] * BPS < amount * self.floor:
-            self._problem(event, f"ESS part {parts[1]} is below the floor of {self.floor} bps")
-        self.total_points += added_points
-        pending = parts[0] + self.undistributed
-        if self.total_points == 0:
-            increase, carry = 0, pending
-        else:
-            increase = pending * PRECISION // self.total_points
-            carry = pending - ceil_div(increase * self.total_points, PRECISION)
-        self.undistributed = carry
-        self.rpp += increase
-        if self.rpp != after:
-            self._problem(event, f"reward per point {after} differs from the replay's {self.rpp}")
-            self.rpp = after
-
-    def relation(self, event: Event) -> None:
-        a = event.args
-        amount, points = int(a["amount"]), a["points"]
-        parties = [
-            (a["payer"], points["payerPoints"], 0),
-            (a["counterparty"], points["counterpartyPoints"], 1),
-            (points["payerSponsor"], points["payerSponsorPoints"], 2),
-            (points["counterpartySponsor"], points["counterpartySponsorPoints"], 3),
-        ]
-        added = 0
-        for who, awarded, slot in parties:
-            if int(who, 16) == 0:
-                if awarded:
-                    self._problem(event, f"points {awarded} awarded to no sponsor")
-                continue
-            if self.weights is not None and awarded != amount * self.weights[slot] // BPS:
-                self._problem(
-                    event,
-                    f"{who} got {awarded} points, the weights in force give "
-                    f"{amount * self.weights[slot] // BPS}",
-                )
-            account = self._settle(who, self.rpp)
-            account.points += int(awarded)
-            added += int(awarded)
-        self.inflow(event, amount, a["split"], int(a["rewardPerPoint"]), added)
-
-    def claim(self, event: Event) -> None:
-        who, amount, rpp = event.args["member"], int(event.args["amount"]), int(event.args["rewardPerPoint"])
-        account = self._settle(who, rpp)
-        if amount != account.accrued:
-            self._problem(event, f"{who} claimed {amount}, the replay accrued {account.accrued}")
-        account.accrued = 0
-
-    def freeze(self, event: Event) -> None:
-        who = event.args["member"]
-        account = self._settle(who, int(event.args["rewardPerPoint"]))
-        removed = int(event.args["pointsRemoved"])
-        if removed != account.points:
-            self._problem(event, f"{removed} points removed, the replay held {account.points}")
-        if int(event.args["accrued"]) != account.accrued:
-            self._problem(
-                event, f"accrued {event.args['accrued']} differs from the replay's {account.accrued}"
-            )
-        self.total_points -= account.points
-        account.points = 0
-
-    def claimable(self, who: str) -> int:
-        account = self.accounts[who]
-        return account.accrued + account.points * (self.rpp - account.paid) // PRECISION
-
-
 def load_contracts(record: dict[str, Any]) -> dict[str, Contract]:
     """The deployment's contracts by role."""
     try:
@@ -234,136 +154,132 @@ def load_contracts(record: dict[str, Any]) -> dict[str, Contract]:
         raise AuditError(f"the deployment record lacks {exc}") from None
 
 
-def view(rpc: Rpc, contract: Contract, name: str, block: int, *args: Any) -> Any:
-    """A view's value at `block`."""
-    data = rpc.call(
-        "eth_call", [{"to": contract.address, "data": contract.encode_call(name, *args)}, hex(block)]
-    )
-    return contract.decode_result(name, data)
+def call(contract: Contract, name: str, block: int, *args: Any) -> tuple[str, list[Any]]:
+    """The eth_call request of view `name` at `block`, for a batch."""
+    return ("eth_call", [{"to": contract.address, "data": contract.encode_call(name, *args)}, hex(block)])
 
 
-def build(rpc: Rpc, record_path: Path, block: int | None = None) -> Ledger:
-    """Recompute the ledger at `block` (default: the latest) and check every identity."""
-    try:
-        record = json.loads(record_path.read_text())
-    except (OSError, ValueError) as exc:
-        raise AuditError(f"cannot read the deployment record {record_path}: {exc}") from None
-    contracts = load_contracts(record)
-    for role in ("pool", "token"):
-        if role not in contracts:
-            raise AuditError(f"the deployment record has no {role}")
-    chain_id = int(rpc.call("eth_chainId", []), 16)
-    if chain_id != int(record["chain_id"]):
-        raise AuditError(
-            f"the RPC serves chain {chain_id}, the deployment was made on chain {record['chain_id']}"
+def read_members(rpc: Rpc, pool: Contract, block: int, addresses: list[str]) -> dict[str, MemberFigures]:
+    """claimableOf, pointsOf and memberPoints of each address at `block` (batched)."""
+    names = ("claimableOf", "pointsOf", "memberPoints")
+    answers = rpc.batch([call(pool, name, block, who) for who in addresses for name in names])
+    figures: dict[str, MemberFigures] = {}
+    for index, who in enumerate(addresses):
+        claimable, points, member = (
+            pool.decode_result(name, answers[3 * index + offset]) for offset, name in enumerate(names)
         )
-    head = int(rpc.call("eth_blockNumber", []), 16)
-    at = head if block is None else block
-    if at > head:
-        raise AuditError(f"block {at} is beyond the chain's head {head}")
-    start = int(record.get("deployment_block", 0))
-    header = rpc.call("eth_getBlockByNumber", [hex(at), False])
-    ledger = Ledger(
-        block=at, block_hash=header["hash"], block_time=int(header["timestamp"], 16), chain_id=chain_id
-    )
-    pool, token = contracts["pool"], contracts["token"]
-    events = fetch_logs(rpc, [c for role, c in contracts.items() if role != "token"], start, at)
-    ledger.event_count = len(events)
+        figures[who] = MemberFigures(
+            claimable=int(claimable),
+            points=int(points),
+            matured=int(member["matured"]),
+            pending=int(member["pending"]),
+            pending_epoch=int(member["pendingEpoch"]),
+            matures_at=int(member["maturesAt"]),
+        )
+    return figures
 
-    floor = int(view(rpc, pool, "essFloorBps", at))
-    replay = Replay(ledger, floor)
-    executed_in_tx: dict[str, int] = {}
-    timelock_txs: set[str] = set()
-    for event in events:
-        if event.contract == "governor" and event.name == "ProposalExecuted":
-            executed_in_tx[event.tx_hash] = int(event.args["proposalId"])
-        if event.contract == "timelock" and event.name == "CallExecuted":
-            timelock_txs.add(event.tx_hash)
 
-    by_kind: dict[str, dict[str, int]] = {}
-    fundings: dict[int, dict[str, int]] = {}
-    for event in events:
-        if event.contract != "pool":
-            continue
-        a = event.args
-        if event.name == "SharesChanged":
-            new = a["newShares"]
-            replay.shares = (int(new["membersBps"]), int(new["essBps"]), int(new["collectiveBps"]))
-        elif event.name == "PointWeightsChanged":
-            w = a["newWeights"]
-            replay.weights = (
-                int(w["payerBps"]),
-                int(w["counterpartyBps"]),
-                int(w["payerSponsorBps"]),
-                int(w["counterpartySponsorBps"]),
-            )
+class _Books:
+    """The events of the pool, read in chain order into flows and the replay."""
+
+    def __init__(self, ledger: Ledger, replay: Replay, events: list[Event]) -> None:
+        self.ledger, self.replay = ledger, replay
+        self.by_kind: dict[str, dict[str, int]] = {}
+        self.fundings: dict[int, dict[str, int]] = {}
+        self.executed_in_tx: dict[str, int] = {}
+        self.timelock_txs: set[str] = set()
+        for event in events:
+            if event.contract == "governor" and event.name == "ProposalExecuted":
+                self.executed_in_tx[event.tx_hash] = int(event.args["proposalId"])
+            if event.contract == "timelock" and event.name == "CallExecuted":
+                self.timelock_txs.add(event.tx_hash)
+
+    def read(self, event: Event) -> None:
+        a, replay = event.args, self.replay
+        if event.name in SETTINGS_EVENTS:
+            replay.settings(event)
         elif event.name in INFLOW_EVENTS:
-            kind = INFLOW_EVENTS[event.name]
-            amount, split = int(a["amount"]), a["split"]
+            booking: Booking
             if event.name == "RelationPaid":
-                replay.relation(event)
+                booking = replay.relation(event)
+            elif event.name == "SurplusAccounted":
+                booking = replay.surplus(event)
             else:
-                replay.inflow(event, amount, split, int(a["rewardPerPoint"]), 0)
-            parts = (int(split["toMembers"]), int(split["toEss"]), int(split["toCollective"]))
-            ref = a.get("relationRef")
-            ledger.flows.append(
-                Flow(
-                    tx_hash=event.tx_hash,
-                    block=event.block,
-                    log_index=event.log_index,
-                    direction="in",
-                    kind=kind,
-                    amount=amount,
-                    split=parts,
-                    source=a[INFLOW_SOURCE[event.name]],
-                    counterparty=a.get("counterparty"),
-                    relation_ref=("0x" + bytes(ref).hex()) if ref is not None else None,
-                    memo=a.get("memo"),
-                )
-            )
-            totals = by_kind.setdefault(
-                kind, {"count": 0, "amount": 0, "members": 0, "ess": 0, "collective": 0}
-            )
-            totals["count"] += 1
-            totals["amount"] += amount
-            totals["members"] += parts[0]
-            totals["ess"] += parts[1]
-            totals["collective"] += parts[2]
+                booking = replay.inflow(event)
+            self.inflow(event, booking)
         elif event.name in OUTFLOW_EVENTS:
-            kind, bucket = OUTFLOW_EVENTS[event.name]
-            flow = Flow(
+            self.outflow(event)
+        elif event.name == "MemberRewardsFrozen":
+            replay.freeze(event)
+            self.ledger.freezes[a["member"]] = Freeze(
+                int(a["maturedRemoved"]), int(a["pendingRemoved"]), int(a["accrued"]), event.tx_hash
+            )
+
+    def inflow(self, event: Event, booking: Booking) -> None:
+        a = event.args
+        kind, amount, split = INFLOW_EVENTS[event.name], int(a["amount"]), a["split"]
+        parts = (int(split["toMembers"]), int(split["toEss"]), int(split["toCollective"]))
+        ref = a.get("relationRef")
+        self.ledger.flows.append(
+            Flow(
                 tx_hash=event.tx_hash,
                 block=event.block,
                 log_index=event.log_index,
-                direction="out",
+                direction="in",
                 kind=kind,
-                amount=int(a["amount"]),
-                bucket=bucket,
+                amount=amount,
+                split=parts,
+                source=a[INFLOW_SOURCE[event.name]],
+                counterparty=a.get("counterparty"),
+                relation_ref=("0x" + bytes(ref).hex()) if ref is not None else None,
+                memo=a.get("memo"),
+                epoch=booking.epoch,
+                members_to_ess=booking.members_to_ess_total,
             )
-            if event.name == "RewardsClaimed":
-                replay.claim(event)
-                flow.recipient = a["member"]
-            elif event.name == "EssProjectFunded":
-                flow.recipient = a["payoutWallet"]
-                flow.project_id = int(a["projectId"])
-                flow.proposal_id = executed_in_tx.get(event.tx_hash)
-                if event.tx_hash not in timelock_txs:
-                    replay.problems.append(
-                        f"ESS funding in tx {event.tx_hash} (log {event.log_index}) "
-                        "was not made by the timelock"
-                    )
-                project = fundings.setdefault(flow.project_id, {"count": 0, "amount": 0})
-                project["count"] += 1
-                project["amount"] += flow.amount
-            else:
-                flow.recipient = a["recipient"]
-                flow.memo = a["memo"]
-            ledger.flows.append(flow)
-        elif event.name == "MemberRewardsFrozen":
-            replay.freeze(event)
-    ledger.inflows_by_kind = by_kind
-    ledger.fundings_by_project = dict(sorted(fundings.items()))
+        )
+        totals = self.by_kind.setdefault(
+            kind, {"count": 0, "amount": 0, "members": 0, "ess": 0, "collective": 0, "members_to_ess": 0}
+        )
+        totals["count"] += 1
+        totals["amount"] += amount
+        totals["members"] += parts[0]
+        totals["ess"] += parts[1]
+        totals["collective"] += parts[2]
+        totals["members_to_ess"] += booking.members_to_ess_total
 
+    def outflow(self, event: Event) -> None:
+        a = event.args
+        kind, bucket = OUTFLOW_EVENTS[event.name]
+        flow = Flow(
+            tx_hash=event.tx_hash,
+            block=event.block,
+            log_index=event.log_index,
+            direction="out",
+            kind=kind,
+            amount=int(a["amount"]),
+            bucket=bucket,
+        )
+        if event.name == "RewardsClaimed":
+            self.replay.claim(event)
+            flow.recipient = a["member"]
+        elif event.name == "EssProjectFunded":
+            flow.recipient = a["payoutWallet"]
+            flow.project_id = int(a["projectId"])
+            flow.proposal_id = self.executed_in_tx.get(event.tx_hash)
+            if event.tx_hash not in self.timelock_txs:
+                self.replay.problems.append(
+                    f"ESS funding in tx {event.tx_hash} (log {event.log_index}) was not made by the timelock"
+                )
+            project = self.fundings.setdefault(flow.project_id, {"count": 0, "amount": 0})
+            project["count"] += 1
+            project["amount"] += flow.amount
+        else:
+            flow.recipient = a["recipient"]
+            flow.memo = a["memo"]
+        self.ledger.flows.append(flow)
+
+
+def _sums(ledger: Ledger, replay: Replay) -> dict[str, int]:
     inflows = [f for f in ledger.flows if f.direction == "in"]
     sums = {
         "total_received": sum(f.amount for f in inflows),
@@ -373,6 +289,8 @@ def build(rpc: Rpc, record_path: Path, block: int | None = None) -> Ledger:
         "rewards_claimed": sum(f.amount for f in ledger.flows if f.kind == "claim"),
         "ess_disbursed": sum(f.amount for f in ledger.flows if f.kind == "ess_funding"),
         "collective_spent": sum(f.amount for f in ledger.flows if f.kind == "collective_spend"),
+        "members_to_ess": sum(f.members_to_ess or 0 for f in inflows),
+        "surplus_to_ess": replay.surplus_to_ess,
     }
     sums["members_available"] = sums["members_received"] - sums["rewards_claimed"]
     sums["ess_available"] = sums["ess_received"] - sums["ess_disbursed"]
@@ -381,24 +299,20 @@ def build(rpc: Rpc, record_path: Path, block: int | None = None) -> Ledger:
     sums["total_out"] = sums["rewards_claimed"] + sums["ess_disbursed"] + sums["collective_spent"]
     sums["inflow_count"] = len(inflows)
     sums["relation_count"] = sum(1 for f in inflows if f.kind == "relation")
-    sums["total_points"] = replay.total_points
-    sums["undistributed_rewards"] = replay.undistributed
-    sums["reward_per_point"] = replay.rpp
-    ledger.sums = sums
+    now = replay.totals(ledger.block_time)
+    sums["matured_points"] = now["maturedPoints"]
+    sums["pending_points"] = now["pendingPoints"]
+    sums["total_points"] = now["maturedPoints"] + now["pendingPoints"]
+    sums["reward_per_point"] = now["rewardPerPoint"]
+    sums["epoch"] = now["epoch"]
+    return sums
 
-    t = view(rpc, pool, "totals", at)
-    views: dict[str, Any] = {
-        "totals": {k: int(v) for k, v in t.items()},
-        "members_available": int(view(rpc, pool, "membersAvailable", at)),
-        "ess_available": int(view(rpc, pool, "essAvailable", at)),
-        "collective_available": int(view(rpc, pool, "collectiveAvailable", at)),
-        "token_balance": int(view(rpc, token, "balanceOf", at, pool.address)),
-        "ess_floor_bps": floor,
-    }
-    ledger.views = views
+
+def _check_books(ledger: Ledger, replay: Replay) -> None:
+    """The conservation identities and the event sums against the pool's views."""
+    views, sums = ledger.views, ledger.sums
     totals = views["totals"]
     buckets = views["members_available"] + views["ess_available"] + views["collective_available"]
-
     # Conservation: what the pool holds is what its buckets hold.
     surplus = views["token_balance"] - buckets
     ledger.check(
@@ -417,7 +331,7 @@ def build(rpc: Rpc, record_path: Path, block: int | None = None) -> Ledger:
         totals["totalReceived"],
         totals["rewardsClaimed"] + totals["essDisbursed"] + totals["collectiveSpent"] + buckets,
     )
-    # Events against the contract's running totals.
+    # Events and the replay against the contract's running totals.
     for name, key in (
         ("total_received", "totalReceived"),
         ("members_received", "membersReceived"),
@@ -426,40 +340,133 @@ def build(rpc: Rpc, record_path: Path, block: int | None = None) -> Ledger:
         ("rewards_claimed", "rewardsClaimed"),
         ("ess_disbursed", "essDisbursed"),
         ("collective_spent", "collectiveSpent"),
-        ("total_points", "totalPoints"),
-        ("undistributed_rewards", "undistributedRewards"),
+        ("matured_points", "maturedPoints"),
+        ("pending_points", "pendingPoints"),
         ("reward_per_point", "rewardPerPoint"),
+        ("epoch", "epoch"),
     ):
-        ledger.check(f"sum of events {name} == totals().{key}", totals[key], sums[name])
+        ledger.check(f"events (replayed) {name} == totals().{key}", totals[key], sums[name])
     for name in ("members_available", "ess_available", "collective_available"):
         ledger.check(f"events' {name} == {name.split('_')[0]}Available()", views[name], sums[name])
+    ledger.check(
+        "members' share not distributed (no matured points + cap + rounding) == sum over inflows",
+        sums["members_to_ess"],
+        sum(replay.members_to_ess.values()),
+    )
+    clock = views["epoch_clock"]
+    replayed = (ledger.clock.origin, ledger.clock.length, ledger.clock.origin_epoch) if ledger.clock else None
+    ledger.check(
+        "epochClock() == the clock replayed from EpochLengthChanged",
+        (clock["origin"], clock["length"], clock["originEpoch"]),
+        replayed,
+    )
+    ledger.check("epoch() == the replayed clock at the block's time", views["epoch"], sums["epoch"])
+    ledger.check(
+        "epochRewardCapBps() == the last EpochRewardCapChanged", views["epoch_reward_cap_bps"], replay.cap_bps
+    )
+    ledger.check(
+        "partiesMinShareBps() == the last PartiesMinShareChanged",
+        views["parties_min_share_bps"],
+        replay.parties_min_share_bps,
+    )
+    highest = replay.max_cap_bps()
+    ledger.check(
+        "maxEpochRewardCapBps() == min(10,000, 10,000 x (10,000 - members) / weights) replayed",
+        views["max_epoch_reward_cap_bps"],
+        highest,
+    )
+    ledger.check(
+        "epochRewardCapBps() <= maxEpochRewardCapBps()",
+        True,
+        views["epoch_reward_cap_bps"] <= views["max_epoch_reward_cap_bps"],
+    )
 
-    # Every member's claimable amount, replayed, against the pool's view.
-    members = sorted(who for who in replay.accounts if int(who, 16))
-    calls = [
-        ("eth_call", [{"to": pool.address, "data": pool.encode_call("claimableOf", m)}, hex(at)])
-        for m in members
-    ]
-    calls += [
-        ("eth_call", [{"to": pool.address, "data": pool.encode_call("pointsOf", m)}, hex(at)])
-        for m in members
-    ]
-    answers = rpc.batch(calls) if calls else []
+
+def _check_members(ledger: Ledger, replay: Replay, rpc: Rpc, pool: Contract, extra: list[str]) -> None:
+    """Every member's claimable amount and points, replayed, against the pool's views."""
+    members = sorted(
+        {who for who in replay.accounts if int(who, 16)} | {to_checksum_address(a) for a in extra}
+    )
+    ledger.members = read_members(rpc, pool, ledger.block, members)
     wrong = []
-    for index, who in enumerate(members):
-        on_chain = int(pool.decode_result("claimableOf", answers[index]))
-        points = int(pool.decode_result("pointsOf", answers[len(members) + index]))
-        if on_chain != replay.claimable(who) or points != replay.accounts[who].points:
-            wrong.append(
-                f"{who}: claimable {on_chain} (replay {replay.claimable(who)}), "
-                f"points {points} (replay {replay.accounts[who].points})"
-            )
+    for who in members:
+        chain, mine = ledger.members[who], replay.member(who, ledger.block_time)
+        for name in ("claimable", "points", "matured", "pending", "pending_epoch", "matures_at"):
+            if getattr(chain, name) != getattr(mine, name):
+                wrong.append(f"{who}: {name} {getattr(chain, name)} (replay {getattr(mine, name)})")
     ledger.members_replayed = len(members)
-    ledger.check(f"claimableOf and pointsOf of {len(members)} members == the replayed accumulator", [], wrong)
+    ledger.check(f"claimableOf, pointsOf and memberPoints of {len(members)} members == the replay", [], wrong)
+    owed = sum(f.claimable for f in ledger.members.values())
+    members_available = ledger.views["members_available"]
+    ledger.check(
+        "members' claimable (all) <= members available",
+        True,
+        owed <= members_available,
+        note=f"{members_available - owed} units of rounding dust stay in the members' bucket"
+        if owed <= members_available
+        else f"claimable {owed} > available {members_available}",
+    )
     ledger.check("every inflow, claim and freeze agrees with the replayed rules", [], replay.problems)
+
+
+def build(rpc: Rpc, record_path: Path, block: int | None = None, members: list[str] | None = None) -> Ledger:
+    """Recompute the ledger at `block` (default: the latest) and check every identity; every
+    account with points or claims, and `members` too, is checked against the pool's views."""
+    try:
+        record = json.loads(record_path.read_text())
+    except (OSError, ValueError) as exc:
+        raise AuditError(f"cannot read the deployment record {record_path}: {exc}") from None
+    contracts = load_contracts(record)
+    for role in ("pool", "token"):
+        if role not in contracts:
+            raise AuditError(f"the deployment record has no {role}")
+    chain_id = int(rpc.call("eth_chainId", []), 16)
+    if chain_id != int(record["chain_id"]):
+        raise AuditError(
+            f"the RPC serves chain {chain_id}, the deployment was made on chain {record['chain_id']}"
+        )
+    head = int(rpc.call("eth_blockNumber", []), 16)
+    at = head if block is None else block
+    if at > head:
+        raise AuditError(f"block {at} is beyond the chain's head {head}")
+    start = int(record.get("deployment_block", 0))
+    pool, token = contracts["pool"], contracts["token"]
+    header, *answers = rpc.batch(
+        [("eth_getBlockByNumber", [hex(at), False])]
+        + [call(pool, name, at) for name in POOL_VIEWS]
+        + [call(token, "balanceOf", at, pool.address)]
+    )
+    ledger = Ledger(
+        block=at, block_hash=header["hash"], block_time=int(header["timestamp"], 16), chain_id=chain_id
+    )
+    values = {name: pool.decode_result(name, data) for name, data in zip(POOL_VIEWS, answers, strict=False)}
+    ledger.views = {
+        "totals": {k: int(v) for k, v in values["totals"].items()},
+        "members_available": int(values["membersAvailable"]),
+        "ess_available": int(values["essAvailable"]),
+        "collective_available": int(values["collectiveAvailable"]),
+        "token_balance": int(token.decode_result("balanceOf", answers[-1])),
+        "ess_floor_bps": int(values["essFloorBps"]),
+        "epoch_clock": {k: int(v) for k, v in values["epochClock"].items()},
+        "epoch": int(values["epoch"]),
+        "epoch_reward_cap_bps": int(values["epochRewardCapBps"]),
+        "max_epoch_reward_cap_bps": int(values["maxEpochRewardCapBps"]),
+        "parties_min_share_bps": int(values["partiesMinShareBps"]),
+    }
+
+    events = fetch_logs(rpc, [c for role, c in contracts.items() if role != "token"], start, at)
+    ledger.event_count = len(events)
+    pool_events = with_timestamps(rpc, [e for e in events if e.contract == "pool"])
+    replay = Replay(ledger.views["ess_floor_bps"])
+    books = _Books(ledger, replay, events)
+    for event in pool_events:
+        books.read(event)
+    ledger.inflows_by_kind = books.by_kind
+    ledger.fundings_by_project = dict(sorted(books.fundings.items()))
+    ledger.members_to_ess = {**replay.members_to_ess, "surplus": replay.surplus_to_ess}
+    ledger.clock = replay.clock
+    ledger.claimed = dict(replay.claimed)
+    ledger.sums = _sums(ledger, replay)
+    _check_books(ledger, replay)
+    _check_members(ledger, replay, rpc, pool, members or [])
     return ledger
-
-
-def checksum(value: str | None) -> str | None:
-    """An address in checksum form (None stays None)."""
-    return to_checksum_address(value) if value else None
