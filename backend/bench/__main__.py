@@ -79,6 +79,7 @@ def main() -> int:
         anvil = chain.Anvil(genesis_time=int(time.time()) - (DAYS + 1) * chain.DAY)
         record = folder / "deployment.json"
         chain.deploy(anvil.url, record)
+        settings = chain.pool_settings(anvil.url, record)
         blocks = chain.daily_blocks(anvil.url, DAYS)
         say(
             f"chain: anvil {anvil.url}, contracts deployed, {len(blocks)} daily blocks"
@@ -88,7 +89,7 @@ def main() -> int:
         sizes = Sizes()
         database = folder / "bench.sqlite3"
         url = f"sqlite:///{database}"
-        counts = fill(url, load_deployment(record), blocks, sizes)
+        counts = fill(url, load_deployment(record), blocks, sizes, settings)
         size_mb = database.stat().st_size / 2**20
         say(f"database: {counts} ({size_mb:.0f} MiB, {time.monotonic() - started:.0f} s)")
         engine = make_engine(url)

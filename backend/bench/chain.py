@@ -3,13 +3,19 @@ block per day up to now (the synthetic events live in those blocks, the checkpoi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
 from backend.bench.fill import Block
+from backend.bench.ledger import PoolSettings
+from backend.chain import ChainReader, ViewCall
 from cmir import devchain
 from cmir.devchain import deploy, free_port, rpc
+from indexer.deployment import load_deployment
+from indexer.epochs import Clock
 
-__all__ = ["DAY", "Anvil", "daily_blocks", "deploy", "free_port"]
+__all__ = ["DAY", "Anvil", "daily_blocks", "deploy", "free_port", "pool_settings"]
 
 DAY = 86_400
 
@@ -32,3 +38,27 @@ def daily_blocks(url: str, days: int) -> list[Block]:
     replies = httpx.post(url, json=payload, timeout=120).json()
     headers = sorted((r["result"] for r in replies), key=lambda h: int(h["number"], 16))
     return [Block(int(h["number"], 16), h["hash"], int(h["timestamp"], 16)) for h in headers]
+
+
+def pool_settings(url: str, record: Path) -> PoolSettings:
+    """The deployed pool's epoch clock, reward cap and parties' minimum share."""
+    reader = ChainReader(url, load_deployment(record), timeout=60)
+    try:
+        _, values = reader.read(
+            "latest",
+            [
+                ViewCall("clock", "pool", "epochClock"),
+                ViewCall("cap", "pool", "epochRewardCapBps"),
+                ViewCall("parties", "pool", "partiesMinShareBps"),
+            ],
+        )
+    finally:
+        reader.close()
+    clock = values["clock"]
+    return PoolSettings(
+        clock=Clock(
+            origin=int(clock["origin"]), length=int(clock["length"]), origin_epoch=int(clock["originEpoch"])
+        ),
+        reward_cap_bps=int(values["cap"]),
+        parties_min_share_bps=int(values["parties"]),
+    )

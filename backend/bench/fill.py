@@ -1,17 +1,21 @@
 """A synthetic year of the DAO written through the indexer's own tables (Alembic schema, bulk
 inserts): members with sponsors, paid relations with their inflows and bucket snapshots,
-contributions, claims, ESS projects and fundings, collective spends, proposals and votes."""
+contributions, claims, exclusions, ESS projects and fundings, collective spends, proposals and
+votes. The pool's arithmetic is replayed as the contract does it (`Ledger`): points pending until
+their epoch ends, the members' share spread over matured points within the epoch's reward cap,
+the rest to ESS; members' positions, claims and freezes settle as on chain."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
 from eth_utils.address import to_checksum_address
 
+from backend.bench.ledger import SHARES, Ledger, PoolSettings
 from backend.bench.proposals import governance
 from indexer import rewards
 from indexer.db import (
@@ -30,6 +34,7 @@ from indexer.db import (
     Proposal,
     ProposalChange,
     Relation,
+    RewardFreeze,
     Vote,
 )
 from indexer.db.bulk import insert_rows
@@ -38,7 +43,6 @@ from indexer.deployment import Deployment
 from indexer.projections.context import new_member
 
 EUR = 10**6
-SHARES = (5000, 3000, 2000)
 WEIGHTS = (2000, 5000, 1500, 1500)
 THEMES = ("insertion", "alimentation", "culture", "mobilité", "logement", "santé", "éducation", "énergie")
 FORMS = ("association loi 1901", "SCIC", "SCOP", "fondation", "mutuelle", "entreprise solidaire")
@@ -80,56 +84,6 @@ class Sizes:
     votes_per_proposal: int = 30
 
 
-@dataclass
-class Ledger:
-    """Running totals while events are generated in chain order."""
-
-    totals: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(
-            (
-                "total_received",
-                "members_received",
-                "ess_received",
-                "collective_received",
-                "rewards_claimed",
-                "ess_disbursed",
-                "collective_spent",
-                "undistributed_rewards",
-                "total_points",
-                "reward_per_point",
-            ),
-            0,
-        )
-    )
-    snapshots: list[dict[str, Any]] = field(default_factory=list)
-
-    def snapshot(self, base: dict[str, Any], cause: str) -> None:
-        t = self.totals
-        self.snapshots.append(
-            {
-                **base,
-                "cause": cause,
-                **{k: t[k] for k in t},
-                "members_available": t["members_received"] - t["rewards_claimed"],
-                "ess_available": t["ess_received"] - t["ess_disbursed"],
-                "collective_available": t["collective_received"] - t["collective_spent"],
-            }
-        )
-
-    def receive(self, amount: int, points: int) -> tuple[int, int, int, int]:
-        to_members, to_ess, to_collective = rewards.split(amount, *SHARES)
-        t = self.totals
-        t["total_received"] += amount
-        t["members_received"] += to_members
-        t["ess_received"] += to_ess
-        t["collective_received"] += to_collective
-        t["total_points"] += points
-        increase, carry = rewards.distribute(to_members + t["undistributed_rewards"], t["total_points"])
-        t["reward_per_point"] += increase
-        t["undistributed_rewards"] = carry
-        return to_members, to_ess, to_collective, increase
-
-
 def address(i: int) -> str:
     """A deterministic checksummed address."""
     return str(to_checksum_address(f"0x{(i * 2654435761 + 0xC0FFEE) % (1 << 160):040x}"))
@@ -151,9 +105,15 @@ def _event_slots(blocks: Sequence[Block], count: int, rng: random.Random) -> lis
 
 
 def fill(
-    url: str, deployment: Deployment, blocks: Sequence[Block], sizes: Sizes, seed: int = 7
+    url: str,
+    deployment: Deployment,
+    blocks: Sequence[Block],
+    sizes: Sizes,
+    settings: PoolSettings,
+    seed: int = 7,
 ) -> dict[str, int]:
-    """Create the schema at `url` and write the synthetic year; returns row counts."""
+    """Create the schema at `url` and write the synthetic year of the pool deployed with
+    `settings`; returns row counts."""
     rng = random.Random(seed)  # noqa: S311 (synthetic data, not secrets)
     chain = deployment.chain_id
     engine = make_engine(url)
@@ -189,9 +149,7 @@ def fill(
     for m in members:
         if m["sponsor"]:
             by_address[m["sponsor"]]["invitations_sent"] += 1
-    for m in rng.sample(members[3:], len(members) // 50):
-        m.update(status="excluded", excluded_at=blocks[-1].timestamp, excluded_block=blocks[-1].number)
-        m["exclusion_reason"] = "inactif"
+    excluded = rng.sample(members[3:], len(members) // 50)
 
     # Flows in chain order: relations, contributions, claims, fundings, spends.
     kinds = (
@@ -203,12 +161,13 @@ def fill(
     )
     rng.shuffle(kinds)
     slots = _event_slots(blocks[len(blocks) // 10 :], len(kinds), rng)
-    ledger = Ledger()
+    ledger = Ledger(settings)
     relations, inflows, claims, fundings, spends = [], [], [], [], []
     project_funded: dict[int, list[int]] = {}
     cumulative = list(accumulate(1.0 / (1 + (i % 97)) for i in range(len(members))))  # a few hubs
     for kind, (block, log) in zip(kinds, slots, strict=True):
         b = base(block, log)
+        current = ledger.epoch_at(block.timestamp)
         if kind == "relation":
             payer, counterparty = rng.choices(members, cum_weights=cumulative, k=2)
             if payer is counterparty:
@@ -221,10 +180,11 @@ def fill(
                 by_address.get(counterparty["sponsor"] or ""),
             ]
             points = [rewards.points(amount, w) if q else 0 for q, w in zip(parties, WEIGHTS, strict=True)]
+            ledger.advance(current)
             for party, n in zip(parties, points, strict=True):
                 if party:
-                    party["points"] += n
-            to_m, to_e, to_c, _ = ledger.receive(amount, sum(points))
+                    ledger.award(party, n, current)
+            to_m, to_e, to_c, increase, to_ess = ledger.receive(amount, current)
             payer["relations_paid"] += 1
             payer["amount_paid"] += amount
             counterparty["relations_received"] += 1
@@ -245,12 +205,15 @@ def fill(
                     "payer_sponsor_points": points[2],
                     "counterparty_sponsor_points": points[3],
                     "reward_per_point": ledger.totals["reward_per_point"],
+                    "epoch": current,
+                    "members_to_ess": to_ess,
                 }
             )
             source, memo, cause = payer["address"], None, "RelationPaid"
         elif kind == "contribution":
             amount = rng.randrange(1, 2000) * EUR
-            to_m, to_e, to_c, _ = ledger.receive(amount, 0)
+            ledger.advance(current)
+            to_m, to_e, to_c, increase, to_ess = ledger.receive(amount, current)
             source, memo, cause = (
                 address(rng.randrange(len(members), 2 * len(members))),
                 "soutien",
@@ -258,12 +221,11 @@ def fill(
             )
         elif kind == "claim":
             member = rng.choice(members)
-            amount = min(
-                rng.randrange(1, 50) * EUR,
-                ledger.totals["members_received"] - ledger.totals["rewards_claimed"],
-            )
+            ledger.settle(member, current)  # a claim pays everything accrued
+            amount = member["accrued"]
             if amount <= 0:
                 continue
+            member["accrued"] = 0
             ledger.totals["rewards_claimed"] += amount
             member["claimed"] += amount
             claims.append(
@@ -274,7 +236,7 @@ def fill(
                     "reward_per_point": ledger.totals["reward_per_point"],
                 }
             )
-            ledger.snapshot(b, "RewardsClaimed")
+            ledger.snapshot(b, "RewardsClaimed", current)
             continue
         elif kind == "funding":
             amount = min(
@@ -294,7 +256,7 @@ def fill(
                     "proposal_id": None,
                 }
             )
-            ledger.snapshot(b, "EssProjectFunded")
+            ledger.snapshot(b, "EssProjectFunded", current)
             continue
         else:
             amount = min(
@@ -313,7 +275,7 @@ def fill(
                     "memo": "vitrine",
                 }
             )
-            ledger.snapshot(b, "CollectiveSpent")
+            ledger.snapshot(b, "CollectiveSpent", current)
             continue
         t = ledger.totals
         inflows.append(
@@ -326,20 +288,34 @@ def fill(
                 "to_ess": to_e,
                 "to_collective": to_c,
                 "reward_per_point": t["reward_per_point"],
-                "reward_per_point_increase": 0,
-                "undistributed_after": t["undistributed_rewards"],
-                "total_points_after": t["total_points"],
+                "reward_per_point_increase": increase,
+                "matured_points_after": t["matured_points"],
+                "pending_points_after": t["pending_points"],
+                "members_to_ess": to_ess,
+                "epoch": current,
                 "memo": memo,
             }
         )
-        ledger.snapshot(b, cause)
+        ledger.snapshot(b, cause, current)
 
-    # Members' reward positions: what is left in the members' bucket, shared by points.
+    # Exclusions on the last day: each member's points leave the totals, its rewards stay.
+    head = blocks[-1]
+    freezes = []
+    for i, m in enumerate(excluded):
+        m.update(status="excluded", excluded_at=head.timestamp, excluded_block=head.number)
+        m["exclusion_reason"] = "inactif"
+        matured_removed, pending_removed = ledger.freeze(m, ledger.epoch_at(head.timestamp))
+        freezes.append(
+            {
+                **base(head, 200_000 + i),
+                "member": m["address"],
+                "matured_removed": matured_removed,
+                "pending_removed": pending_removed,
+                "accrued": m["accrued"],
+                "reward_per_point": ledger.totals["reward_per_point"],
+            }
+        )
     t = ledger.totals
-    left = t["members_received"] - t["rewards_claimed"] - t["undistributed_rewards"]
-    for m in members:
-        m["reward_per_point_paid"] = t["reward_per_point"]
-        m["accrued"] = left * m["points"] // max(t["total_points"], 1)
 
     projects = []
     for p in range(1, sizes.projects + 1):
@@ -376,10 +352,17 @@ def fill(
     proposals, votes, changes = governance(
         rng, chain, blocks, members, sizes.proposals, sizes.votes_per_proposal, base
     )
-    head = blocks[-1]
+    clock = settings.clock
     state = {
         "chain_id": chain,
         **t,
+        "undistributed_rewards": 0,
+        "total_points": t["matured_points"] + t["pending_points"],
+        "epoch_length": clock.length,
+        "epoch_origin": clock.origin,
+        "epoch_origin_epoch": clock.origin_epoch,
+        "epoch_reward_cap_bps": settings.reward_cap_bps,
+        "parties_min_share_bps": settings.parties_min_share_bps,
         "members_bps": SHARES[0],
         "ess_bps": SHARES[1],
         "collective_bps": SHARES[2],
@@ -417,16 +400,30 @@ def fill(
         }
         for i in range(300)
     ]
-    quorum = [
+    settings_changes = [
         {
-            **base(blocks[0], 0),
-            "contract": "governor",
-            "event": "QuorumNumeratorUpdated",
-            "parameter": "quorum_numerator",
-            "old_value": 0,
-            "new_value": 20,
+            **base(blocks[0], log),
+            "contract": contract,
+            "event": event,
+            "parameter": parameter,
+            "old_value": old,
+            "new_value": new,
             "proposal_id": None,
         }
+        for log, (contract, event, parameter, old, new) in enumerate(
+            (
+                ("governor", "QuorumNumeratorUpdated", "quorum_numerator", 0, 20),
+                ("pool", "EpochLengthChanged", "epoch_length", None, clock.as_json()),
+                ("pool", "EpochRewardCapChanged", "epoch_reward_cap_bps", 0, settings.reward_cap_bps),
+                (
+                    "pool",
+                    "PartiesMinShareChanged",
+                    "parties_min_share_bps",
+                    0,
+                    settings.parties_min_share_bps,
+                ),
+            )
+        )
     ]
     tables: list[tuple[Any, list[dict[str, Any]]]] = [
         (Member, members),
@@ -434,6 +431,7 @@ def fill(
         (Inflow, inflows),
         (BucketSnapshot, ledger.snapshots),
         (Claim, claims),
+        (RewardFreeze, freezes),
         (EssFunding, fundings),
         (CollectiveSpend, spends),
         (EssProject, projects),
@@ -441,7 +439,7 @@ def fill(
         (ProposalChange, changes),
         (Vote, votes),
         (Invitation, pending),
-        (ParameterChange, quorum),
+        (ParameterChange, settings_changes),
         (DaoState, [state]),
         (
             IndexedBlock,
@@ -474,7 +472,7 @@ def fill(
     ]
     with engine.begin() as connection:
         for model, rows in tables:
-            if model is EssProject or model is Proposal or len(rows) < 2:
+            if model in (EssProject, Proposal, ParameterChange) or len(rows) < 2:
                 for row in rows:  # JSON columns (and single rows): plain SQLAlchemy inserts
                     connection.execute(model.__table__.insert(), row)
             else:

@@ -19,8 +19,8 @@ OUTFLOW_KINDS: tuple[str, ...] = ("claim", "ess_funding", "collective_spend")
 class Split(Schema):
     """How an inflow was split between the buckets."""
 
-    members: Amount
-    ess: Amount
+    members: Amount = Field(description="spread over the matured points")
+    ess: Amount = Field(description="the ESS share, and the inflow's members_to_ess")
     collective: Amount
 
 
@@ -33,6 +33,11 @@ class FlowItem(TxRef):
     bucket: Bucket | None = Field(description="the bucket an outflow left; null for inflows (see split)")
     amount: Amount
     split: Split | None
+    members_to_ess: Amount | None = Field(
+        description="of an inflow's members' share, what went to ESS (part of split.ess): no matured "
+        "points yet, above the epoch's reward cap, or rounding; 0 for a surplus (all ESS); null for outflows"
+    )
+    epoch: int | None = Field(description="the epoch an inflow was booked in; null for outflows")
     source: str | None = Field(description="who paid in (payer, contributor, new member, caller)")
     recipient: str | None = Field(description="who received an outflow")
     counterparty: str | None = Field(description="a relation's counterparty")

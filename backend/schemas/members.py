@@ -32,7 +32,19 @@ class MemberItem(Schema):
     joined_block: int | None
     by_governance: bool | None
     excluded_at: datetime | None
-    points: str = Field(pattern=r"^[0-9]+$", description="contribution points now")
+    points: str = Field(pattern=r"^[0-9]+$", description="matured + pending points (pointsOf)")
+    matured_points: str = Field(
+        pattern=r"^[0-9]+$", description="points sharing in inflows (memberPoints().matured)"
+    )
+    pending_points: str = Field(
+        pattern=r"^[0-9]+$",
+        description="points earned in an epoch not yet ended: they share only in inflows booked "
+        "after `matures_at` (memberPoints().pending)",
+    )
+    pending_epoch: int | None = Field(description="the epoch of the pending points; null when none")
+    matures_at: datetime | None = Field(
+        description="when the pending points mature (the end of their epoch); null when none"
+    )
     relations_paid: int
     relations_received: int
     invitations_sent: int
@@ -61,6 +73,11 @@ class RelationItem(TxRef):
     to_members: Amount
     to_ess: Amount
     to_collective: Amount
+    members_to_ess: Amount = Field(
+        description="of the members' share, what went to ESS (part of to_ess): no matured points, "
+        "above the epoch's reward cap, or rounding"
+    )
+    epoch: int = Field(ge=0, description="the epoch of the relation: its points mature when it ends")
     points_earned: str = Field(pattern=r"^[0-9]+$", description="points this relation gave the member")
 
 
@@ -88,7 +105,8 @@ class ClaimItem(TxRef):
 class Freeze(TxRef):
     """Points removed at exclusion; the rewards accrued then stay claimable."""
 
-    points_removed: str
+    matured_removed: str = Field(pattern=r"^[0-9]+$")
+    pending_removed: str = Field(pattern=r"^[0-9]+$")
     accrued: Amount
 
 

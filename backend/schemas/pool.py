@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import Field
 
@@ -46,17 +46,44 @@ class PointWeights(Schema):
 
 
 class Pool(Schema):
-    """The pool at the indexed block, from the mirrored events."""
+    """The pool at the indexed block, from the mirrored events. Epochs run on the block-time
+    clock: points earned in an epoch are pending and share only in inflows booked after it ends;
+    the figures are at the indexed block's time, as the pool's views give them then."""
 
     as_of: AsOf
     balance: Amount = Field(description="received - claimed - ESS disbursed - collective spent")
     total_received: Amount
     total_out: Amount
     buckets: Buckets
-    undistributed_rewards: Amount = Field(description="members' share not yet spread (no points yet)")
-    total_points: str
+    members_to_ess: Amount = Field(
+        description="of the members' shares, what went to ESS: no matured points yet, above the "
+        "epoch's reward cap, or rounding (included in the ESS bucket)"
+    )
+    matured_points: str = Field(
+        pattern=r"^[0-9]+$", description="points sharing in inflows booked now (totals().maturedPoints)"
+    )
+    pending_points: str = Field(
+        pattern=r"^[0-9]+$", description="points earned in the current epoch (totals().pendingPoints)"
+    )
+    epoch: int | None = Field(description="the current epoch (epoch()); null before the clock is indexed")
+    epoch_length: int | None = Field(description="seconds (epochClock().length)")
+    epoch_ends_at: datetime | None = Field(
+        description="when the current epoch ends (epochEndsAt(epoch)): points earned now mature then"
+    )
+    epoch_reward_cap_bps: int | None = Field(
+        description="the most a matured point earns per epoch, in basis points of a token base unit "
+        "(epochRewardCapBps()); the members' share above it goes to ESS"
+    )
+    max_epoch_reward_cap_bps: int | None = Field(
+        description="the highest cap the shares and weights allow, 10,000 x (10,000 - members_bps) "
+        "/ sum of the point weights, at most 10,000 (maxEpochRewardCapBps())"
+    )
     shares: Shares
     point_weights: PointWeights
+    parties_min_share_bps: int | None = Field(
+        description="the least share of a relation's points its payer and counterparty keep: "
+        "(payer_bps + counterparty_bps) x 10,000 / sum of the weights (partiesMinShareBps())"
+    )
     min_relation_fee: Amount | None
     membership_fee: Amount
     steward: str | None

@@ -144,6 +144,8 @@ def _in_item(ctx: Context, r: Any) -> FlowItem:
             ess=ctx.amount(r.to_ess),
             collective=ctx.amount(r.to_collective),
         ),
+        members_to_ess=ctx.amount(r.members_to_ess),
+        epoch=r.epoch,
         source=r.source,
         recipient=None,
         counterparty=r.counterparty,
@@ -195,6 +197,8 @@ def _out(ctx: Context, kind: str, bucket: str, r: Any, **extra: Any) -> FlowItem
         bucket=bucket,  # type: ignore[arg-type]
         amount=ctx.amount(r.amount),
         split=None,
+        members_to_ess=None,
+        epoch=None,
         source=None,
         recipient=recipient,
         counterparty=None,

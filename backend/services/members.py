@@ -9,7 +9,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, bindparam, func, or_, select, tuple_, union_all
 
 from backend.errors import NotFoundError
-from backend.schemas.common import PageMeta, timestamp
+from backend.schemas.common import AsOf, PageMeta, timestamp
 from backend.schemas.members import (
     ClaimItem,
     Freeze,
@@ -27,9 +27,9 @@ from backend.services.context import (
     escape_like,
     load_as_of,
 )
+from backend.services.points import Position, matured_at, now_of, position
 from backend.statements import Prepared
 from indexer.db import MEMBER_KINDS, Claim, DaoState, Invitation, Member, Relation, RewardFreeze
-from indexer.rewards import claimable
 
 M = Member.__table__
 R = Relation.__table__
@@ -65,13 +65,35 @@ def reward_per_point(connection: Connection, ctx: Context) -> int:
     return int(_RPP.scalar(connection, {"chain": ctx.chain_id}) or 0)
 
 
-def member_item(ctx: Context, row: Any, rpp: int) -> MemberItem:
-    """A `MemberItem` from a members row and the accumulator."""
-    return MemberItem(**_item_fields(ctx, row, rpp))
+class Positions:
+    """Members' positions at the indexed block: its time (read only for a member with pending
+    points) and the pool's accumulator."""
+
+    def __init__(
+        self, connection: Connection, ctx: Context, reward_per_point: int, as_of: AsOf | None = None
+    ) -> None:
+        self.connection = connection
+        self.ctx = ctx
+        self.reward_per_point = reward_per_point
+        self.as_of = as_of
+        self.matured_at = matured_at(connection, ctx)
+
+    def of(self, row: Any) -> Position:
+        """The position of a members row (`backend.services.points.position`)."""
+        if not int(row.pending_points):
+            return position(row, 0, self.reward_per_point, self.matured_at)
+        if self.as_of is None:
+            self.as_of = load_as_of(self.connection, self.ctx)
+        return position(row, now_of(self.as_of), self.reward_per_point, self.matured_at)
 
 
-def _item_fields(ctx: Context, row: Any, rpp: int) -> dict[str, Any]:
-    due = claimable(int(row.points), int(row.accrued), int(row.reward_per_point_paid), rpp)
+def member_item(ctx: Context, row: Any, positions: Positions) -> MemberItem:
+    """A `MemberItem` from a members row."""
+    return MemberItem(**_item_fields(ctx, row, positions.of(row)))
+
+
+def _item_fields(ctx: Context, row: Any, pos: Position) -> dict[str, Any]:
+    due = pos.claimable
     return {
         "address": row.address,
         "kind": kind_name(row.kind),
@@ -81,7 +103,11 @@ def _item_fields(ctx: Context, row: Any, rpp: int) -> dict[str, Any]:
         "joined_block": row.joined_block,
         "by_governance": row.by_governance,
         "excluded_at": timestamp(row.excluded_at),
-        "points": str(row.points),
+        "points": str(pos.points),
+        "matured_points": str(pos.matured),
+        "pending_points": str(pos.pending),
+        "pending_epoch": pos.pending_epoch,
+        "matures_at": timestamp(pos.matures_at),
         "relations_paid": row.relations_paid,
         "relations_received": row.relations_received,
         "invitations_sent": row.invitations_sent,
@@ -119,7 +145,7 @@ def member_conditions(ctx: Context, f: MemberFilter) -> list[Any]:
 
 _SORTS: dict[str, Any] = {
     "joined": (M.c.joined_block, M.c.address),
-    "points": (M.c.points, M.c.address),
+    "points": (M.c.matured_points + M.c.pending_points, M.c.address),
     "relations": (M.c.relations_paid + M.c.relations_received, M.c.address),
     "address": (M.c.address,),
 }
@@ -136,6 +162,7 @@ def list_members(
 ) -> MemberList:
     """A page of members matching `f`. Without a text, sponsor or period filter, the order of
     every member is computed once per indexed block and pages are read by primary key."""
+    as_of = None
     if f.q is None and f.sponsor is None and f.joined_from is None and f.joined_to is None:
         as_of = load_as_of(connection, ctx)
         ordered = ctx.cached(
@@ -157,10 +184,10 @@ def list_members(
         rows = list(
             connection.execute(select(M).where(*conditions).order_by(*keys).limit(limit).offset(offset)).all()
         )
-    rpp = reward_per_point(connection, ctx)
+    positions = Positions(connection, ctx, reward_per_point(connection, ctx), as_of)
     following = offset + len(rows)
     return MemberList(
-        items=[member_item(ctx, r, rpp) for r in rows],
+        items=[member_item(ctx, r, positions) for r in rows],
         page=PageMeta(
             limit=limit, offset=offset, total=total, next_offset=following if following < total else None
         ),
@@ -186,6 +213,8 @@ def relation_item(ctx: Context, row: Any, member: str) -> RelationItem:
         to_members=ctx.amount(row.to_members),
         to_ess=ctx.amount(row.to_ess),
         to_collective=ctx.amount(row.to_collective),
+        members_to_ess=ctx.amount(row.members_to_ess),
+        epoch=row.epoch,
         points_earned=str(row.payer_points if paid else row.counterparty_points),
     )
 
@@ -206,6 +235,8 @@ _RELATION_COLUMNS = [
         "to_members",
         "to_ess",
         "to_collective",
+        "members_to_ess",
+        "epoch",
         "payer_points",
         "counterparty_points",
     )
@@ -348,7 +379,7 @@ def member_detail(connection: Connection, ctx: Context, address: str) -> MemberD
     if row is None or row.joined_at is None:
         raise NotFoundError(f"no member {address}")
     params = {"chain": ctx.chain_id, "member": row.address}
-    rpp = int(row.pool_reward_per_point or 0)
+    positions = Positions(connection, ctx, int(row.pool_reward_per_point or 0))
     sponsor = None
     if row.sponsor and row.sponsor_joined_at is not None:
         sponsor = MemberRef(
@@ -370,11 +401,12 @@ def member_detail(connection: Connection, ctx: Context, address: str) -> MemberD
     if freeze_row is not None:
         freeze = Freeze(
             **ctx.tx_fields(freeze_row),
-            points_removed=str(freeze_row.points_removed),
+            matured_removed=str(freeze_row.matured_removed),
+            pending_removed=str(freeze_row.pending_removed),
             accrued=ctx.amount(freeze_row.accrued),
         )
     return MemberDetail(
-        **_item_fields(ctx, row, rpp),
+        **_item_fields(ctx, row, positions.of(row)),
         sponsor_member=sponsor,
         exclusion_reason=row.exclusion_reason,
         fee_paid=ctx.amount(row.fee_paid),

@@ -45,7 +45,7 @@ def _node(row: Any) -> GraphNode:
         status=row.status,
         sponsor=row.sponsor,
         joined_at=timestamp(row.joined_at),
-        points=str(row.points),
+        points=str(int(row.matured_points) + int(row.pending_points)),
         relations=row.relations_paid + row.relations_received,
     )
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from backend.errors import NotIndexedError
-from backend.schemas.common import Ratio
+from backend.schemas.common import AsOf, Ratio, timestamp
 from backend.schemas.pool import (
     BucketFigures,
     Buckets,
@@ -21,10 +22,12 @@ from backend.schemas.pool import (
     SocialUtilityPoint,
 )
 from backend.services import series
-from backend.services.context import Context, load_as_of
-from indexer.db import DaoState
+from backend.services.context import Context, every_row, exact_sums, load_as_of
+from backend.services.points import clock_of, max_reward_cap_bps, now_of
+from indexer.db import DaoState, Inflow
 
 S = DaoState.__table__
+IN = Inflow.__table__
 
 
 def dao_state(connection: Connection, ctx: Context) -> Any:
@@ -63,10 +66,65 @@ def outflows(f: Any) -> int:
     return int(get("rewards_claimed")) + int(get("ess_disbursed")) + int(get("collective_spent"))
 
 
+def members_to_ess(connection: Connection, ctx: Context, as_of: AsOf) -> int:
+    """What of the members' shares went to ESS, over every inflow (summed once per block)."""
+
+    def total() -> int:
+        rows = exact_sums(
+            connection,
+            lambda sum_: select(sum_(IN.c.members_to_ess).label("amount")).where(every_row(IN, ctx)),
+            ("amount",),
+        )
+        return int(rows[0]["amount"]) if rows else 0
+
+    return ctx.cached(as_of, "members-to-ess", total)
+
+
+def point_totals(s: Any, now: int) -> tuple[int, int]:
+    """(matured, pending) points of a dao_state row as a booking at `now` would see them
+    (totals()): the last booking's pending points have matured if its epoch has ended."""
+    matured, pending = int(s.matured_points), int(s.pending_points)
+    clock = clock_of(s)
+    if pending and clock is not None and clock.epoch_at(now) > int(s.points_epoch):
+        return matured + pending, 0
+    return matured, pending
+
+
+@dataclass(frozen=True)
+class EpochFigures:
+    """The epoch clock and the cap at a time (the pool's epoch views)."""
+
+    epoch: int | None
+    length: int | None
+    ends_at: int | None
+    reward_cap_bps: int | None
+    max_reward_cap_bps: int | None
+    parties_min_share_bps: int | None
+
+
+def epoch_figures(s: Any, now: int) -> EpochFigures:
+    """The epoch at `now` and the settings of a dao_state row."""
+    clock = clock_of(s)
+    current = None if clock is None else clock.epoch_at(now)
+    return EpochFigures(
+        epoch=current,
+        length=None if clock is None else clock.length,
+        ends_at=None if clock is None or current is None else clock.epoch_end(current),
+        reward_cap_bps=s.epoch_reward_cap_bps,
+        max_reward_cap_bps=max_reward_cap_bps(
+            s.members_bps, (s.payer_bps, s.counterparty_bps, s.payer_sponsor_bps, s.counterparty_sponsor_bps)
+        ),
+        parties_min_share_bps=s.parties_min_share_bps,
+    )
+
+
 def pool(connection: Connection, ctx: Context, floor_bps: int | None) -> Pool:
     """The pool at the indexed block."""
     as_of = load_as_of(connection, ctx)
     s = dao_state(connection, ctx)
+    now = now_of(as_of)
+    matured, pending = point_totals(s, now)
+    epoch = epoch_figures(s, now)
     out = outflows(s)
     return Pool(
         as_of=as_of,
@@ -74,8 +132,14 @@ def pool(connection: Connection, ctx: Context, floor_bps: int | None) -> Pool:
         total_received=ctx.amount(s.total_received),
         total_out=ctx.amount(out),
         buckets=buckets(ctx, s),
-        undistributed_rewards=ctx.amount(s.undistributed_rewards),
-        total_points=str(s.total_points),
+        members_to_ess=ctx.amount(members_to_ess(connection, ctx, as_of)),
+        matured_points=str(matured),
+        pending_points=str(pending),
+        epoch=epoch.epoch,
+        epoch_length=epoch.length,
+        epoch_ends_at=timestamp(epoch.ends_at),
+        epoch_reward_cap_bps=epoch.reward_cap_bps,
+        max_epoch_reward_cap_bps=epoch.max_reward_cap_bps,
         shares=Shares(
             members_bps=s.members_bps,
             ess_bps=s.ess_bps,
@@ -88,6 +152,7 @@ def pool(connection: Connection, ctx: Context, floor_bps: int | None) -> Pool:
             payer_sponsor_bps=s.payer_sponsor_bps,
             counterparty_sponsor_bps=s.counterparty_sponsor_bps,
         ),
+        parties_min_share_bps=epoch.parties_min_share_bps,
         min_relation_fee=None if s.min_relation_fee is None else ctx.amount(s.min_relation_fee),
         membership_fee=ctx.amount(s.membership_fee),
         steward=s.steward,

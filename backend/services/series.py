@@ -27,7 +27,6 @@ FIGURES = (
     "rewards_claimed",
     "ess_disbursed",
     "collective_spent",
-    "undistributed_rewards",
 )
 INFLOW_CAUSES = {
     "RelationPaid": "relation",

@@ -14,7 +14,8 @@ from backend.errors import ChainReadError
 from backend.schemas.common import AsOf, timestamp
 from backend.schemas.status import ChainHealth, DatabaseHealth, Figure, Health, IndexerHealth, Reconciliation
 from backend.services.context import Context, load_as_of
-from backend.services.pool import dao_state, outflows
+from backend.services.points import now_of
+from backend.services.pool import dao_state, epoch_figures, outflows, point_totals
 from indexer.db import Checkpoint, EssProject
 
 POOL_VIEWS = (
@@ -26,6 +27,10 @@ POOL_VIEWS = (
     ("weights", "pointWeights", ()),
     ("min_relation_fee", "minRelationFee", ()),
     ("steward", "steward", ()),
+    ("epoch_clock", "epochClock", ()),
+    ("epoch_reward_cap_bps", "epochRewardCapBps", ()),
+    ("max_epoch_reward_cap_bps", "maxEpochRewardCapBps", ()),
+    ("parties_min_share_bps", "partiesMinShareBps", ()),
 )
 TOTALS = (
     ("total_received", "totalReceived", "total received"),
@@ -35,7 +40,12 @@ TOTALS = (
     ("rewards_claimed", "rewardsClaimed", "rewards claimed"),
     ("ess_disbursed", "essDisbursed", "ESS disbursed"),
     ("collective_spent", "collectiveSpent", "collective spent"),
-    ("undistributed_rewards", "undistributedRewards", "undistributed rewards"),
+)
+#: Points and the epoch as totals() gives them: (name, key, label).
+POINT_TOTALS = (
+    ("matured_points", "maturedPoints", "matured points"),
+    ("pending_points", "pendingPoints", "pending points"),
+    ("reward_per_point", "rewardPerPoint", "reward per point (x1e27)"),
 )
 
 
@@ -99,6 +109,12 @@ def _database_figures(connection: Connection, ctx: Context) -> tuple[AsOf, dict[
     values = dict(s._mapping)
     values["project_count"] = int(projects)
     values["balance"] = int(s.total_received) - outflows(s)
+    now = now_of(as_of)
+    values["matured_points"], values["pending_points"] = point_totals(s, now)
+    epoch = epoch_figures(s, now)
+    values["epoch"] = epoch.epoch
+    values["epoch_length"] = epoch.length
+    values["max_epoch_reward_cap_bps"] = epoch.max_reward_cap_bps
     return as_of, values
 
 
@@ -135,19 +151,24 @@ async def reconciliation(state: AppState) -> Reconciliation:
     v = chain.values
     totals = v["totals"]
     figures = [_figure(ctx, n, label, "amount", db[n], totals[key]) for n, key, label in TOTALS]
-    figures.append(
-        _figure(ctx, "total_points", "total points", "points", db["total_points"], totals["totalPoints"])
-    )
+    figures += [_figure(ctx, n, label, "points", db[n], totals[key]) for n, key, label in POINT_TOTALS]
+    figures.append(_figure(ctx, "epoch", "current epoch", "count", db["epoch"], totals["epoch"]))
     figures.append(
         _figure(
             ctx,
-            "reward_per_point",
-            "reward per point (x1e27)",
-            "points",
-            db["reward_per_point"],
-            totals["rewardPerPoint"],
+            "epoch_length",
+            "epoch length (seconds)",
+            "count",
+            db["epoch_length"],
+            v["epoch_clock"]["length"],
         )
     )
+    for name, label in (
+        ("epoch_reward_cap_bps", "reward cap per epoch"),
+        ("max_epoch_reward_cap_bps", "highest reward cap allowed"),
+        ("parties_min_share_bps", "parties' minimum share of points"),
+    ):
+        figures.append(_figure(ctx, name, label, "bps", db[name], v[name]))
     for name, label, db_value in (
         ("members_available", "members' bucket available", db["members_received"] - db["rewards_claimed"]),
         ("ess_available", "ESS bucket available", db["ess_received"] - db["ess_disbursed"]),

@@ -37,6 +37,7 @@
     proposals: { items: [], total: 0, next: null },
     flows: { items: [], next: null, direction: "" },
     details: new Map(),
+    member: null,
     recon: null,
     health: null,
     block: null,
@@ -85,7 +86,9 @@
     }
     if (!response.ok && !(path === "/health" && body)) {
       const detail = body && body.detail ? body.detail : response.status + " " + response.statusText;
-      throw new Error(detail);
+      const error = new Error(detail);
+      error.status = response.status;
+      throw error;
     }
     return body;
   }
@@ -112,6 +115,19 @@
 
   function intText(value) {
     return new Intl.NumberFormat(locale()).format(Number(value));
+  }
+
+  /** An exact integer given as a decimal string (points), grouped like the language's numbers. */
+  function bigText(digits) {
+    if (digits === null || digits === undefined) return "—";
+    return String(digits).replace(/\B(?=(\d{3})+(?!\d))/g, I18N.lang === "fr" ? "\u202f" : ",");
+  }
+
+  /** A length of time in seconds, in its largest whole unit ("1 jour", "90 min"). */
+  function durationText(seconds) {
+    const units = [["day", 86400], ["hour", 3600], ["minute", 60], ["second", 1]];
+    const [unit, size] = units.find(([, size]) => seconds % size === 0);
+    return new Intl.NumberFormat(locale(), { style: "unit", unit, unitDisplay: "long" }).format(seconds / size);
   }
 
   /** A fraction (decimal string or number) as a percentage with two decimals. */
@@ -197,7 +213,7 @@
     return h("span", { class: "value", "data-figure": key }, match[1], h("span", { class: "unit" }, " " + match[2]));
   }
 
-  function bucketCard(name, bucket, shareBps) {
+  function bucketCard(name, bucket, shareBps, extra) {
     return h(
       "article",
       { class: "card " + name, "data-bucket": name },
@@ -211,6 +227,35 @@
         h("dd", { "data-figure": name + ".available" }, amountText(bucket.available)),
         h("dt", {}, t("fig.spent." + name)),
         h("dd", { "data-figure": name + ".spent" }, amountText(bucket.spent)),
+        extra || null,
+      ),
+    );
+  }
+
+  /** The epoch card: the current epoch, when it ends, the points matured and pending, the cap. */
+  function epochCard(pool) {
+    if (pool.epoch === null || pool.epoch === undefined) return null;
+    return h(
+      "article",
+      { class: "card epoch", "data-epoch": pool.epoch },
+      h("h3", {}, t("fig.epoch")),
+      figure("epoch", t("fig.epoch.number", { epoch: intText(pool.epoch) })),
+      h(
+        "p",
+        { class: "note", "data-figure": "epoch.ends" },
+        t("fig.epoch.note", { length: durationText(pool.epoch_length), end: timeText(pool.epoch_ends_at) }),
+      ),
+      h(
+        "dl",
+        {},
+        h("dt", {}, t("fig.points.matured")),
+        h("dd", { "data-figure": "points.matured" }, bigText(pool.matured_points)),
+        h("dt", {}, t("fig.points.pending")),
+        h("dd", { "data-figure": "points.pending" }, bigText(pool.pending_points)),
+        h("dt", { title: t("fig.epoch.cap.help") }, t("fig.epoch.cap")),
+        h("dd", { "data-figure": "epoch.cap" }, bpsText(pool.epoch_reward_cap_bps)),
+        h("dt", { title: t("fig.parties_min.help") }, t("fig.parties_min")),
+        h("dd", { "data-figure": "parties_min" }, bpsText(pool.parties_min_share_bps)),
       ),
     );
   }
@@ -252,8 +297,12 @@
         ),
       ),
       bucketCard("members", pool.buckets.members, pool.shares.members_bps),
-      bucketCard("ess", pool.buckets.ess, pool.shares.ess_bps),
+      bucketCard("ess", pool.buckets.ess, pool.shares.ess_bps, [
+        h("dt", { title: t("fig.members_to_ess.help") }, t("fig.members_to_ess")),
+        h("dd", { "data-figure": "ess.members_to_ess" }, amountText(pool.members_to_ess)),
+      ]),
       bucketCard("collective", pool.buckets.collective, pool.shares.collective_bps),
+      epochCard(pool),
       h(
         "article",
         { class: "card" },
@@ -596,7 +645,13 @@
     const showLabels = graph.nodes.length <= 40;
     // few nodes: push them apart to fill the frame; many: keep the default density
     const spread = graph.nodes.length <= 30 ? 1 : 0.35;
-    if (!charts.network) charts.network = window.echarts.init(container, null, { renderer: "svg" });
+    if (!charts.network) {
+      charts.network = window.echarts.init(container, null, { renderer: "svg" });
+      // a member clicked in the graph is shown below it
+      charts.network.on("click", (params) => {
+        if (params.dataType === "node") showMember(params.data.name);
+      });
+    }
     charts.network.setOption(
       {
         animation: false,
@@ -672,6 +727,95 @@
       },
       true,
     );
+  }
+
+  // ---------------------------------------------------------------- one member
+
+  const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+  /** A member's points: matured, and pending with the date they mature. */
+  function renderMember() {
+    const panel = $("member-panel");
+    const entry = data.member;
+    if (!entry) {
+      panel.hidden = true;
+      return;
+    }
+    panel.hidden = false;
+    panel.dataset.address = entry.address;
+    if (entry.loading) {
+      panel.dataset.state = "loading";
+      fill(panel, h("p", { class: "muted" }, t("loading")));
+      return;
+    }
+    panel.dataset.state = "ready";
+    if (entry.error) {
+      const message =
+        entry.error === "invalid" ? t("member.invalid")
+        : entry.error.status === 404 ? t("member.notfound")
+        : t("unavailable", { error: entry.error.message });
+      fill(panel, h("p", { class: "error", role: "alert" }, message));
+      return;
+    }
+    const m = entry.member;
+    const pending = m.pending_points !== "0";
+    fill(
+      panel,
+      h(
+        "h3",
+        {},
+        h("code", { class: "mono", title: m.address }, m.address),
+        " ",
+        h("span", { class: "badge " + (m.status === "excluded" ? "bad" : "ok") }, t("member.status." + m.status)),
+      ),
+      h("p", { class: "muted" }, t("kind." + (m.kind || "null")), m.explorer_url ? [" · ", h("a", { href: m.explorer_url, rel: "noopener" }, t("member.explorer"))] : null),
+      h(
+        "dl",
+        {},
+        h("dt", {}, t("member.matured")),
+        h("dd", { "data-member": "matured_points" }, bigText(m.matured_points)),
+        h("dt", {}, t("member.pending")),
+        h(
+          "dd",
+          {},
+          h("span", { "data-member": "pending_points" }, bigText(m.pending_points)),
+          pending
+            ? h("span", { class: "muted", "data-member": "matures_at", "data-time": m.matures_at }, " " + t("member.matures", { date: timeText(m.matures_at), epoch: intText(m.pending_epoch) }))
+            : null,
+        ),
+        h("dt", {}, t("member.claimable")),
+        h("dd", { "data-member": "claimable" }, amountText(m.claimable)),
+        h("dt", {}, t("member.earned")),
+        h("dd", { "data-member": "earned" }, amountText(m.earned)),
+        h("dt", {}, t("member.relations")),
+        h("dd", { "data-member": "relations" }, t("member.relations.value", { paid: intText(m.relations_paid), received: intText(m.relations_received) })),
+      ),
+      h("p", { class: "note muted" }, t("member.help")),
+    );
+  }
+
+  let memberSeq = 0;
+  /** Fetch and show the member at `address` (from the form or a click in the graph). */
+  async function showMember(address) {
+    const seq = ++memberSeq;
+    const text = String(address || "").trim();
+    $("member-address").value = text;
+    if (!ADDRESS.test(text)) {
+      data.member = { address: text, error: "invalid" };
+      renderMember();
+      return;
+    }
+    data.member = { address: text, loading: true };
+    renderMember();
+    let entry;
+    try {
+      entry = { address: text, member: await getJSON("/members/" + text) };
+    } catch (error) {
+      entry = { address: text, error };
+    }
+    if (seq !== memberSeq) return;
+    data.member = entry;
+    renderMember();
   }
 
   // ---------------------------------------------------------------- ESS directory
@@ -960,11 +1104,15 @@
 
   function flowDetail(flow) {
     if (flow.direction === "in" && flow.split) {
-      return t("flows.split", {
-        members: amountText(flow.split.members, false),
-        ess: amountText(flow.split.ess, false),
-        collective: amountText(flow.split.collective, false),
-      });
+      const split = flow.split;
+      const parts = {
+        members: amountText(split.members, false),
+        ess: amountText(split.ess, false),
+        collective: amountText(split.collective, false),
+        to_ess: amountText(flow.members_to_ess, false),
+      };
+      const toEss = flow.members_to_ess && flow.members_to_ess.units !== "0";
+      return t(toEss ? "flows.split.to_ess" : "flows.split", parts);
     }
     const parts = [t("bucket." + flow.bucket)];
     if (flow.project_id) {
@@ -1137,7 +1285,14 @@
     renderFacets();
     renderReconciliation();
     renderHealth();
-    await Promise.all([loadUtility(), loadDirectory(false), loadProposals(false), loadFlows(false)]);
+    const shown = data.member && data.member.member ? data.member.address : null;
+    await Promise.all([
+      loadUtility(),
+      loadDirectory(false),
+      loadProposals(false),
+      loadFlows(false),
+      shown ? showMember(shown) : null,
+    ]);
     data.details.clear();
     document.body.dataset.loaded = "true";
   }
@@ -1165,6 +1320,7 @@
     renderUtility();
     renderSankey();
     renderNetwork();
+    renderMember();
     renderFacets();
     renderDirectory();
     renderProposals();
@@ -1190,6 +1346,10 @@
     for (const id of ["dir-region", "dir-department", "dir-theme", "dir-legal"]) {
       $(id).addEventListener("change", () => loadDirectory(false));
     }
+    $("member-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      showMember($("member-address").value);
+    });
     $("directory-more").addEventListener("click", () => loadDirectory(true));
     $("proposals-more").addEventListener("click", () => loadProposals(true));
     $("flows-more").addEventListener("click", () => loadFlows(true));

@@ -120,17 +120,20 @@ def test_network_graph_and_summary(client: TestClient, world: World) -> None:
     summary = get(client, "/network/summary", period="day")
     assert summary["members"] == 7
     assert summary["active_members"] == world.dao.membership.functions.activeMemberCount().call()
-    assert summary["relations"] == 6
-    assert summary["growth"][-1]["members"] == 7 and summary["growth"][-1]["relations_total"] == 6
+    relations = len(world.dao.pool.events.RelationPaid.get_logs(from_block=0))
+    assert summary["relations"] == relations
+    assert summary["growth"][-1]["members"] == 7 and summary["growth"][-1]["relations_total"] == relations
     kinds = {k["kind"]: k["active"] + k["excluded"] for k in summary["by_kind"]}
     assert kinds == {"Pilote": 2, "Abeille": 3, "EssStructure": 2}
     graph = get(client, "/network/graph", limit=200)
     nodes = {n["id"] for n in graph["nodes"]}
     assert len(nodes) == 7
+    for node in graph["nodes"]:  # matured + pending
+        assert int(node["points"]) == world.dao.pool.functions.pointsOf(node["id"]).call()
     for edge in graph["edges"]:
         assert edge["source"] in nodes and edge["target"] in nodes
     relation_edges = [e for e in graph["edges"] if e["type"] == "relation"]
-    assert sum(e["count"] for e in relation_edges) == 6
+    assert sum(e["count"] for e in relation_edges) == relations
     assert sum(units(e["amount"]) for e in relation_edges) == units(summary["relations_amount"])
     sponsorship = {(e["source"], e["target"]) for e in graph["edges"] if e["type"] == "sponsorship"}
     assert (a[1], a[5]) in sponsorship and (a[2], a[6]) in sponsorship

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, Page, Route
 from world_server import ApiServer
 
 SPACES = re.compile(r"[\s\u00a0\u202f]")
+TO_ESS = re.compile(r"dont (.+?) de la part des membres")
 
 
 def number_text(text: str, lang: str) -> str:
@@ -213,6 +214,14 @@ def test_charts_and_tables_show_the_api_data(probe: PageProbe, api: ApiServer) -
     assert page.locator("#flows-body a[data-tx-link]").count() == 0
     first_amount = page.locator("#flows-body tr").first.locator("td").nth(2).inner_text()
     assert number_text(first_amount, "fr") == flows["items"][0]["amount"]["display"]
+    # an inflow whose members' share went (partly) to ESS says how much
+    for flow in flows["items"]:
+        detail = page.locator(f"[data-flow-id='{flow['id']}'] td").nth(3).inner_text()
+        gone = TO_ESS.search(detail)
+        if flow["direction"] == "in" and flow["members_to_ess"]["units"] != "0":
+            assert gone is not None and number_text(gone.group(1), "fr") == flow["members_to_ess"]["display"]
+        else:
+            assert gone is None, detail
 
     # proposals with their state and vote counts
     shown = page.locator("#proposal-list [data-proposal-id]")
@@ -308,6 +317,105 @@ def test_social_utility_chart_draws_every_period_and_gaps(probe: PageProbe) -> N
     assert chart["series"][0]["data"][0] is None
     assert chart["x"][0] == "août 2026"
     assert utility_table(page)[0][1:] == ["août 2026", "—", "—"]
+    assert not probe.problems, probe.problems
+
+
+def bps_text(bps: int) -> str:
+    """Basis points as the page shows them: a percentage with two decimals."""
+    return percent_of(str(Decimal(bps) / 10_000))
+
+
+def duration(seconds: int, lang: str) -> str:
+    """A length of time as the page says it: in its largest whole unit ("1 minute", "90 secondes")."""
+    for size, fr, en in (
+        (86_400, "jour", "day"),
+        (3600, "heure", "hour"),
+        (60, "minute", "minute"),
+        (1, "seconde", "second"),
+    ):
+        if seconds % size == 0:
+            count = seconds // size
+            return f"{count} {fr if lang == 'fr' else en}{'s' if count > 1 else ''}"
+    raise AssertionError(seconds)
+
+
+def test_epoch_figures_equal_the_api(probe: PageProbe, api: ApiServer) -> None:
+    page = probe.open()
+    pool: Any = api.get("/pool")
+    assert page.locator(".card.epoch h3").inner_text() == "Époque en cours"
+    assert figure(page, "epoch") == f"n° {pool['epoch']}"
+    assert SPACES.sub("", figure(page, "points.matured")) == pool["matured_points"]
+    assert SPACES.sub("", figure(page, "points.pending")) == pool["pending_points"]
+    assert number_text(figure(page, "epoch.cap"), "fr") == bps_text(pool["epoch_reward_cap_bps"])
+    assert number_text(figure(page, "parties_min"), "fr") == bps_text(pool["parties_min_share_bps"])
+    assert number_text(figure(page, "ess.members_to_ess"), "fr") == pool["members_to_ess"]["display"]
+    note = figure(page, "epoch.ends").replace("\u00a0", " ")
+    assert note.startswith(f"Durée : {duration(pool['epoch_length'], 'fr')} · se termine le "), note
+
+    page.locator("#lang-switch").click()
+    assert page.locator(".card.epoch h3").inner_text() == "Current epoch"
+    assert figure(page, "epoch") == f"no. {pool['epoch']}"
+    assert (
+        figure(page, "epoch.ends")
+        .replace("\u00a0", " ")
+        .startswith(f"Length: {duration(pool['epoch_length'], 'en')} · ends ")
+    )
+    assert number_text(figure(page, "points.matured"), "en") == pool["matured_points"]
+    assert not probe.problems, probe.problems
+
+
+def show_member(page: Page, address: str) -> Any:
+    """Look a member up with the form; the panel once it shows that member."""
+    page.locator("#member-address").fill(address)
+    page.locator("#member-form button[type='submit']").click()
+    selector = f"#member-panel[data-state='ready'][data-address='{address}']"
+    page.wait_for_selector(selector, timeout=10_000)
+    return page.locator(selector)
+
+
+def member_figure(panel: Any, name: str) -> str:
+    """The text of one of the member panel's figures."""
+    text: str = panel.locator(f"[data-member='{name}']").first.inner_text()
+    return text
+
+
+def test_member_panel_shows_matured_and_pending_points(probe: PageProbe, api: ApiServer) -> None:
+    """A member looked up by address: its matured and pending points and rewards are the API's;
+    pending points say when they mature ("mûrissent le ..."), in each language."""
+    page = probe.open()
+    members: Any = api.get("/members", limit=200)["items"]
+    member = max(members, key=lambda m: int(m["matured_points"]))
+    assert int(member["matured_points"]) > 0
+    panel = show_member(page, member["address"])
+    assert SPACES.sub("", member_figure(panel, "matured_points")) == member["matured_points"]
+    assert SPACES.sub("", member_figure(panel, "pending_points")) == member["pending_points"]
+    assert number_text(member_figure(panel, "claimable"), "fr") == member["claimable"]["display"]
+    assert number_text(member_figure(panel, "earned"), "fr") == member["earned"]["display"]
+    assert (panel.locator("[data-member='matures_at']").count() == 1) == (member["pending_points"] != "0")
+
+    # a member with points still pending (the API's answer, with pending points set)
+    other = next(m for m in members if m["address"] != member["address"])
+    pending = {"pending_points": "1500000", "pending_epoch": 7, "matures_at": "2026-03-12T13:05:00Z"}
+
+    def with_pending(route: Route) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, json={**response.json(), **pending})
+
+    page.route(f"**/api/v1/members/{other['address']}", with_pending)
+    panel = show_member(page, other["address"])
+    assert SPACES.sub("", member_figure(panel, "pending_points")) == "1500000"
+    matures = member_figure(panel, "matures_at")
+    assert "mûrissent le 12 mars 2026" in matures and "14:05" in matures, matures
+    assert "fin de l'époque 7" in matures
+    page.locator("#lang-switch").click()
+    matures = member_figure(panel, "matures_at")
+    assert "mature on 12 Mar 2026" in matures and "end of epoch 7" in matures, matures
+    assert page.locator("#member-panel dt").first.inner_text() == "Matured points"
+
+    # an address that is not one: said at once, nothing asked of the API
+    page.locator("#member-address").fill("0x1234")
+    page.locator("#member-form button[type='submit']").click()
+    assert page.locator("#member-panel .error").inner_text().startswith("Invalid address")
     assert not probe.problems, probe.problems
 
 
@@ -444,6 +552,8 @@ def test_phone_width_has_no_horizontal_scroll(phone_probe: PageProbe, screenshot
 
     # everything folded away fits too: the Sankey's table, every figure checked against the
     # chain, each proposal's actions and votes
+    members: Any = phone_probe.page.evaluate("fetch('/api/v1/members?limit=1').then(r => r.json())")
+    show_member(page, members["items"][0]["address"])
     page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
     page.wait_for_function(
         "[...document.querySelectorAll('.proposal-detail')].every(box => box.querySelector('h4'))"
