@@ -260,6 +260,13 @@ class Stack:
         self.wait_until("the indexer and the API", healthy, 300)
 
 
+def _euros(units: int) -> str:
+    """Token units (6 decimals) as tEUR."""
+    from cmir.cli.common import show_units
+
+    return show_units(units, 6, "tEUR")
+
+
 def _relative(path: Path) -> str:
     """A path relative to the repository when it is inside it."""
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
@@ -291,7 +298,11 @@ def main() -> None:
             print(
                 f"      {summary['transactions']} transactions in {summary['blocks']} blocks, "
                 f"{summary['members']} members, {summary['projects']} ESS projects, "
-                f"in {summary['seconds']} s",
+                f"in {summary['seconds']} s\n"
+                f"      {summary['relations']} relations, {summary['contributions']} contributions, "
+                f"{summary['claims']} claims paying {_euros(summary['claimed'])}; "
+                f"{_euros(summary['members_to_ess'])} of the members' shares went to ESS "
+                "(no matured points yet, above an epoch's reward cap)",
                 flush=True,
             )
         else:

@@ -1,7 +1,8 @@
 """The ``cmir`` command line: one root for every user of CMIR DAO.
 
     member     cmir member invite | join | show | pay | claim | rewards
-    voter      cmir dao propose-funding | propose-shares | vote | queue | execute | proposals
+    voter      cmir dao propose-funding | propose-shares | propose-epoch-length | propose-reward-cap
+               | propose-parties-min-share | vote | queue | execute | proposals
     steward    cmir collective spend
     operator   cmir deploy | index | serve   (and cmir faucet, cmir dev travel on test chains)
     auditor    cmir audit --rpc URL --deployment deployments/<network>.json [--api URL]
@@ -15,7 +16,7 @@ import sys
 
 import typer
 
-from cmir.cli import collective, dao, member, operator
+from cmir.cli import collective, dao, dao_params, member, operator
 from cmir.cli.common import CliError
 
 app = typer.Typer(
@@ -24,7 +25,8 @@ app = typer.Typer(
     "Transactions say what they do and ask before sending (--yes skips the question); accounts come "
     "from Ape's keystore (--account) or a keyfile (--keyfile), never a key on the command line.",
     epilog="Member: cmir member invite|join|show|pay|claim|rewards. Voter: cmir dao "
-    "propose-funding|propose-shares|vote|queue|execute|proposals. Steward: cmir collective spend. "
+    "propose-funding|propose-shares|propose-epoch-length|propose-reward-cap|propose-parties-min-share|"
+    "vote|queue|execute|proposals. Steward: cmir collective spend. "
     "Operator: cmir deploy|index|serve. Auditor: cmir audit. Network: --network (Ape choice, default "
     "ethereum:local:foundry = the anvil of `make up`); deployment record: --deployment (default "
     "deployments/<network>.json).",
@@ -34,6 +36,11 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(member.app, name="member")
+dao.app.command("propose-epoch-length")(dao_params.propose_epoch_length)
+dao.app.command("propose-reward-cap")(dao_params.propose_reward_cap)
+dao.app.command("propose-parties-min-share")(dao_params.propose_parties_min_share)
+# The proposals first, together, in `cmir dao --help`.
+dao.app.registered_commands.sort(key=lambda info: not (info.name or "").startswith("propose-"))
 app.add_typer(dao.app, name="dao")
 app.add_typer(collective.app, name="collective")
 app.command("deploy")(operator.deploy)

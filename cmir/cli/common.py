@@ -272,6 +272,30 @@ def parse_duration(text: str) -> int:
     return seconds
 
 
+def show_duration(seconds: int) -> str:
+    """A duration for people: "3 d", "1.5 h", "15 min", "40 s"."""
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:g} {unit}"
+    return f"{seconds} s"
+
+
+def show_wait(seconds: int) -> str:
+    """How long until something, two units at most: "2 d 3 h", "5 h 12 min", "40 s"."""
+    seconds = max(0, seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")]
+    first = next((i for i, (n, _) in enumerate(parts) if n), len(parts) - 1)
+    return " ".join(f"{n} {unit}" for n, unit in parts[first : first + 2] if n) or "0 s"
+
+
+def show_time(timestamp: int) -> str:
+    """A block timestamp as a UTC date and time."""
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(timestamp))
+
+
 # ---------------------------------------------------------------------------------- Ape bits
 
 

@@ -11,6 +11,7 @@ import typer
 from eth_account.signers.local import LocalAccount
 from rich.console import Console
 from rich.table import Table
+from web3.exceptions import ContractLogicError, Web3Exception
 
 from cmir.cli.common import (
     BadInput,
@@ -20,16 +21,19 @@ from cmir.cli.common import (
     Target,
     connect,
     load_signer,
+    revert_data,
     shared_options,
+    show_duration,
     transact,
     units,
 )
+from cmir.cli.reverts import explain
 from cmir.governance import Call, Proposal, ProposalState, Support, make_proposal
 
 app = typer.Typer(
     name="dao",
-    help="Governance: propose ESS fundings and shares, vote (For / Against / Abstain with a reason), "
-    "queue and execute, list proposals.",
+    help="Governance: propose ESS fundings, shares and how points mature and earn, vote (For / Against / "
+    "Abstain with a reason), queue and execute, list proposals.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -61,10 +65,28 @@ DescriptionOpt = Annotated[
 SUPPORT = {Choice.for_: Support.FOR, Choice.against: Support.AGAINST, Choice.abstain: Support.ABSTAIN}
 
 
-def _call(contract: Any, function: str, *args: Any) -> Call:
+def encode_call(contract: Any, function: str, *args: Any) -> Call:
+    """The call `contract.function(*args)` for a proposal."""
     return Call(
         target=contract.address, calldata=bytes.fromhex(contract.encode_abi(function, args=list(args))[2:])
     )
+
+
+def check_as_governance(chain: Chain, proposal: Proposal) -> None:
+    """Run each of `proposal`'s calls as the timelock would now (an `eth_call` from its address):
+    a call that would revert makes a proposal that could never execute as things stand, refused
+    here with the contract's reason. Only a revert refuses: a node that cannot simulate a call
+    from a contract's address lets the proposal through."""
+    timelock = chain.contract("timelock").address
+    for call in proposal.calls:
+        try:
+            chain.w3.eth.call({"from": timelock, "to": call.target, "data": call.calldata})
+        except ContractLogicError as exc:
+            data = revert_data(exc)
+            reason = explain(data, chain.abis) if data else str(exc)
+            raise BadInput(f"this proposal would fail when executed: {reason}") from None
+        except (ValueError, Web3Exception):  # the node refuses the simulation itself
+            return
 
 
 def get_logs(chain: Chain, event: Any, start: int, end: int | None = None, **filters: Any) -> list[Any]:
@@ -150,7 +172,10 @@ def _state(chain: Chain, pid: int) -> ProposalState:
     return ProposalState(int(chain.contract("governor").functions.state(pid).call()))
 
 
-def _submit(chain: Chain, signer: Any, proposal: Proposal, what: str, yes: bool) -> None:
+def submit(
+    chain: Chain, signer: Any, proposal: Proposal, what: str, yes: bool, details: list[str] | None = None
+) -> None:
+    """Send `proposal` to the Governor (after the plan and the question) and print its n° and id."""
     governor = chain.contract("governor")
     pid = int(
         governor.functions.hashProposal(
@@ -169,18 +194,12 @@ def _submit(chain: Chain, signer: Any, proposal: Proposal, what: str, yes: bool)
         yes,
         [
             f"description: {proposal.description.splitlines()[0][:100]}",
-            f"voting opens in {_duration(delay)} and lasts {_duration(period)}",
+            *(details or []),
+            f"voting opens in {show_duration(delay)} and lasts {show_duration(period)}",
         ],
     )
     number = len(proposals(chain))
     typer.echo(f"proposal n°{number}, id {pid}")
-
-
-def _duration(seconds: int) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds / size:g} {unit}"
-    return f"{seconds} s"
 
 
 Common = dict[str, Any]
@@ -215,8 +234,8 @@ def propose_funding(
             f"note: the ESS bucket holds {chain.amount(available)} now; execution needs {chain.amount(value)}"
         )
     text = description or f"Financer le projet ESS n°{project_id} à hauteur de {chain.amount(value)}"
-    proposal = make_proposal([_call(chain.contract("pool"), "fundEssProject", project_id, value)], text)
-    _submit(
+    proposal = make_proposal([encode_call(chain.contract("pool"), "fundEssProject", project_id, value)], text)
+    submit(
         chain,
         account,
         proposal,
@@ -256,9 +275,10 @@ def propose_shares(
         f" fonds collectif {collective_bps / 100:g} %"
     )
     proposal = make_proposal(
-        [_call(chain.contract("pool"), "setShares", (members_bps, ess_bps, collective_bps))], text
+        [encode_call(chain.contract("pool"), "setShares", (members_bps, ess_bps, collective_bps))], text
     )
-    _submit(chain, account, proposal, f"propose shares {members_bps}/{ess_bps}/{collective_bps} bps", yes)
+    check_as_governance(chain, proposal)
+    submit(chain, account, proposal, f"propose shares {members_bps}/{ess_bps}/{collective_bps} bps", yes)
 
 
 @app.command()
@@ -315,7 +335,7 @@ def queue(
         yes,
         [
             f"proposal {pid}",
-            f"state now: {_state(chain, pid).name.lower()}; executable {_duration(delay)} after queuing",
+            f"state now: {_state(chain, pid).name.lower()}; executable {show_duration(delay)} after queuing",
         ],
     )
 

@@ -4,6 +4,7 @@ what it can look up (its record, its rewards)."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -22,6 +23,8 @@ from cmir.cli.common import (
     relation_ref,
     shared_options,
     show_ref,
+    show_time,
+    show_wait,
     transact,
     units,
 )
@@ -110,13 +113,50 @@ def _needs_permit(chain: Chain, owner: str, amount: int) -> bool:
     if balance < amount:
         raise CliError(
             f"{owner} holds {chain.amount(balance)}, less than the {chain.amount(amount)} needed"
-            + (" (on a test network: `cmir faucet`)" if chain.is_dev() or "mint" in _functions(token) else "")
+            + _faucet_hint(chain, token)
         )
     return int(token.functions.allowance(owner, pool).call()) < amount
 
 
 def _functions(contract: Any) -> set[str]:
     return {entry.get("name", "") for entry in contract.abi if entry.get("type") == "function"}
+
+
+def _faucet_hint(chain: Chain, token: Any) -> str:
+    """Where test euros come from, when there is a faucet."""
+    functions = _functions(token)
+    return " (on a test network: `cmir faucet`)" if {"mint", "faucet"} & functions or chain.is_dev() else ""
+
+
+@dataclass
+class Points:
+    """A member's points now, as the pool's `memberPoints` view gives them (pending points of an
+    ended epoch already count as matured), and the chain's time."""
+
+    matured: int
+    pending: int
+    pending_epoch: int
+    matures_at: int
+    now: int
+
+    @classmethod
+    def of(cls, chain: Chain, who: str) -> Points:
+        """Read `who`'s points at the latest block."""
+        block = chain.w3.eth.get_block("latest")
+        matured, pending, epoch, matures_at = (
+            chain.contract("pool").functions.memberPoints(who).call(block_identifier=block["number"])
+        )
+        return cls(int(matured), int(pending), int(epoch), int(matures_at), int(block["timestamp"]))
+
+    def pending_line(self) -> str:
+        """The pending points: their epoch, when they mature and what that means."""
+        if not self.pending:
+            return "none"
+        return (
+            f"{self.pending} points earned in epoch {self.pending_epoch}: they mature at "
+            f"{show_time(self.matures_at)} (in {show_wait(self.matures_at - self.now)}) and then share in "
+            "the inflows booked after that"
+        )
 
 
 @app.command()
@@ -200,9 +240,13 @@ def pay(
     reference = relation_ref(ref)
     pool = chain.contract("pool")
     members_bps, ess_bps, collective_bps = pool.functions.shares().call()
+    epoch = int(pool.functions.epoch().call())
+    ends = show_time(pool.functions.epochEndsAt(epoch).call())
     details = [
         f"reference {show_ref(reference)!r}; split: members {members_bps / 100:g} %, ESS {ess_bps / 100:g} %,"
         f" collective {collective_bps / 100:g} %",
+        f"the points it gives are pending in epoch {epoch} until {ends}: they share only in the inflows"
+        " booked after that",
     ]
     if _needs_permit(chain, account.address, value):
         deadline = int(time.time()) + 3600
@@ -226,7 +270,19 @@ def claim(
     chain, account = _signed(target, signer)
     pool = chain.contract("pool")
     claimable = int(pool.functions.claimableOf(account.address).call())
-    transact(chain, account, pool.functions.claim(), f"claim {chain.amount(claimable)} of rewards", yes)
+    try:
+        transact(chain, account, pool.functions.claim(), f"claim {chain.amount(claimable)} of rewards", yes)
+    except CliError as exc:
+        points = Points.of(chain, account.address)
+        if claimable or not (points.pending or points.matured):
+            raise
+        hint = (
+            f"your {points.pending} pending points mature at {show_time(points.matures_at)} and earn from"
+            " the inflows booked after that"
+            if points.pending
+            else f"your {points.matured} matured points earn from the next inflows booked"
+        )
+        raise CliError(f"{str(exc).rstrip('.')} ({hint})", exc.code) from None
 
 
 @app.command()
@@ -263,8 +319,10 @@ def show(
             f"votes        {membership.functions.getVotes(who).call()}",
             f"invitations  {sent} sent of {membership.functions.invitationAllowance().call()}",
         ]
+    points = Points.of(chain, who)
     lines += [
-        f"points       {pool.functions.pointsOf(who).call()}",
+        f"points       {points.matured} matured",
+        f"pending      {points.pending_line()}",
         f"claimable    {chain.amount(int(pool.functions.claimableOf(who).call()))}",
         f"balance      {chain.amount(int(token.functions.balanceOf(who).call()))}",
     ]
@@ -279,19 +337,26 @@ def rewards(
     target: Target,
     signer: Signer,
 ) -> None:
-    """Show a member's rewards: points and share of all points, claimable now, and every claim."""
+    """Show a member's rewards: matured points and their share of all matured points, pending
+    points and when they mature, claimable now, and every claim.
+
+    Points earned in an epoch are pending until it ends; matured points share in every inflow
+    booked after that, at most the epoch's reward cap per point."""
     chain, who = _looked_up(target, member, signer)
     pool = chain.contract("pool")
-    points = int(pool.functions.pointsOf(who).call())
+    points = Points.of(chain, who)
     totals = pool.functions.totals().call()
-    total_points = int(totals[8])
+    matured_total, epoch = int(totals[7]), int(totals[10])
     claimable = int(pool.functions.claimableOf(who).call())
     start = int(chain.record.get("deployment_block", 0))
     logs = pool.events.RewardsClaimed().get_logs(from_block=start, argument_filters={"member": who})
     claimed = sum(int(log["args"]["amount"]) for log in logs)
-    share = f"{100 * points / total_points:.2f} %" if total_points else "-"
+    share = f"{100 * points.matured / matured_total:.2f} % of {matured_total}" if matured_total else "of none"
+    ends = int(pool.functions.epochEndsAt(epoch).call())
     typer.echo(f"member     {who}")
-    typer.echo(f"points     {points} ({share} of {total_points})")
+    typer.echo(f"epoch      {epoch}, ends {show_time(ends)} (in {show_wait(ends - points.now)})")
+    typer.echo(f"matured    {points.matured} points ({share} matured points)")
+    typer.echo(f"pending    {points.pending_line()}")
     typer.echo(f"claimable  {chain.amount(claimable)}")
     typer.echo(f"claimed    {chain.amount(claimed)} in {len(logs)} claim(s)")
     for log in logs:

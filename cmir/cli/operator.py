@@ -28,10 +28,17 @@ from cmir.cli.common import (
     rpc_alive,
     settings_key,
     shared_options,
+    show_duration,
     split_choice,
     transact,
     units,
 )
+
+#: What `token` in deployments/settings.yaml deploys, for the deployment's plan.
+TOKENS = {
+    "TestEuro": "a new TestEuro (test token whose open faucet mints anything; local chains only)",
+    "TestnetEuro": "a new TestnetEuro (test token whose faucet gives 10,000 tEUR per account per day)",
+}
 
 dev = typer.Typer(
     name="dev",
@@ -159,11 +166,7 @@ def deploy(
                 raise CliError(
                     f"the deployer {deployer.address} has no ether on {network} to pay for gas (faucet?)"
                 )
-            token = (
-                "a new TestEuro (test token with an open faucet)"
-                if chosen.token == "TestEuro"  # noqa: S105 - a contract name, not a secret
-                else chosen.token
-            )
+            token = TOKENS.get(chosen.token, chosen.token)
             plan = [
                 f"About to deploy CMIR DAO on {network} (chain id {chain.chain_id}) from {deployer.address}.",
                 f"  settings: {settings or key}; token: {token}",
@@ -171,6 +174,9 @@ def deploy(
                 f"timelock {chosen.timelock_delay} s, quorum {chosen.quorum_percent} %",
                 f"  shares: members {chosen.shares.members_bps}, ESS {chosen.shares.ess_bps} (floor "
                 f"{chosen.ess_floor_bps}), collective {chosen.shares.collective_bps} bps",
+                f"  points: epochs of {show_duration(chosen.epoch_length)}, reward cap "
+                f"{chosen.epoch_reward_cap_bps} bps per epoch, the parties keep at least "
+                f"{chosen.parties_min_share_bps} bps of a relation's points",
                 f"  founders: {', '.join(f'{a} ({k})' for a, k in founder_list)}",
                 f"  steward: {steward_address or deployer.address}",
                 f"  record: {out}",
@@ -259,27 +265,53 @@ def serve(
 
 @shared_options
 def faucet(
-    amount: Annotated[str, typer.Argument(help="Euros of the test token to mint, e.g. 500.")] = "1000",
-    to: Annotated[str | None, typer.Option("--to", help="Recipient (default: the signer).")] = None,
+    amount: Annotated[str, typer.Argument(help="Euros of the test token to take, e.g. 500.")] = "1000",
+    to: Annotated[
+        str | None,
+        typer.Option("--to", help="Recipient (default: the signer; TestEuro on a local chain only)."),
+    ] = None,
     *,
     target: Target,
     signer: Signer,
     yes: bool,
 ) -> None:
-    """Mint test euros (TestEuro's open faucet; test networks only)."""
+    """Get test euros from the test token's faucet (test networks only).
+
+    On a public test network the token is TestnetEuro: its faucet pays whoever calls it, at most
+    10,000 tEUR per account per day (UTC). On a local chain it is TestEuro, whose open faucet
+    mints any amount to anyone (--to).
+    """
     chain = connect(target)
     token = chain.contract("token")
-    if chain.record["contracts"]["token"].get("contract") != "TestEuro":
-        raise CliError("this deployment's token is not the test euro: there is no faucet")
+    kind = chain.record["contracts"]["token"].get("contract")
+    if kind not in ("TestEuro", "TestnetEuro"):
+        raise CliError(f"this deployment's token is {kind or 'not a test euro'}: there is no faucet")
     account = load_signer(signer)
     recipient = address(to, "recipient") if to else account.address
     value = units(amount, chain.decimals)
+    if kind == "TestEuro":
+        call, what = token.functions.mint(recipient, value), f"mint {chain.amount(value)} to {recipient}"
+        transact(chain, account, call, what, yes)
+        return
+    if recipient != account.address:
+        raise BadInput(
+            "TestnetEuro's faucet pays the account that calls it: sign with the recipient's own "
+            f"account (--account/--keyfile of {recipient}), then send it tEUR from your wallet if needed"
+        )
+    left = int(token.functions.faucetLeft(account.address).call())
+    daily = int(token.functions.DAILY_ALLOWANCE().call())
+    if value > left:
+        raise CliError(
+            f"the faucet gives at most {chain.amount(daily)} per account per day: {account.address} "
+            f"may take {chain.amount(left)} more today; the allowance renews at 00:00 UTC"
+        )
     transact(
         chain,
         account,
-        token.functions.mint(recipient, value),
-        f"mint {chain.amount(value)} to {recipient}",
+        token.functions.faucet(value),
+        f"take {chain.amount(value)} from the TestnetEuro faucet",
         yes,
+        [f"left today after this: {chain.amount(left - value)} of {chain.amount(daily)} (renews 00:00 UTC)"],
     )
 
 

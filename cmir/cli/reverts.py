@@ -27,6 +27,7 @@ DOCUMENTED_CONTRACTS = (
     "CmirGovernor",
     "CmirTimelock",
     "TestEuro",
+    "TestnetEuro",
 )
 PROPOSAL_STATES = ("Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed")
 OPERATION_STATES = ("Unset", "Waiting", "Ready", "Done")

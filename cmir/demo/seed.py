@@ -3,10 +3,16 @@
 
 Six months of a network's life, replayed in about 20 seconds with anvil's time travel: 89 members
 (Pilotes, Abeilles, ESS structures) across French regions joining through sponsors, hundreds of
-paid relations with references, contributions, a surplus, claims, collective spends, ESS projects
-registered with metadata documents (served over HTTP and checked against their hash), and
-proposals in every state — executed, defeated (by the vote and for lack of quorum), canceled,
-succeeded, queued, active and pending — with votes and reasons in French.
+paid relations with references spread over the days, contributions, a surplus, claims, collective
+spends, ESS projects registered with metadata documents (served over HTTP and checked against
+their hash), an exclusion, and proposals in every state — executed, defeated (by the vote and for
+lack of quorum), canceled, succeeded, queued, active and pending — with votes and reasons in French.
+
+Points mature (the "demo" settings: one-day epochs): the first relations find no matured point,
+so their members' share goes to ESS, and the next ones hit the reward cap of the few points
+matured; the launch patronage (12,000 €, third week) is far above what the matured points may
+earn in an epoch, so most of its members' share goes to ESS too; the surplus is booked to ESS;
+claims pay what matured points earned; the excluded member loses its matured and pending points.
 
 Everything is fixed by a seeded random generator: the same members, amounts, references, votes
 and outcomes on every run; only the dates move (the story ends "now"). Transactions are sent
@@ -41,6 +47,7 @@ from web3 import Web3
 
 from cmir.cli.reverts import explain
 from cmir.demo import data
+from cmir.demo.figures import as_summary, story_figures
 from cmir.governance import Call, Proposal
 
 MNEMONIC = "test test test test test test test test test test test junk"
@@ -474,6 +481,8 @@ class Seeder:
             "le comité d'éthique. Les récompenses déjà acquises restent réclamables.",
         )
         excluded.excluded_at = exclusion
+        # Its last relation, an hour before the exclusion executes: points still pending, removed.
+        self.at(exclusion - HOUR, partial(self.relation, 481, payer=excluded))
         self.proposal_at(
             155 * DAY + 9 * HOUR, "fund-4", "execute", "fund:8000", "Financer {project} : {amount}"
         )
@@ -495,7 +504,10 @@ class Seeder:
             t = min(t, int(end - HOUR))
             self.at(t, partial(self.relation, number))
 
-        # Contributions and one surplus (tokens sent straight to the pool, then booked).
+        # Contributions and one surplus (tokens sent straight to the pool, then booked: all to ESS).
+        # The launch patronage comes in the third week, when few points have matured: a matured
+        # point earns at most the epoch's reward cap, so most of the members' share goes to ESS.
+        self.at(20 * DAY + 8 * HOUR, partial(self.patronage, members[1], 12_000 * EUR))
         for number in range(15):
             t = int(rng.uniform(10, 170)) * DAY + 16 * HOUR
             self.at(t, partial(self.contribution, number))
@@ -541,13 +553,14 @@ class Seeder:
         self.projects.append((project_id, owner, project_name))
         self.send(owner, "registry", "registerProject", owner.address, uri, keccak(content), gas=800_000)
 
-    def relation(self, number: int, t: float) -> None:
+    def relation(self, number: int, t: float, payer: Person | None = None) -> None:
+        """Relation `number`: a random payer (or `payer`) pays a random counterparty."""
         rng = random.Random(SEED * 1000 + number)
         active = self.members(t)
         if len(active) < 2:
             return
         weights = [{"Pilote": 5, "Abeille": 1.5, "EssStructure": 0.6}[p.kind or "Pilote"] for p in active]
-        payer = rng.choices(active, weights)[0]
+        payer = payer or rng.choices(active, weights)[0]
         others = [p for p in active if p is not payer]
         counter_weights = [
             {"Pilote": 1.2, "Abeille": 2.5, "EssStructure": 1.5}[p.kind or "Pilote"] for p in others
@@ -568,6 +581,11 @@ class Seeder:
         who = rng.choice(pilotes)
         memo = f"{data.CONTRIBUTION_MEMOS[number % len(data.CONTRIBUTION_MEMOS)]} — {who.name}"[:280]
         self.send(who, "pool", "contribute", rng.choice([200, 500, 750, 1000, 2500]) * EUR, memo)
+
+    def patronage(self, giver: Person, amount: int, _t: float = 0) -> None:
+        """A large contribution by `giver`, more than the matured points may earn in an epoch."""
+        memo = f"Mécénat de lancement du réseau — {giver.name}"[:280]
+        self.send(giver, "pool", "contribute", amount, memo, label="launch patronage")
 
     def claims(self, number: int, t: float) -> None:
         rng = random.Random(SEED * 3000 + number)
@@ -833,6 +851,7 @@ def seed(
         "by_function": dict(sorted(seeder.counts.items())),
         "members": sum(1 for p in people if p.role == "member"),
         "projects": len(seeder.projects),
+        **as_summary(story_figures(seeder.w3, record)),
         "seconds": round(time.monotonic() - started, 1),
     }
     return summary

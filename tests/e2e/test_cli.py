@@ -8,8 +8,11 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, Stack, cmir, free_port, rpc
+from eth_abi.abi import encode
+from eth_utils.crypto import keccak
 
-from cmir.cli.reverts import BUILD_MANIFEST, DOCS_FILE, docs_from_manifest, explain
+from cmir.cli.reverts import BUILD_MANIFEST, DOCS_FILE, docs_from_manifest, error_table, explain
+from cmir.deployment import NetworkSettings
 
 COMMANDS = [
     [],
@@ -23,6 +26,9 @@ COMMANDS = [
     ["dao"],
     ["dao", "propose-funding"],
     ["dao", "propose-shares"],
+    ["dao", "propose-epoch-length"],
+    ["dao", "propose-reward-cap"],
+    ["dao", "propose-parties-min-share"],
     ["dao", "vote"],
     ["dao", "queue"],
     ["dao", "execute"],
@@ -55,6 +61,30 @@ def test_error_table_matches_the_build() -> None:
     if not BUILD_MANIFEST.exists():
         pytest.skip("project not compiled")
     assert json.loads(DOCS_FILE.read_text()) == docs_from_manifest(), "run `python -m cmir.cli.reverts`"
+
+
+def test_every_error_of_the_pool_and_the_testnet_token_is_one_sentence() -> None:
+    if not BUILD_MANIFEST.exists():
+        pytest.skip("project not compiled")
+    types = json.loads(BUILD_MANIFEST.read_text())["contractTypes"]
+    abis = [types["Redistribution"]["abi"], types["TestnetEuro"]["abi"]]
+    own = [
+        entry
+        for entry in error_table(abis).values()
+        if entry["name"].startswith(("Redistribution", "TestnetEuro"))
+    ]
+    assert any(entry["name"] == "TestnetEuroDailyAllowanceExceeded" for entry in own)
+    assert any(entry["name"] == "RedistributionRewardCapAboveMax" for entry in own)
+    for entry in own:
+        types_ = [i["type"] for i in entry["inputs"]]
+        samples = {"address": "0x" + "11" * 20, "bool": True, "bytes32": b"\1" * 32}
+        values = [samples.get(t, 7) for t in types_]
+        data = keccak(text=entry["signature"])[:4] + encode(types_, values)
+        sentence = explain(data, abis)
+        assert sentence.startswith(entry["name"] + "("), sentence
+        meaning = sentence.split("): ", 1)[1]
+        assert meaning != "no description in the contracts' NatSpec.", entry["signature"]
+        assert meaning.endswith(".") and meaning.count(". ") == 0, sentence
 
 
 def test_explain_decodes_standard_reverts() -> None:
@@ -92,6 +122,7 @@ def test_reverts_are_explained(stack: Stack) -> None:
 
 def test_bad_input_is_one_line_and_non_zero(stack: Stack, tmp_path: Path) -> None:
     pilote = stack.account(1)["address"]
+    cap = NetworkSettings.for_network("demo").epoch_reward_cap_bps
     cases = [
         (
             ["member", "pay", "0x1234", "10", "--ref", "X", *stack.signer(2), "--yes"],
@@ -111,6 +142,18 @@ def test_bad_input_is_one_line_and_non_zero(stack: Stack, tmp_path: Path) -> Non
         (["member", "invite", pilote, "--kind", "Frelon", *stack.signer(2), "--yes"], 2, "'--kind'"),
         (["dao", "propose-shares", "5000", "3000", "1000", *stack.signer(2), "--yes"], 2, "sum to 10000"),
         (["dao", "propose-shares", "7000", "1000", "2000", *stack.signer(2), "--yes"], 2, "below the floor"),
+        # Members at 45 % (the demo's executed proposal), weights summing to 10,000 bps: a point
+        # costs 55 % of a unit.
+        (["dao", "propose-reward-cap", "6000", *stack.signer(2), "--yes"], 2, "above 5500 bps, the most"),
+        (["dao", "propose-reward-cap", str(cap), *stack.signer(2), "--yes"], 2, f"already {cap} bps"),
+        (["dao", "propose-epoch-length", "91d", *stack.signer(2), "--yes"], 2, "outside the pool's bounds"),
+        (["dao", "propose-epoch-length", "1d", *stack.signer(2), "--yes"], 2, "epochs already last 1 d"),
+        (["dao", "propose-parties-min-share", "4000", *stack.signer(2), "--yes"], 2, "at least 5000 bps"),
+        (
+            ["dao", "propose-parties-min-share", "8000", *stack.signer(2), "--yes"],
+            2,
+            "give the parties 7000 bps of a relation's points, below 8000 bps",
+        ),
         (["dao", "vote", "999", "for", *stack.signer(2), "--yes"], 1, "no proposal 999"),
         (["dao", "vote", "1", "peut-etre", *stack.signer(2), "--yes"], 2, "is not one of 'for'"),
         (["dao", "proposals", "--state", "bizarre"], 2, "unknown state"),
@@ -166,6 +209,14 @@ def test_nothing_is_sent_without_confirmation(stack: Stack) -> None:
     assert "About to pay 12.00 tEUR" in done.out
     assert "not confirmed" in one_line(done.err)
     assert rpc(stack.rpc_url, "eth_getTransactionCount", [sender, "latest"]) == before
+
+
+def test_local_faucet_mints_test_euros(stack: Stack) -> None:
+    recipient = stack.account(99)["address"]
+    minted = stack.cmir("faucet", "125", "--to", recipient, *stack.signer(98), "--yes")
+    assert minted.code == 0, minted.text
+    assert f"About to mint 125.00 tEUR to {recipient}" in minted.out
+    assert "TestEuro.mint" in minted.out
 
 
 def test_console_script_module_matches() -> None:

@@ -39,7 +39,9 @@ def test_up_serves_the_seeded_demo(stack: Stack) -> None:
 
 def test_member_voter_and_steward_then_audit(stack: Stack) -> None:
     sponsor, newcomer, counterparty, operator, supplier = (stack.account(i) for i in (1, 96, 2, 0, 90))
-    # Member: invite, join, pay for a relation, claim, look at it.
+    # Member: invite, join, pay for a relation (its points pending until the epoch ends: nothing
+    # to claim yet), a day later pay another (the first one's points have matured and share in
+    # it), claim, look at it.
     invited = stack.cmir(
         "member", "invite", newcomer["address"], "--kind", "Pilote", *stack.signer(1), "--yes"
     )
@@ -47,8 +49,20 @@ def test_member_voter_and_steward_then_audit(stack: Stack) -> None:
     assert "gas used" in invited.out and "About to invite" in invited.out
     joined = stack.cmir("member", "join", *stack.signer(96), "--yes")
     assert joined.code == 0, joined.text
+    first = stack.cmir(
+        "member", "pay", counterparty["address"], "25", "--ref", "E2E-RDV-0001", *stack.signer(96), "--yes"
+    )
+    assert first.code == 0, first.text
+    assert "the points it gives are pending in epoch" in first.out
+    pending = stack.cmir("member", "rewards", *stack.signer(96))
+    assert "matured    0 points" in pending.out, pending.text
+    assert "pending    5000000 points earned in epoch" in pending.out  # 20 % of 25 tEUR, the payer's weight
+    early = stack.cmir("member", "claim", *stack.signer(96), "--yes")
+    assert early.code == 1 and "RedistributionNothingToClaim" in early.err, early.text
+    assert "your 5000000 pending points mature at" in early.err
+    assert stack.cmir("dev", "travel", "1d").code == 0
     paid = stack.cmir(
-        "member", "pay", counterparty["address"], "42.50", "--ref", "E2E-RDV-0001", *stack.signer(96), "--yes"
+        "member", "pay", counterparty["address"], "42.50", "--ref", "E2E-RDV-0002", *stack.signer(96), "--yes"
     )
     assert paid.code == 0, paid.text
     relation_tx = paid.tx()
@@ -56,6 +70,7 @@ def test_member_voter_and_steward_then_audit(stack: Stack) -> None:
     assert claimed.code == 0, claimed.text
     shown = stack.cmir("member", "show", newcomer["address"])
     assert "Pilote" in shown.out and f"sponsor      {sponsor['address']}" in shown.out, shown.text
+    assert "points       5000000 matured" in shown.out and "pending      8500000 points" in shown.out
     rewards = stack.cmir("member", "rewards", *stack.signer(96))
     assert "in 1 claim(s)" in rewards.out, rewards.text
 

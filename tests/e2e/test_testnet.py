@@ -1,19 +1,23 @@
 """A testnet deployment rehearsed on a local anvil addressed as a separate named network
 (`ethereum:cmir-testnet`, chain id 31338, an Ape custom network in ape-config.yaml), through the
-same commands an operator and members use on Sepolia: `cmir deploy` with a keyfile, member and
-voter commands with a keyfile and with an Ape keystore account, and the auditor."""
+same commands an operator and members use on Sepolia: `cmir deploy` with a keyfile (the token is
+TestnetEuro, whose faucet gives each account at most 10,000 tEUR a day), member and voter commands
+with a keyfile and with an Ape keystore account, and the auditor."""
 
 from __future__ import annotations
 
 import json
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import ROOT, base_env, cmir, free_port, rpc
 from eth_account import Account
+
+from cmir.deployment import NetworkSettings
 
 pytestmark = pytest.mark.e2e
 
@@ -33,13 +37,14 @@ def testnet(tmp_path: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 60
+        while True:  # until anvil answers
             try:
                 rpc(url, "eth_chainId")
                 break
             except Exception:
-                import time
-
+                assert process.poll() is None, f"anvil exited with code {process.returncode}"
+                assert time.monotonic() < deadline, "anvil did not answer within 60 s"
                 time.sleep(0.1)
         yield url
     finally:
@@ -79,9 +84,11 @@ def test_deploy_and_use_a_named_network(testnet: str, tmp_path: Path) -> None:
     assert deployed.code == 0, deployed.text
     assert "on ethereum:cmir-testnet:node (chain id 31338)" in deployed.out
     assert "settings: ethereum:cmir-testnet" in deployed.out
+    assert "token: a new TestnetEuro" in deployed.out and "points: epochs of 1 min" in deployed.out
     saved = json.loads(record.read_text())
     assert saved["network"] == "ethereum:cmir-testnet" and saved["chain_id"] == 31338
     assert set(saved["contracts"]) == {"token", "timelock", "membership", "registry", "pool", "governor"}
+    assert saved["contracts"]["token"]["contract"] == "TestnetEuro"
 
     # An Ape keystore account (what `ape accounts import` writes), in a throwaway data folder.
     ape_data = tmp_path / "ape-data"
@@ -91,8 +98,17 @@ def test_deploy_and_use_a_named_network(testnet: str, tmp_path: Path) -> None:
     )
     ape_env = {**base_env(), "APE_DATA_FOLDER": str(ape_data)}
 
-    minted = cmir("faucet", "300", "--to", keys[2].address, *target, *signer(1), "--yes")
+    # TestnetEuro's faucet: the caller takes test euros for itself, within its daily allowance.
+    minted = cmir("faucet", "300", *target, *signer(2), "--yes")
     assert minted.code == 0, minted.text
+    assert "take 300.00 tEUR from the TestnetEuro faucet" in minted.out
+    assert "left today after this: 9700.00 tEUR of 10000.00 tEUR" in minted.out
+    greedy = cmir("faucet", "9800", *target, *signer(2), "--yes")
+    assert greedy.code == 1, greedy.text
+    assert "at most 10000.00 tEUR per account per day" in greedy.err
+    assert f"{keys[2].address} may take 9700.00 tEUR more today" in greedy.err
+    elsewhere = cmir("faucet", "10", "--to", keys[3].address, *target, *signer(1), "--yes")
+    assert elsewhere.code == 2 and "pays the account that calls it" in elsewhere.err, elsewhere.text
     paid = cmir(
         "member",
         "pay",
@@ -129,8 +145,31 @@ def test_deploy_and_use_a_named_network(testnet: str, tmp_path: Path) -> None:
     assert "pending from" in shown.out, shown.text
     proposed = cmir("dao", "propose-shares", "4000", "4000", "2000", *target, *signer(1), "--yes")
     assert proposed.code == 0, proposed.text
+
+    # Governance raises the reward cap to what a point costs with members at 50 % (5,000 bps)...
+    cap = NetworkSettings.for_network("ethereum:cmir-testnet").epoch_reward_cap_bps
+    assert cap < 5000
+    raised = cmir("dao", "propose-reward-cap", "5000", *target, *signer(1), "--yes")
+    assert raised.code == 0, raised.text
+    assert f"the cap is {cap} bps now; at most 5000 bps" in raised.out
+    number = raised.out.split("proposal n°")[1].split(",")[0]
+    assert cmir("dev", "travel", "2m", *target).code == 0  # the voting delay, 1 min
+    for index in (1, 2, 3):
+        voted = cmir("dao", "vote", number, "for", *target, *signer(index), "--yes")
+        assert voted.code == 0, voted.text
+    assert cmir("dev", "travel", "11m", *target).code == 0  # the voting period, 10 min
+    assert cmir("dao", "queue", number, *target, *signer(2), "--yes").code == 0
+    assert cmir("dev", "travel", "3m", *target).code == 0  # the timelock, 2 min
+    executed = cmir("dao", "execute", number, *target, *signer(2), "--yes")
+    assert executed.code == 0, executed.text
+    # ... so shares giving members 60 % would make a point cost 40 % of a unit, less than the
+    # cap: a proposal that could never execute, refused before anyone votes on it.
+    dear = cmir("dao", "propose-shares", "6000", "2000", "2000", *target, *signer(1), "--yes")
+    assert dear.code == 2, dear.text
+    assert "would fail when executed: RedistributionRewardCapAboveMax(capBps=5000, maxBps=4000)" in dear.err
     listed = cmir("dao", "proposals", *target)
-    assert "pending" in listed.out and "1 proposal(s)" in listed.out, listed.text
+    assert "2 proposal(s)" in listed.out, listed.text
+    assert "defeated" in listed.out and "executed" in listed.out, listed.text  # nobody voted on n°1
 
     audit = cmir("audit", "--rpc", testnet, "--deployment", str(record))
     assert audit.code == 0, audit.text[-2000:]
