@@ -8,17 +8,17 @@ import http.client
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from conftest import World
 from indexer_chain import free_port
-
-from backend.respcache import SharedStore
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,6 +64,12 @@ class Server:
     def workers(self) -> list[int]:
         """Pids of the server's worker processes (multiprocessing's resource tracker excluded)."""
         return [pid for pid in children(self.process.pid) if "spawn_main" in cmdline(pid)]
+
+    def shared_cache(self) -> Path:
+        """The workers' shared response cache file (the server sets it in their environment)."""
+        items = Path(f"/proc/{self.workers()[0]}/environ").read_text().split("\0")
+        environ = dict(item.split("=", 1) for item in items if "=" in item)
+        return Path(environ["CMIR_SHARED_CACHE_FILE"])
 
     def stop(self) -> int:
         """SIGTERM, then the exit code."""
@@ -198,9 +204,7 @@ def test_sigterm_stops_every_process(world: World, tmp_path: Path) -> None:
     server = Server(world, tmp_path, CMIR_WORKERS="2")
     server.wait_ready(2)
     workers = server.workers()
-    items = Path(f"/proc/{workers[0]}/environ").read_text().split("\0")
-    environ = dict(item.split("=", 1) for item in items if "=" in item)
-    shared = Path(environ["CMIR_SHARED_CACHE_FILE"])
+    shared = server.shared_cache()
     assert shared.exists()
     assert server.stop() == 0
     assert all(cmdline(pid) == "" for pid in workers)
@@ -230,12 +234,18 @@ def test_startup_failure_stops_the_server(world: World, tmp_path: Path) -> None:
     assert log.strip().splitlines()[-1] == "error: a server process could not start (its error is above)"
 
 
+def shared_holds(shared: Path, body: bytes) -> bool:
+    """Whether the shared response cache file holds a response with this body."""
+    with closing(sqlite3.connect(shared, timeout=30)) as connection:
+        return connection.execute("SELECT 1 FROM responses WHERE body = ?", (body,)).fetchone() is not None
+
+
 def test_a_page_computed_by_one_worker_is_served_by_the_other(two_workers: Server) -> None:
     """The workers share their response cache: the first request for a page, on either worker,
-    computes it; the same page asked of the other worker (once the first has written its
-    batch, within `SharedStore.FLUSH_AFTER`) is a cache hit."""
+    computes it; the same page asked of the other worker (once the first has written it to the
+    shared file, which it does within `SharedStore.FLUSH_AFTER`) is a cache hit."""
     connections: dict[int, http.client.HTTPConnection] = {}
-    opened = []
+    opened: list[http.client.HTTPConnection] = []
     try:
         while len(connections) < 2 and len(opened) < 64:
             conn = http.client.HTTPConnection("127.0.0.1", two_workers.port, timeout=30)
@@ -249,13 +259,21 @@ def test_a_page_computed_by_one_worker_is_served_by_the_other(two_workers: Serve
                     connections.setdefault(pid, conn)
         assert len(connections) == 2
         first, second = connections.values()
+        shared = two_workers.shared_cache()
         path = "/api/v1/members?limit=7&offset=3&sort=points&order=desc"
-        seen = []
-        for conn in (first, second, first):
-            time.sleep(4 * SharedStore.FLUSH_AFTER)  # the first worker writes its batch
+
+        def fetch(conn: http.client.HTTPConnection) -> tuple[int, str | None, bytes]:
             conn.request("GET", path)
             response = conn.getresponse()
-            seen.append((response.status, response.getheader("x-cache"), response.read()))
+            return response.status, response.getheader("x-cache"), response.read()
+
+        seen = [fetch(first)]
+        # the first worker writes the page it computed to the shared file: wait until it is there
+        deadline = time.monotonic() + 60
+        while not shared_holds(shared, seen[0][2]):
+            assert time.monotonic() < deadline, "the computed page never reached the shared cache"
+            time.sleep(0.01)
+        seen += [fetch(second), fetch(first)]
         assert [(status, cache) for status, cache, _ in seen] == [(200, "miss"), (200, "hit"), (200, "hit")]
         assert seen[0][2] == seen[1][2] == seen[2][2]
     finally:

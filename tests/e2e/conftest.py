@@ -20,9 +20,12 @@ from typing import Any
 import pytest
 import requests
 
+from backend.settings import Settings
 from cmir.devchain import free_port, rpc
 
 ROOT = Path(__file__).resolve().parents[2]
+#: How long the API may serve a cached response after the indexer moved (per process).
+CHECKPOINT_TTL = float(os.environ.get("CMIR_CHECKPOINT_TTL", Settings.model_fields["checkpoint_ttl"].default))
 
 
 def base_env() -> dict[str, str]:
@@ -103,19 +106,30 @@ class Stack:
         return cmir(*args, env=self.env())
 
     def wait_mirrored(self, timeout: float = 90) -> int:
-        """Until the indexer has the chain's head; returns that block."""
+        """Until the indexer has the chain's head and every API response shows it; returns that
+        block. Each API process re-reads the indexer's checkpoint for its cached responses at
+        most every `checkpoint_ttl` seconds (a response may trail a new block by that long): so
+        once the indexer is seen at the head, that long must pass too, then a cached read shows
+        the block (a later `cmir audit` reads that block, not the one before)."""
         deadline = time.monotonic() + timeout
+        indexed: tuple[int, float] | None = None  # (head, when the indexer was seen at it)
         while time.monotonic() < deadline:
             head = int(rpc(self.rpc_url, "eth_blockNumber"), 16)
-            health = requests.get(f"{self.api_url}/api/v1/health", timeout=10).json()
-            if (health["indexer"]["checkpoint_block"] or -1) >= head:
-                return head
-            time.sleep(0.5)
-        raise AssertionError(f"the indexer did not reach the head in {timeout} s")
+            if indexed is None or indexed[0] < head:
+                indexed = None
+                health = requests.get(f"{self.api_url}/api/v1/health", timeout=10).json()
+                if (health["indexer"]["checkpoint_block"] or -1) >= head:
+                    indexed = (head, time.monotonic())
+            if indexed is not None and time.monotonic() - indexed[1] >= CHECKPOINT_TTL:
+                pool = requests.get(f"{self.api_url}/api/v1/pool", timeout=10).json()
+                if pool["as_of"]["block"] >= head:
+                    return head
+            time.sleep(0.2)
+        raise AssertionError(f"the indexer and the API did not reach the head in {timeout} s")
 
 
-def _read_until(process: subprocess.Popen[str], marker: str, timeout: float, lines: list[str]) -> None:
-    """Collect the process's output lines (in a thread, to the end) until one holds `marker`."""
+def _pump(process: subprocess.Popen[str], lines: list[str]) -> threading.Thread:
+    """A thread collecting the process's output lines, to the end of its output."""
     assert process.stdout is not None
     stream = process.stdout
 
@@ -123,13 +137,21 @@ def _read_until(process: subprocess.Popen[str], marker: str, timeout: float, lin
         for line in stream:
             lines.append(line.rstrip("\n"))
 
-    threading.Thread(target=pump, daemon=True).start()
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    return thread
+
+
+def _read_until(
+    process: subprocess.Popen[str], marker: str, timeout: float, lines: list[str], pump: threading.Thread
+) -> None:
+    """Until an output line holds `marker`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if any(marker in line for line in lines):
             return
         if process.poll() is not None:
-            time.sleep(0.5)
+            pump.join(30)  # its last lines
             break
         time.sleep(0.2)
     raise AssertionError("the stack did not come up:\n" + "\n".join(lines[-40:]))
@@ -160,8 +182,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         start_new_session=True,
     )
     lines: list[str] = []
+    pump = _pump(process, lines)
     try:
-        _read_until(process, "Ctrl-C stops everything", 300, lines)
+        _read_until(process, "Ctrl-C stops everything", 300, lines, pump)
         accounts = json.loads((state / "demo-accounts.json").read_text())
         yield Stack(
             process,
@@ -177,11 +200,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             process.send_signal(signal.SIGINT)
             try:
                 process.wait(timeout=60)
-                time.sleep(0.5)  # the pump thread reads the last lines
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
                 raise AssertionError("the stack did not stop within 60 s of Ctrl-C") from None
+        pump.join(30)  # the last lines, to the end of the output
         print("\n".join(lines[-12:]))
     assert process.returncode == 0, "\n".join(lines[-20:])
     assert lines[-1] == "stopped"

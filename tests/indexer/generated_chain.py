@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from indexer_mirror import engine_for
-from sqlalchemy import func, select, text
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.engine import make_url
 
 from indexer.bench import ROOT, AnvilProcess, Chain, ChainPlan, build_chain, serve
 from indexer.db import Checkpoint, RawEvent
@@ -85,6 +86,49 @@ def checkpoint(db_url: str) -> int | None:
     return int(value) if value is not None else None
 
 
+def schema_committed(db_url: str) -> bool:
+    """Whether the migrations' work is committed (the ``alembic_version`` table is visible)."""
+    with engine_for(db_url).connect() as connection:
+        return inspect(connection).has_table("alembic_version")
+
+
+#: SQLite's WAL write lock: a POSIX lock on this byte of the ``-shm`` file (os_unix.c).
+SQLITE_WAL_WRITE_LOCK_BYTE = 120
+
+
+def writing(db_url: str, pid: int) -> bool:
+    """Whether the writer `pid` holds a write transaction open on the database, seen without
+    touching its locks: on SQLite, `pid` holds the WAL write lock (in /proc/locks); on
+    PostgreSQL, a session other than the test's has a transaction id (it has written)."""
+    url = make_url(db_url)
+    if url.get_backend_name() != "sqlite":
+        with engine_for(db_url).connect() as connection:
+            return bool(
+                connection.execute(
+                    text(
+                        "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database()"
+                        " AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL)"
+                    )
+                ).scalar()
+            )
+    try:
+        shm = os.stat(f"{url.database}-shm")
+    except FileNotFoundError:
+        return False
+    file = f"{os.major(shm.st_dev):02x}:{os.minor(shm.st_dev):02x}:{shm.st_ino}"
+    for line in Path("/proc/locks").read_text().splitlines():
+        # "1: POSIX  ADVISORY  WRITE 4200 fe:00:2146483 120 120" (waiters have a "->" field)
+        fields = line.split()
+        if len(fields) != 8 or fields[1] != "POSIX" or fields[3] != "WRITE":
+            continue
+        if fields[4] != str(pid) or fields[5] != file:
+            continue
+        first, last = int(fields[6]), fields[7]
+        if first <= SQLITE_WAL_WRITE_LOCK_BYTE and (last == "EOF" or SQLITE_WAL_WRITE_LOCK_BYTE <= int(last)):
+            return True
+    return False
+
+
 def raw_counts(db_url: str) -> tuple[int, int]:
     """(raw events, distinct (tx hash, log index) among them)."""
     with engine_for(db_url).connect() as connection:
@@ -103,13 +147,17 @@ def children_of(pid: int) -> list[int]:
         return []
 
 
+def process_state(pid: int) -> str | None:
+    """The state letter of process `pid` in /proc (R, S, T for stopped, Z...), None once gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return None
+
+
 def alive(pid: int) -> bool:
     """Whether process `pid` exists and is not a zombie."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+    return process_state(pid) not in (None, "Z")
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:

@@ -4,7 +4,11 @@ For a seeded random fraction of requests it drops the connection without answeri
 answer (sometimes past the client's timeout), or answers HTTP 429 or 500; the rest go through.
 Faults are bounded in count and in time (after either bound every request goes through), and
 `fail_methods` makes the named JSON-RPC methods fail with HTTP 500 every time (a dead endpoint).
-It listens on 127.0.0.1 only and forwards only to the given upstream (a local anvil).
+`hold_from_block` holds back, unanswered until the proxy stops, every request naming a block at
+or past it (``eth_getBlockByNumber``, ``eth_getLogs`` ranges): a client cannot read those blocks,
+however fast it runs. `answered` counts the calls answered, by method, for tests that watch a
+client's progress. It listens on 127.0.0.1 only and forwards only to the given upstream (a local
+anvil).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from typing import Any
 import requests
 
 FAULTS = ("drop", "delay", "long_delay", "http_429", "http_500")
+#: The methods whose first parameter names blocks (`hold_from_block`).
+BLOCK_METHODS = ("eth_getBlockByNumber", "eth_getLogs")
 
 
 class FaultyProxy:
@@ -36,6 +42,7 @@ class FaultyProxy:
         fault_seconds: float = 120.0,
         long_delay: float = 1.5,
         fail_methods: tuple[str, ...] = (),
+        hold_from_block: int | None = None,
     ) -> None:
         self.upstream = upstream
         self.fault_rate = fault_rate
@@ -43,7 +50,13 @@ class FaultyProxy:
         self.fault_seconds = fault_seconds
         self.long_delay = long_delay
         self.fail_methods = set(fail_methods)
+        self.hold_from_block = hold_from_block
         self.stats: Counter[str] = Counter()
+        #: Calls answered (forwarded and replied to), by JSON-RPC method.
+        self.answered: Counter[str] = Counter()
+        #: Requests held back (`hold_from_block`) so far.
+        self.held = 0
+        self._stopping = threading.Event()
         self._rng = random.Random(seed)  # noqa: S311 (seeded test faults)
         self._lock = threading.Lock()
         self._started = 0.0
@@ -72,7 +85,8 @@ class FaultyProxy:
         return self
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving and close the socket; the requests held back are dropped unanswered."""
+        self._stopping.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join()
@@ -102,6 +116,32 @@ class FaultyProxy:
             self.stats[fault] += 1
             return fault
 
+    def _holds(self, calls: list[Any]) -> bool:
+        """Whether the calls name a block at or past `hold_from_block`."""
+        if self.hold_from_block is None:
+            return False
+        for call in calls:
+            if not isinstance(call, dict) or call.get("method") not in BLOCK_METHODS:
+                continue
+            params = call.get("params")
+            if not isinstance(params, list) or not params:
+                continue
+            first = params[0]
+            named = [first.get("fromBlock"), first.get("toBlock")] if isinstance(first, dict) else [first]
+            for value in named:
+                if isinstance(value, str) and value.startswith("0x"):
+                    if int(value, 16) >= self.hold_from_block:
+                        return True
+        return False
+
+    @staticmethod
+    def _drop(handler: BaseHTTPRequestHandler) -> None:
+        handler.close_connection = True
+        try:
+            handler.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
     def handle(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
         """Answer one request as the dice say."""
         try:
@@ -109,14 +149,16 @@ class FaultyProxy:
             calls = payload if isinstance(payload, list) else [payload]
             methods = [str(call.get("method")) for call in calls if isinstance(call, dict)]
         except ValueError:
-            methods = []
+            calls, methods = [], []
+        if self._holds(calls):
+            with self._lock:
+                self.held += 1
+            self._stopping.wait()
+            self._drop(handler)
+            return
         fault = self._decide(methods)
         if fault == "drop":
-            handler.close_connection = True
-            try:
-                handler.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
+            self._drop(handler)
             return
         if fault in ("http_429", "http_500", "permanent_500"):
             code = 429 if fault == "http_429" else 500
@@ -137,6 +179,8 @@ class FaultyProxy:
             self._reply(handler, 502, b'{"error": "upstream unreachable"}')
             return
         self._reply(handler, answer.status_code, answer.content)
+        with self._lock:
+            self.answered.update(methods)
 
     @staticmethod
     def _reply(handler: BaseHTTPRequestHandler, code: int, content: bytes) -> None:

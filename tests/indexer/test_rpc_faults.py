@@ -6,6 +6,7 @@ and the checkpoint does not move."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,8 +31,9 @@ def test_through_a_faulty_proxy_the_mirror_equals_a_fresh_index(
 ) -> None:
     head = chain.chain.head
     db, fresh = new_database(), new_database()
+    # Faults bounded in count only: a slower machine gets as many as a faster one.
     with FaultyProxy(
-        chain.url, seed=SEED, fault_rate=0.2, max_faults=200, fault_seconds=120, long_delay=0.9
+        chain.url, seed=SEED, fault_rate=0.2, max_faults=200, fault_seconds=math.inf, long_delay=0.9
     ) as proxy:
         started = time.monotonic()
         stats = run_indexer(
@@ -52,7 +54,6 @@ def test_through_a_faulty_proxy_the_mirror_equals_a_fresh_index(
     assert all(proxy.stats[kind] > 0 for kind in FAULTS), proxy.stats
     assert proxy.stats["requests"] >= 100, proxy.stats
     assert 0.1 < proxy.faults / proxy.stats["requests"] < 0.35, proxy.stats
-    assert elapsed < 180
 
     reference = run_indexer(chain.url, chain.record, fresh)
     assert reference.checkpoint == head
@@ -73,13 +74,11 @@ def test_an_endpoint_that_keeps_failing_ends_with_a_clear_error(
         env = indexer_env(
             proxy.url, chain.record, db, rpc_max_retries=3, rpc_backoff_base=0.01, rpc_backoff_max=0.05
         )
-        started = time.monotonic()
         process = start_indexer(env, log)
         try:
-            code = process.wait(120)
+            code = process.wait(120)  # a failure guard: bounded retries end it far sooner
         finally:
             stop_process(process)
-        elapsed = time.monotonic() - started
     output = log.read_text()
     assert code == 1, output
     errors = [line for line in output.splitlines() if line.startswith("error:")]
@@ -89,7 +88,6 @@ def test_an_endpoint_that_keeps_failing_ends_with_a_clear_error(
     assert "Traceback" not in output, output
     # Bounded: 1 + 3 tries of eth_getLogs, then the error (no endless retrying).
     assert proxy.stats["permanent_500"] == 4, proxy.stats
-    assert elapsed < 60
     # The checkpoint did not move, and nothing else changed.
     assert checkpoint(db) == head - 300
     assert diff(dump(db), before) == []
