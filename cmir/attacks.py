@@ -380,9 +380,8 @@ def _wealth(network: Network) -> int:
 
 
 def _pay(network: Network, payer: Any, counterparty: Any, amount: int, label: str) -> None:
-    """`payer` pays `counterparty` a relation of `amount` (minted and approved first)."""
+    """`payer` pays `counterparty` a relation of `amount` (it was funded when the network was built)."""
     pool = network.pool
-    _ensure_funds(network, payer, amount)
     network.tick()
     _transact(payer, pool.payRelation, counterparty, amount, _ref(f"{label}-{network.now()}"))
 
@@ -394,21 +393,8 @@ def _contribute(network: Network, contributor: Any, amount: int, memo: str) -> N
     if amount == 0:
         chain.mine(timestamp=network.now())
         return
-    _ensure_funds(network, contributor, amount)
     network.tick()
     _transact(contributor, network.pool.contribute, amount, memo)
-
-
-def _ensure_funds(network: Network, account: Any, amount: int) -> None:
-    """Top `account` up and approve the pool if it could not pay `amount` (each account is
-    funded once when the network is built; this only guards a state that was reverted)."""
-    token, pool = network.token, network.pool
-    if int(token.balanceOf(account)) < amount:
-        network.tick()
-        _transact(account, token.mint, account, _FLOAT)
-    if int(token.allowance(account, pool)) < amount:
-        network.tick()
-        _transact(account, token.approve, pool, 2**256 - 1)
 
 
 def _new_account() -> Any:

@@ -191,6 +191,19 @@ def deploy(
     return Deployment(token, timelock, membership, registry, pool, governor, start_block)
 
 
+def deploy_on_test_accounts(settings: NetworkSettings, accounts: Any) -> Deployment:
+    """A fresh system on a development chain, as the tests and the report scripts make it:
+    `accounts[0]` deploys, `accounts[1:4]` are the founders (a Pilote, an Abeille, an ESS
+    structure) and `accounts[4]` is the steward."""
+    deployer, pilote, abeille, ess_structure, steward = accounts[:5]
+    founders = [
+        (str(pilote.address), "Pilote"),
+        (str(abeille.address), "Abeille"),
+        (str(ess_structure.address), "EssStructure"),
+    ]
+    return deploy(deployer, settings, founders, str(steward.address))
+
+
 def write_record(deployment: Deployment, network: str, path: Path) -> dict[str, Any]:
     """Write `deployments/<network>.json`: chain id, addresses, deployment block, ABIs."""
     from ape import chain

@@ -17,7 +17,7 @@ from ape.cli import ConnectedProviderCommand, network_option
 
 from cmir import attacks
 from cmir.attacks import Attack, Outcome, Relation
-from cmir.deployment import NetworkSettings, deploy
+from cmir.deployment import NetworkSettings, deploy_on_test_accounts
 
 EUR = 10**6
 SIZES = (1.0, 10.0, 100.0, 1000.0)
@@ -42,13 +42,7 @@ def _euros(units: int) -> str:
 def cli(network: object) -> None:
     """Play the insiders' attacks and print the ring's profit."""
     settings = NetworkSettings.for_network("ethereum:local")
-    deployer, pilote, abeille, ess_structure, steward = accounts.test_accounts[:5]
-    founders = [
-        (str(pilote.address), "Pilote"),
-        (str(abeille.address), "Abeille"),
-        (str(ess_structure.address), "EssStructure"),
-    ]
-    deployment = deploy(deployer, settings, founders, str(steward.address))
+    deployment = deploy_on_test_accounts(settings, accounts.test_accounts)
     network_ = attacks.build(deployment)
     launch_outcomes = [
         attacks.play(network_, Attack("launch", 1000.0, strategy, 1.0), 0) for strategy in attacks.STRATEGIES

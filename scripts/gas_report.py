@@ -16,7 +16,7 @@ import click
 from ape import accounts, chain
 from ape.cli import ConnectedProviderCommand, network_option
 
-from cmir.deployment import ROOT, NetworkSettings, deploy
+from cmir.deployment import ROOT, NetworkSettings, deploy_on_test_accounts
 from cmir.gas import EPOCHS_ELAPSED, MEMBER_COUNTS, measure, summary
 
 
@@ -54,13 +54,7 @@ def cli(
     ecosystem = chain.provider.network.ecosystem.name
     network_name = chain.provider.network.name
     settings = NetworkSettings.for_network(f"{ecosystem}:{network_name}")
-    deployer, pilote, abeille, ess_structure, steward = accounts.test_accounts[:5]
-    founders = [
-        (str(pilote.address), "Pilote"),
-        (str(abeille.address), "Abeille"),
-        (str(ess_structure.address), "EssStructure"),
-    ]
-    deployment = deploy(deployer, settings, founders, str(steward.address))
+    deployment = deploy_on_test_accounts(settings, accounts.test_accounts)
     measurements = measure(deployment, member_counts, progress=click.echo, epochs_elapsed=epochs_elapsed)
     output.write_text(json.dumps([m.as_dict() for m in measurements], indent=2) + "\n")
     click.echo()

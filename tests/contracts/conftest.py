@@ -14,7 +14,7 @@ from chain_clock import ChainClock
 from redistribution_model import PoolModel
 from strict_checks import emitted, log
 
-from cmir.deployment import Deployment, NetworkSettings, deploy
+from cmir.deployment import Deployment, NetworkSettings, deploy_on_test_accounts
 
 # One euro of the 6-decimal test token.
 EUR = 10**6
@@ -74,12 +74,7 @@ def system(
     deployer: Any, admin: Any, member: Any, ess_member: Any, steward: Any, settings: Any
 ) -> Deployment:
     """The whole system, deployed and wired once per session."""
-    founders = [
-        (str(admin.address), "Pilote"),
-        (str(member.address), "Abeille"),
-        (str(ess_member.address), "EssStructure"),
-    ]
-    return deploy(deployer, settings, founders, str(steward.address))
+    return deploy_on_test_accounts(settings, [deployer, admin, member, ess_member, steward])
 
 
 @pytest.fixture(scope="session")

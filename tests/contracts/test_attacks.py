@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from cmir import attacks
 from cmir.attacks import Attack, Network, Relation
-from cmir.deployment import Deployment, NetworkSettings, deploy
+from cmir.deployment import NetworkSettings, deploy_on_test_accounts
 
 EUR = 10**6
 #: The honest history of the issue's figures: 20 relations, 10,000 tEUR in all.
@@ -32,33 +32,16 @@ EXAMPLES = int(os.environ.get("CMIR_ATTACK_EXAMPLES", "25"))
 
 
 @pytest.fixture(scope="module")
-def network(
-    module_chain_state: None, deployer: Any, admin: Any, member: Any, ess_member: Any, steward: Any
-) -> Network:
+def network(module_chain_state: None, accounts: Any) -> Network:
     """A fresh deployment with honest members and the ring, nothing paid yet."""
-    settings_ = NetworkSettings.for_network("ethereum:local")
-    founders = [
-        (str(admin.address), "Pilote"),
-        (str(member.address), "Abeille"),
-        (str(ess_member.address), "EssStructure"),
-    ]
-    deployment: Deployment = deploy(deployer, settings_, founders, str(steward.address))
-    return attacks.build(deployment)
+    return attacks.build(deploy_on_test_accounts(NetworkSettings.for_network("ethereum:local"), accounts))
 
 
 @pytest.fixture(scope="module")
-def twenty(
-    module_chain_state: None, deployer: Any, admin: Any, member: Any, ess_member: Any, steward: Any
-) -> tuple[Network, int]:
+def twenty(module_chain_state: None, accounts: Any) -> tuple[Network, int]:
     """Another deployment where the issue's honest history was paid (20 relations, 10,000 tEUR)
     and has matured; with its matured points base."""
-    settings_ = NetworkSettings.for_network("ethereum:local")
-    founders = [
-        (str(admin.address), "Pilote"),
-        (str(member.address), "Abeille"),
-        (str(ess_member.address), "EssStructure"),
-    ]
-    network_ = attacks.build(deploy(deployer, settings_, founders, str(steward.address)))
+    network_ = attacks.build(deploy_on_test_accounts(NetworkSettings.for_network("ethereum:local"), accounts))
     return network_, attacks.play_history(network_, TWENTY_RELATIONS)
 
 
