@@ -52,8 +52,8 @@ test-e2e: compile
 	$(BIN)/python -m pytest tests/e2e -q
 
 lint: setup
-	$(BIN)/ruff check indexer backend cmir/cli cmir/audit cmir/demo cmir/devchain.py cmir/stack.py cmir/attacks.py scripts/attack_report.py tests/e2e tests/contracts/test_attacks.py
-	$(BIN)/mypy --strict indexer backend cmir/cli cmir/audit cmir/demo cmir/devchain.py cmir/stack.py cmir/attacks.py scripts/attack_report.py
+	$(BIN)/ruff check indexer backend cmir/cli cmir/audit cmir/demo cmir/devchain.py cmir/stack.py cmir/attacks.py cmir/attack_stage.py cmir/governance_attacks.py cmir/capture.py cmir/governance.py scripts/attack_report.py tests/e2e tests/contracts/test_attacks.py tests/contracts/test_capture.py
+	$(BIN)/mypy --strict indexer backend cmir/cli cmir/audit cmir/demo cmir/devchain.py cmir/stack.py cmir/attacks.py cmir/attack_stage.py cmir/governance_attacks.py cmir/capture.py cmir/governance.py scripts/attack_report.py
 
 ## Slither builds through forge itself (offline, the provisioned compiler; see foundry.toml).
 slither: compile

@@ -15,7 +15,18 @@ from backend.db import Database, make_read_engine
 from backend.deps import AppState
 from backend.errors import ConfigurationError, install_handlers
 from backend.respcache import ResponseCacheMiddleware
-from backend.routers import ess, flows, governance, members, network, pool, status
+from backend.routers import (
+    attestations,
+    attesters,
+    ess,
+    flows,
+    governance,
+    invitations,
+    members,
+    network,
+    pool,
+    status,
+)
 from backend.services.context import Context
 from backend.settings import Settings
 from backend.webpage import install_web
@@ -25,8 +36,11 @@ from indexer.errors import ConfigurationError as IndexerConfigurationError
 API_PREFIX = "/api/v1"
 
 DESCRIPTION = """Every figure of the CMIR DAO as mirrored from the chain by the indexer: members and
-their network, the redistribution pool and its buckets, every flow with its transaction, the ESS
-directory, governance, the social-utility ratio, and a reconciliation against the chain itself.
+their network (probation, invitations, attesters of ESS structures), the redistribution pool and
+its buckets (the steward's budget), every flow with its transaction, the ESS directory (projects
+awaiting activation, wallet versions), governance (expiring approvals, the guardian's
+cancellations with their reasons), the social-utility ratio, and a reconciliation against the
+chain itself.
 
 Amounts are exact: `units` (integer base units, as a string) and `display` (decimal string).
 Lists are paginated (`limit` is capped at 200); errors are JSON `{"detail": ...}`."""
@@ -100,7 +114,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ttl=settings.checkpoint_ttl,
         shared_file=settings.shared_cache_file,
     )
-    for module in (members, network, pool, flows, ess, governance, status):
+    for module in (
+        members,
+        invitations,
+        attesters,
+        attestations,
+        network,
+        pool,
+        flows,
+        ess,
+        governance,
+        status,
+    ):
         app.include_router(module.router, prefix=API_PREFIX)
     install_web(app)  # the transparency page at /
     return app

@@ -167,6 +167,10 @@ def build(deployment: Deployment, honest_count: int = 6, fresh: Any = None) -> N
         _transact(account, deployment.token.mint, account, _FLOAT)
         network.tick()
         _transact(account, deployment.token.approve, deployment.pool, 2**256 - 1)
+    # Members admitted by governance serve their probation; the first honest member has then
+    # earned the invitation a membership-fee inflow needs.
+    rules = membership.rules()
+    network.at(network.now() + int(rules.probation) + int(rules.invitationRefillPeriod))
     return network
 
 
@@ -207,6 +211,9 @@ def play(network: Network, attack: Attack, base: int) -> Outcome:
         raise AttackError("the base is zero: play the history first (or attack the launch)")
     fee = int(network.pool.minRelationFee())
     amount = max(fee if attack.inflow == "relation" else 1, int(attack.size * unit))
+    if attack.inflow == "fee":
+        # A membership fee is bounded on chain (the pool's ceiling on the minimum relation fee).
+        amount = min(amount, int(network.pool.minRelationFeeCeiling()))
     budget = max(fee, int(attack.budget * unit))
     start = network.now()
     results = []
@@ -276,14 +283,15 @@ def _inflow(network: Network, kind: str, amount: int) -> None:
         network.tick()
         _transact(network.timelock, network.deployment.membership.setMembershipFee, amount)
         newcomer = _new_account()
+        sponsor, abeille = network.honest[0], MEMBER_KINDS["Abeille"]
         network.tick()
-        _transact(network.honest[0], network.deployment.membership.invite, newcomer, MEMBER_KINDS["Abeille"])
+        _transact(sponsor, network.deployment.membership.invite, newcomer, abeille)
         network.tick()
         _transact(newcomer, token.mint, newcomer, amount)
         network.tick()
         _transact(newcomer, token.approve, pool, amount)
         network.tick()
-        _transact(newcomer, network.deployment.membership.acceptInvitation)
+        _transact(newcomer, network.deployment.membership.acceptInvitation, sponsor, abeille)
     else:  # a transfer already sent: the ring books it when it suits it, after its points matured
         network.tick()
         _transact(network.ring[0], pool.accountSurplus)
@@ -344,9 +352,10 @@ def _transact(sender: Any, method: Any, *args: Any) -> None:
 
     provider = chain.provider
     contract = method.contract
-    _send(provider, sender, contract, method.encode_input(*args), tip=10**9)
-    block = provider.web3.eth.get_block("latest")
-    receipt = provider.web3.eth.get_transaction_receipt(block["transactions"][-1])
+    tx_hash = _send(provider, sender, contract, method.encode_input(*args), tip=10**9)
+    # anvil answers before it has mined: wait for this very transaction, so the next one's
+    # timestamp is never set while it is still pending (it would be mined at that later time).
+    receipt = provider.web3.eth.wait_for_transaction_receipt(tx_hash, timeout=120, poll_latency=0.01)
     if receipt["status"] != 1:
         trace = provider.make_request(
             "debug_traceTransaction", [receipt["transactionHash"].to_0x_hex(), {"tracer": "callTracer"}]
@@ -354,22 +363,24 @@ def _transact(sender: Any, method: Any, *args: Any) -> None:
         raise AttackError(f"{method.abis[0].name} reverted: {trace.get('error')} {trace.get('output')}")
 
 
-def _send(provider: Any, sender: Any, contract: Any, data: Any, tip: int) -> None:
-    """Send a raw transaction from `sender` (impersonated) without waiting for it."""
+def _send(provider: Any, sender: Any, contract: Any, data: Any, tip: int) -> str:
+    """Send a raw transaction from `sender` (impersonated) without waiting for it; its hash."""
     address = str(sender.address)
     provider.make_request("anvil_impersonateAccount", [address])
-    provider.make_request(
-        "eth_sendTransaction",
-        [
-            {
-                "from": address,
-                "to": str(contract.address),
-                "data": data.to_0x_hex() if hasattr(data, "to_0x_hex") else data,
-                "gas": hex(_GAS),
-                "maxPriorityFeePerGas": hex(tip),
-                "maxFeePerGas": hex(10**11),
-            }
-        ],
+    return str(
+        provider.make_request(
+            "eth_sendTransaction",
+            [
+                {
+                    "from": address,
+                    "to": str(contract.address),
+                    "data": data.to_0x_hex() if hasattr(data, "to_0x_hex") else data,
+                    "gas": hex(_GAS),
+                    "maxPriorityFeePerGas": hex(tip),
+                    "maxFeePerGas": hex(10**11),
+                }
+            ],
+        )
     )
 
 

@@ -2,8 +2,9 @@
 
 Order: payment token (or the test euro), timelock (the deployer is its temporary admin),
 membership (founders), ESS project registry, redistribution pool, the pool bound to membership,
-the Governor; then the Governor becomes the timelock's only proposer and canceller, anyone may
-execute, and the deployer renounces the timelock admin role: it keeps no power once wired.
+the Governor; then the Governor becomes the timelock's only proposer, canceller and executor
+(anyone executes through the Governor, which refuses expired approvals), and the deployer
+renounces the timelock admin role: it keeps no power once wired.
 """
 
 from __future__ import annotations
@@ -66,7 +67,14 @@ class NetworkSettings:
     shares: Shares
     weights: Weights
     min_relation_fee: int
-    invitation_allowance: int
+    probation: int
+    invitation_refill_period: int
+    invitation_cap: int
+    invitation_ttl: int
+    quorum_floor: int
+    approval_grace_period: int
+    collective_budget: int
+    collective_budget_period: int
     min_relation_fee_ceiling: int
     parties_min_share_bps: int
     epoch_length: int
@@ -91,12 +99,34 @@ class NetworkSettings:
             shares=Shares(**raw.pop("shares")),
             weights=Weights(**raw.pop("weights")),
             min_relation_fee=int(raw.pop("min_relation_fee")),
-            invitation_allowance=int(raw.pop("invitation_allowance")),
+            probation=int(raw.pop("probation")),
+            invitation_refill_period=int(raw.pop("invitation_refill_period")),
+            invitation_cap=int(raw.pop("invitation_cap")),
+            invitation_ttl=int(raw.pop("invitation_ttl")),
+            quorum_floor=int(raw.pop("quorum_floor")),
+            approval_grace_period=int(raw.pop("approval_grace_period")),
+            collective_budget=int(raw.pop("collective_budget")),
+            collective_budget_period=int(raw.pop("collective_budget_period")),
             min_relation_fee_ceiling=int(raw.pop("min_relation_fee_ceiling")),
             parties_min_share_bps=int(raw.pop("parties_min_share_bps")),
             epoch_length=int(raw.pop("epoch_length")),
             epoch_reward_cap_bps=int(raw.pop("epoch_reward_cap_bps")),
             extra=raw,
+        )
+
+    def membership_rules(self) -> tuple[int, int, int, int]:
+        """The Membership's `Rules` struct as a tuple."""
+        return (self.probation, self.invitation_refill_period, self.invitation_cap, self.invitation_ttl)
+
+    def governor_config(self, guardian: str) -> tuple[int, int, int, int, int, str]:
+        """The Governor's `Config` struct as a tuple."""
+        return (
+            self.voting_delay,
+            self.voting_period,
+            self.quorum_percent,
+            self.quorum_floor,
+            self.approval_grace_period,
+            guardian,
         )
 
 
@@ -129,10 +159,12 @@ def deploy(
     settings: NetworkSettings,
     founders: list[tuple[str, str]],
     steward: str,
+    guardian: str = ZERO_ADDRESS,
 ) -> Deployment:
     """Deploy and wire everything from `deployer`.
 
-    `founders` lists (address, kind name) of the first members; `steward` spends the collective fund.
+    `founders` lists (address, kind name) of the first members; `steward` spends the collective
+    fund; `guardian` (the "conseil de surveillance", none by default) may cancel proposals.
     """
     from ape import chain, project
 
@@ -149,11 +181,13 @@ def deploy(
         token = deployer.deploy(project.TestnetEuro)
     else:
         token = project.TestEuro.at(settings.token)  # any ERC-20 with permit: same calls used
-    timelock = deployer.deploy(project.CmirTimelock, settings.timelock_delay, [], [ZERO_ADDRESS], deployer)
+    # No executor yet: the Governor becomes the only one, so an expired approval cannot be run
+    # on the timelock directly.
+    timelock = deployer.deploy(project.CmirTimelock, settings.timelock_delay, [], [], deployer)
     membership = deployer.deploy(
         project.Membership,
         timelock,
-        settings.invitation_allowance,
+        settings.membership_rules(),
         [address for address, _ in founders],
         [MEMBER_KINDS[kind] for _, kind in founders],
     )
@@ -174,6 +208,8 @@ def deploy(
             settings.parties_min_share_bps,
             settings.epoch_length,
             settings.epoch_reward_cap_bps,
+            settings.collective_budget,
+            settings.collective_budget_period,
         ),
     )
     membership.bindPool(pool, sender=deployer)
@@ -181,27 +217,27 @@ def deploy(
         project.CmirGovernor,
         membership,
         timelock,
-        settings.voting_delay,
-        settings.voting_period,
-        settings.quorum_percent,
+        settings.governor_config(guardian),
     )
     timelock.grantRole(timelock.PROPOSER_ROLE(), governor, sender=deployer)
     timelock.grantRole(timelock.CANCELLER_ROLE(), governor, sender=deployer)
+    timelock.grantRole(timelock.EXECUTOR_ROLE(), governor, sender=deployer)
     timelock.renounceRole(timelock.DEFAULT_ADMIN_ROLE(), deployer, sender=deployer)
     return Deployment(token, timelock, membership, registry, pool, governor, start_block)
 
 
-def deploy_on_test_accounts(settings: NetworkSettings, accounts: Any) -> Deployment:
+def deploy_on_test_accounts(settings: NetworkSettings, accounts: Any, guardian: Any = None) -> Deployment:
     """A fresh system on a development chain, as the tests and the report scripts make it:
     `accounts[0]` deploys, `accounts[1:4]` are the founders (a Pilote, an Abeille, an ESS
-    structure) and `accounts[4]` is the steward."""
+    structure), `accounts[4]` is the steward and `guardian` (none by default) the guardian."""
     deployer, pilote, abeille, ess_structure, steward = accounts[:5]
     founders = [
         (str(pilote.address), "Pilote"),
         (str(abeille.address), "Abeille"),
         (str(ess_structure.address), "EssStructure"),
     ]
-    return deploy(deployer, settings, founders, str(steward.address))
+    named = ZERO_ADDRESS if guardian is None else str(getattr(guardian, "address", guardian))
+    return deploy(deployer, settings, founders, str(steward.address), named)
 
 
 def write_record(deployment: Deployment, network: str, path: Path) -> dict[str, Any]:

@@ -1,11 +1,13 @@
 """A development chain for the benchmarks and the tests: an anvil process on a free loopback
 port, and the CMIR contracts deployed on it through Ape.
 
-``python -m cmir.devchain RPC_URL OUT_JSON [ADDRESS:KIND ...] [--steward ADDRESS]`` (from the
-repository root) deploys on a running anvil and writes the deployment record: it runs inside Ape
-(it compiles nothing new: the project's build is reused) and calls `cmir.deployment.deploy` and
-`write_record` exactly as ``ape run deploy`` does, with the first test account as deployer, as
-the only founder (a Pilote) unless founders are given, and as steward unless ``--steward`` is.
+``python -m cmir.devchain RPC_URL OUT_JSON [ADDRESS:KIND ...] [--steward ADDRESS] [--guardian
+ADDRESS] [--settings NAME]`` (from the repository root) deploys on a running anvil and writes the
+deployment record: it runs inside Ape (it compiles nothing new: the project's build is reused)
+and calls `cmir.deployment.deploy` and `write_record` exactly as ``ape run deploy`` does, with
+the first test account as deployer, as the only founder (a Pilote) unless founders are given, and
+as steward unless ``--steward`` is; no guardian unless ``--guardian`` names one; the
+``ethereum:local`` settings unless ``--settings`` names another entry of settings.yaml.
 `deploy` runs it in a subprocess of this interpreter, so that Ape stays out of the caller.
 """
 
@@ -92,10 +94,13 @@ def deploy(
     founders: Sequence[str] = (),
     steward: str | None = None,
     timeout: float = 300.0,
+    guardian: str | None = None,
+    settings: str | None = None,
 ) -> dict[str, Any]:
     """Deploy on the anvil at `url` through Ape (``python -m cmir.devchain``, in a subprocess)
     and return the record written to `out`. `founders` are ADDRESS:KIND items (default: the
-    deployer, a Pilote); the steward defaults to the deployer."""
+    deployer, a Pilote); the steward defaults to the deployer; no guardian by default; the
+    settings are `ethereum:local`'s unless `settings` names another entry."""
     env = dict(os.environ)
     env.setdefault("APE_DATA_FOLDER", str(ROOT / ".build" / "ape-data"))
     env.setdefault("SOLCX_BINARY_PATH", str(ROOT / ".solcx"))
@@ -103,6 +108,10 @@ def deploy(
     command = [sys.executable, "-m", "cmir.devchain", url, str(out), *founders]
     if steward is not None:
         command += ["--steward", steward]
+    if guardian is not None:
+        command += ["--guardian", guardian]
+    if settings is not None:
+        command += ["--settings", settings]
     done = subprocess.run(  # noqa: S603 (this interpreter, our own module)
         command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
@@ -112,35 +121,46 @@ def deploy(
     return record
 
 
-def deploy_founders(url: str, out: Path, timeout: float = 300.0) -> dict[str, Any]:
+def deploy_founders(
+    url: str, out: Path, timeout: float = 300.0, guardian: str | None = None
+) -> dict[str, Any]:
     """`deploy` with anvil's accounts 1 (Pilote), 2 (Abeille) and 3 (EssStructure) as founders
-    and account 4 as steward, the layout the indexer's tests and benchmark play on."""
+    and account 4 as steward, the layout the indexer's tests and benchmark play on (and
+    `guardian`, none by default)."""
     accounts = [to_checksum_address(a) for a in rpc(url, "eth_accounts")]
     founders = [f"{accounts[1]}:Pilote", f"{accounts[2]}:Abeille", f"{accounts[3]}:EssStructure"]
-    return deploy(url, out, founders, accounts[4], timeout)
+    return deploy(url, out, founders, accounts[4], timeout, guardian=guardian)
 
 
 def main(argv: list[str]) -> int:
     """Connect Ape to `argv[0]`, deploy, write the record to `argv[1]`."""
     rpc_url, out = argv[0], Path(argv[1])
     rest = argv[2:]
-    steward: str | None = None
-    if "--steward" in rest:
-        index = rest.index("--steward")
-        steward = rest[index + 1]
-        rest = rest[:index] + rest[index + 2 :]
+    options: dict[str, str] = {}
+    for name in ("--steward", "--guardian", "--settings"):
+        if name in rest:
+            index = rest.index(name)
+            options[name] = rest[index + 1]
+            rest = rest[:index] + rest[index + 2 :]
+    steward = options.get("--steward")
     os.environ["APE_FOUNDRY_HOST"] = rpc_url
     from ape import accounts, networks
 
-    from cmir.deployment import NetworkSettings, write_record
+    from cmir.deployment import ZERO_ADDRESS, NetworkSettings, write_record
     from cmir.deployment import deploy as deploy_contracts
 
     with networks.parse_network_choice("ethereum:local:foundry"):
         deployer = accounts.test_accounts[0]
         founders = [(address, kind) for address, _, kind in (item.partition(":") for item in rest)]
         founders = founders or [(str(deployer.address), "Pilote")]
-        settings = NetworkSettings.for_network("ethereum:local")
-        deployment = deploy_contracts(deployer, settings, founders, steward or str(deployer.address))
+        settings = NetworkSettings.for_network(options.get("--settings", "ethereum:local"))
+        deployment = deploy_contracts(
+            deployer,
+            settings,
+            founders,
+            steward or str(deployer.address),
+            options.get("--guardian", ZERO_ADDRESS),
+        )
         write_record(deployment, "ethereum:local", out)
     return 0
 

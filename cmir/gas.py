@@ -134,6 +134,9 @@ def measure(
         (cast.ess_structure, ZERO_ADDRESS, "EssStructure"),
     ):
         membership.admit(sponsored, MEMBER_KINDS[kind], sponsor, sender=timelock)
+    # The cast has served its probation and earned an invitation, as in a running network.
+    rules = membership.rules()
+    _travel(int(rules.probation) + int(rules.invitationRefillPeriod))
     if int(membership.activeMemberCount()) > counts[0]:
         raise GasMeasurementError(f"the deployment already has more than {counts[0]} members")
 
@@ -225,7 +228,11 @@ def _measure_governance(deployment: Deployment, cast: _Cast, record: Callable[[s
         cast.ess_structure, "ipfs://community-garden.json", keccak(metadata), sender=cast.ess_structure
     )
     project_id = int(receipt.events[0].projectId)
-    proposal = gov.fund_ess_project(pool, project_id, int(pool.essAvailable()) // 2)
+    from ape import accounts
+
+    # A member's project is paid only once governance has activated it (the timelock, impersonated).
+    registry.activateProject(project_id, 1, sender=accounts[str(deployment.timelock.address)])
+    proposal = gov.fund_ess_project(pool, registry, project_id, int(pool.essAvailable()) // 2).by(cast.payer)
     # The proposer must have been a member a second before proposing.
     chain.mine(timestamp=chain.blocks.head.timestamp + 1)
     record("propose", gov.propose(governor, proposal, cast.payer))
@@ -255,7 +262,7 @@ def _measure_join(membership: Any, cast: _Cast, record: Callable[[str, Any], Non
     membership.invite(cast.newcomer, MEMBER_KINDS["Abeille"], sender=cast.sponsor_a)
     # Joins happen at different seconds: the member total gets a new checkpoint.
     chain.pending_timestamp = chain.blocks.head.timestamp + 1
-    record("join", membership.acceptInvitation(sender=cast.newcomer))
+    record("join", membership.acceptInvitation(cast.sponsor_a, MEMBER_KINDS["Abeille"], sender=cast.newcomer))
 
 
 def _travel(seconds: int) -> None:

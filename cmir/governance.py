@@ -7,6 +7,12 @@ transactions; `wait_for_voting_start`, `wait_for_voting_end` and `wait_for_timel
 development chain's clock (or, on a live network, wait for it) to the next step; `enact` runs a
 proposal through every step.
 
+Every proposal names its proposer: the Governor accepts only descriptions ending with
+`#proposer=0x…` (the proposer's address), so no member can send a copy of another's proposal
+first, or cancel it. `Proposal.by(member)` binds a proposal to the member who will submit it, and
+`bind_unused` also words it so that it was never proposed before (a cancelled proposal can be
+proposed again); `propose` binds an unbound proposal itself.
+
 The Governor counts time in seconds (the membership's ERC-6372 clock is the block timestamp):
 voting opens once a block is later than the proposal's snapshot, closes after its deadline, and a
 queued proposal executes once the timelock's delay has passed.
@@ -85,8 +91,48 @@ class Proposal:
         return keccak(text=self.description)
 
     def proposal_id(self, governor: Any) -> int:
-        """The id the Governor gives this proposal."""
+        """The id the Governor gives this proposal (bind it first: `by`)."""
+        if self.proposer is None:
+            raise ValueError("the proposal names no proposer yet: bind it with `proposal.by(member)`")
         return int(governor.hashProposal(self.targets, self.values, self.calldatas, self.description_hash))
+
+    @property
+    def proposer(self) -> str | None:
+        """The member this proposal is bound to, from its description's suffix (None if unbound)."""
+        head, marker, tail = self.description.rpartition(PROPOSER_SUFFIX)
+        if not marker or len(tail) != 42 or not head:
+            return None
+        return tail
+
+    @property
+    def text(self) -> str:
+        """The description without the proposer suffix."""
+        if self.proposer is None:
+            return self.description
+        return self.description.rpartition(PROPOSER_SUFFIX)[0].rstrip("\n")
+
+    def by(self, proposer: Any, revision: int = 0) -> Proposal:
+        """This proposal bound to `proposer` (an account or address), as the Governor requires;
+        `revision` > 0 words it anew ("révision N") so that it differs from earlier copies."""
+        address = str(getattr(proposer, "address", proposer)).lower()
+        text = self.text
+        if revision:
+            text = f"{text}\n\n(révision {revision})"
+        return Proposal(self.calls, f"{text}\n\n{PROPOSER_SUFFIX}{address}")
+
+
+PROPOSER_SUFFIX = "#proposer="
+"""What a description ends with, before the proposer's address (OpenZeppelin's convention)."""
+
+
+def bind_unused(governor: Any, proposal: Proposal, proposer: Any) -> Proposal:
+    """`proposal` bound to `proposer`, worded so that its id was never used: a proposal cancelled
+    (by its proposer or the guardian) can be proposed again without the member rewording it."""
+    for revision in range(0, 1000):
+        bound = proposal.by(proposer, revision)
+        if int(governor.proposalSnapshot(bound.proposal_id(governor))) == 0:
+            return bound
+    raise ValueError("no unused wording found for this proposal")
 
 
 def call(contract: Any, method: str, *args: Any, value: int = 0) -> Call:
@@ -105,12 +151,35 @@ def make_proposal(calls: Iterable[Call], description: str) -> Proposal:
     return Proposal(made, description)
 
 
-def fund_ess_project(pool: Any, project_id: int, amount: int, description: str | None = None) -> Proposal:
-    """Pay `amount` (token units) of the pool's ESS bucket to registered project `project_id`."""
+def fund_ess_project(
+    pool: Any, registry: Any, project_id: int, amount: int, description: str | None = None
+) -> Proposal:
+    """Pay `amount` (token units) of the pool's ESS bucket to registered project `project_id`, at
+    the payout wallet (and wallet version) on record now: a later wallet change voids it."""
     if amount <= 0:
         raise ValueError("the amount must be positive")
+    wallet, _active, version = registry.payoutOf(project_id)
     text = description or f"Fund ESS project #{project_id} with {amount} token units"
-    return make_proposal([call(pool, "fundEssProject", project_id, amount)], text)
+    return make_proposal([call(pool, "fundEssProject", project_id, str(wallet), int(version), amount)], text)
+
+
+def activate_project(registry: Any, project_id: int, description: str | None = None) -> Proposal:
+    """Switch project `project_id` on, for the payout wallet on record now."""
+    wallet, _active, version = registry.payoutOf(project_id)
+    text = description or f"Activate ESS project #{project_id} (payout wallet {wallet})"
+    return make_proposal([call(registry, "activateProject", project_id, int(version))], text)
+
+
+def guardian_cancel(governor: Any, proposal: Proposal, reason: str, sender: Any) -> Any:
+    """The guardian cancels `proposal` (bound), giving `reason`; returns the receipt."""
+    return governor.guardianCancel(
+        proposal.targets,
+        proposal.values,
+        proposal.calldatas,
+        proposal.description_hash,
+        reason,
+        sender=sender,
+    )
 
 
 def set_shares(
@@ -131,10 +200,10 @@ def exclude_member(membership: Any, member: str, reason: str, description: str |
 
 
 def propose(governor: Any, proposal: Proposal, sender: Any) -> Any:
-    """`sender` (a member) submits the proposal; returns the receipt (its id: `proposal_id`)."""
-    return governor.propose(
-        proposal.targets, proposal.values, proposal.calldatas, proposal.description, sender=sender
-    )
+    """`sender` (a member) submits the proposal, bound to it if it is not yet (bind it first with
+    `proposal.by(sender)` to know its id); returns the receipt."""
+    bound = proposal if proposal.proposer is not None else proposal.by(sender)
+    return governor.propose(bound.targets, bound.values, bound.calldatas, bound.description, sender=sender)
 
 
 def vote(governor: Any, proposal_id: int, support: Support | int, sender: Any, reason: str = "") -> Any:
@@ -208,6 +277,7 @@ def enact(
     """Run a proposal through every step: `proposer` submits it, every one of `voters` votes For
     (with `reason`), then it is queued and executed once the delays allow; returns the execution
     receipt. Meant for development chains, where the waits are instant."""
+    proposal = proposal if proposal.proposer is not None else proposal.by(proposer)
     propose(governor, proposal, proposer)
     proposal_id = proposal.proposal_id(governor)
     wait_for_voting_start(governor, proposal_id)

@@ -1,7 +1,8 @@
 """`make up`: the whole platform on this machine, from a clean state, until Ctrl-C.
 
-1. anvil on 127.0.0.1:8545 (100 funded test accounts; its clock starts 181 days ago);
-2. `cmir deploy --settings demo` (the contracts, wired, recorded in deployments/local.json);
+1. anvil on 127.0.0.1:8545 (102 funded test accounts; its clock starts 181 days ago);
+2. `cmir deploy --settings demo --guardian ...` (the contracts, wired, recorded in
+   deployments/local.json; the demo's "conseil de surveillance" is the guardian);
 3. the demo (`cmir.demo.seed`): six months of a network's life, with time travel (the story
    always spans the same 181 days after its start, so it is the same on every run); ESS project
    metadata served over HTTP from the state folder on 127.0.0.1:8001;
@@ -184,7 +185,7 @@ class Stack:
                 "--port",
                 str(self.anvil_port),
                 "--accounts",
-                "100",
+                "102",
                 "--timestamp",
                 str(genesis),
                 "--gas-limit",
@@ -196,7 +197,7 @@ class Stack:
         self.wait_until("anvil", lambda: int(rpc(self.rpc_url, "eth_chainId"), 16) == 31337, 30)
 
     def deploy(self) -> None:
-        from cmir.demo.seed import cast, demo_founders
+        from cmir.demo.seed import cast, demo_founders, demo_guardian
 
         people = cast()
         command = [
@@ -216,6 +217,8 @@ class Stack:
         ]
         for address, kind in demo_founders(people):
             command += ["--founder", f"{address}:{kind}"]
+        if self.demo:
+            command += ["--guardian", demo_guardian(people)]
         with (self.state / "deploy.log").open("wb") as log:
             done = subprocess.run(  # noqa: S603 - our own fixed command
                 command, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, check=False
@@ -297,8 +300,9 @@ def main() -> None:
             summary = stack.seed()
             print(
                 f"      {summary['transactions']} transactions in {summary['blocks']} blocks, "
-                f"{summary['members']} members, {summary['projects']} ESS projects, "
-                f"in {summary['seconds']} s\n"
+                f"{summary['members']} members ({summary['in_probation']} still in probation), "
+                f"{summary['projects']} ESS projects ({summary['projects_awaiting_activation']} awaiting "
+                f"activation), in {summary['seconds']} s\n"
                 f"      {summary['relations']} relations, {summary['contributions']} contributions, "
                 f"{summary['claims']} claims paying {_euros(summary['claimed'])}; "
                 f"{_euros(summary['members_to_ess'])} of the members' shares went to ESS "

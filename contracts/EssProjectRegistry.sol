@@ -32,13 +32,16 @@ contract EssProjectRegistry is IEssProjectRegistry {
         external
         returns (uint256 projectId)
     {
-        if (msg.sender != _governance && !_isActiveEssMember(msg.sender)) {
+        bool byGovernance = msg.sender == _governance;
+        if (!byGovernance && !_isActiveEssMember(msg.sender)) {
             revert EssProjectRegistryNotEssMember(msg.sender);
         }
         _checkProject(payoutWallet, metadataURI, metadataHash);
         projectId = ++_projectCount;
-        _projects[projectId] = Project(msg.sender, true, payoutWallet, metadataHash, metadataURI);
+        // A member's own project waits for a vote; governance registering one is that vote.
+        _projects[projectId] = Project(msg.sender, byGovernance, 1, payoutWallet, metadataHash, metadataURI);
         emit EssProjectRegistered(projectId, msg.sender, payoutWallet, metadataURI, metadataHash);
+        if (byGovernance) emit EssProjectStatusChanged(projectId, true);
     }
 
     /// @inheritdoc IEssProjectRegistry
@@ -51,23 +54,38 @@ contract EssProjectRegistry is IEssProjectRegistry {
             revert EssProjectRegistryNotEssMember(msg.sender);
         }
         _checkProject(payoutWallet, metadataURI, metadataHash);
-        if (payoutWallet != project.payoutWallet && project.active) {
-            // Voters approved payments to the wallet they saw: a new one needs a new approval.
-            project.active = false;
-            emit EssProjectStatusChanged(projectId, false);
+        if (payoutWallet != project.payoutWallet) {
+            // Voters approved payments to the wallet they saw: a new one voids every pending
+            // activation and funding (they name the old version) and needs a new vote.
+            project.walletVersion += 1;
+            project.payoutWallet = payoutWallet;
+            if (project.active) {
+                project.active = false;
+                emit EssProjectStatusChanged(projectId, false);
+            }
         }
-        project.payoutWallet = payoutWallet;
         project.metadataURI = metadataURI;
         project.metadataHash = metadataHash;
-        emit EssProjectUpdated(projectId, payoutWallet, metadataURI, metadataHash);
+        emit EssProjectUpdated(projectId, payoutWallet, metadataURI, metadataHash, project.walletVersion);
     }
 
     /// @inheritdoc IEssProjectRegistry
-    function setProjectActive(uint256 projectId, bool active) external onlyGovernance {
+    function activateProject(uint256 projectId, uint64 walletVersion) external onlyGovernance {
         Project storage project = _existing(projectId);
-        if (project.active == active) revert EssProjectRegistryStatusUnchanged(projectId, active);
-        project.active = active;
-        emit EssProjectStatusChanged(projectId, active);
+        if (project.walletVersion != walletVersion) {
+            revert EssProjectRegistryWalletChanged(projectId, walletVersion, project.walletVersion);
+        }
+        if (project.active) revert EssProjectRegistryStatusUnchanged(projectId, true);
+        project.active = true;
+        emit EssProjectStatusChanged(projectId, true);
+    }
+
+    /// @inheritdoc IEssProjectRegistry
+    function deactivateProject(uint256 projectId) external onlyGovernance {
+        Project storage project = _existing(projectId);
+        if (!project.active) revert EssProjectRegistryStatusUnchanged(projectId, false);
+        project.active = false;
+        emit EssProjectStatusChanged(projectId, false);
     }
 
     /// @inheritdoc IEssProjectRegistry
@@ -76,9 +94,13 @@ contract EssProjectRegistry is IEssProjectRegistry {
     }
 
     /// @inheritdoc IEssProjectRegistry
-    function payoutOf(uint256 projectId) external view returns (address payoutWallet, bool active) {
+    function payoutOf(uint256 projectId)
+        external
+        view
+        returns (address payoutWallet, bool active, uint64 walletVersion)
+    {
         Project storage project = _projects[projectId];
-        return (project.payoutWallet, project.active);
+        return (project.payoutWallet, project.active, project.walletVersion);
     }
 
     /// @inheritdoc IEssProjectRegistry

@@ -27,41 +27,52 @@ contract Membership is IERC165, IERC721, IMembership {
     address private immutable _governance;
     address private immutable _deployer;
 
+    /// @notice Longest probation governance may set.
+    uint48 public constant MAX_PROBATION = 365 days;
+    /// @notice Longest time for one invitation to accrue.
+    uint48 public constant MAX_INVITATION_REFILL_PERIOD = 365 days;
+    /// @notice Most unused invitations a member may hold.
+    uint16 public constant MAX_INVITATION_CAP = 100;
+    /// @notice Shortest and longest life of an invitation.
+    uint48 public constant MIN_INVITATION_TTL = 1 hours;
+    uint48 public constant MAX_INVITATION_TTL = 365 days;
+
     address private _pool;
-    uint16 private _invitationAllowance;
+    Rules private _rules;
     uint256 private _membershipFee;
     Checkpoints.Trace208 private _activeMembers;
-    /// @dev A member's record as stored: the first word holds all a relation reads (sponsor,
-    /// joined, excluded), so checking a relation's four parties costs one read each.
+    /// @dev A member's record as stored. The first word holds all a relation reads (sponsor,
+    /// joined, excluded), so checking a relation's four parties costs one read each; the second
+    /// holds all a vote reads (from when it counts, until when).
     struct Record {
         address sponsor;
         uint48 joinedAt;
         MemberKind kind;
         bool excluded;
         uint16 invitationsSent;
+        uint48 votesFrom;
         uint48 excludedAt;
+        // Invitations accrue from here: one per refill period, up to the cap (see _credits).
+        uint48 invitationAnchor;
     }
 
     mapping(address account => Record) private _members;
-    mapping(address invitee => Invitation) private _invitations;
+    mapping(address invitee => mapping(address sponsor => Invitation)) private _invitations;
+    mapping(address account => bool) private _attesters;
+    mapping(address account => address attester) private _attestations;
 
     modifier onlyGovernance() {
         if (msg.sender != _governance) revert MembershipNotGovernance(msg.sender);
         _;
     }
 
-    modifier onlyActiveMember() {
-        if (!isActiveMember(msg.sender)) revert MembershipNotActiveMember(msg.sender);
-        _;
-    }
-
     /// @param governance_ the timelock that governs membership
-    /// @param invitationAllowance_ invitations each member may send
-    /// @param founders the first members, without sponsor
+    /// @param rules_ probation, invitation refill period and cap, invitation life
+    /// @param founders the first members, without sponsor or probation, with a full allowance
     /// @param founderKinds the kind of each founder
     constructor(
         address governance_,
-        uint16 invitationAllowance_,
+        Rules memory rules_,
         address[] memory founders,
         MemberKind[] memory founderKinds
     ) {
@@ -71,48 +82,69 @@ contract Membership is IERC165, IERC721, IMembership {
         }
         _governance = governance_;
         _deployer = msg.sender;
-        _setInvitationAllowance(invitationAllowance_);
+        _setRules(rules_);
         for (uint256 i = 0; i < founders.length; ++i) {
-            _join(founders[i], founderKinds[i], address(0), 0, false);
+            _join(founders[i], founderKinds[i], address(0), 0, false, true);
         }
     }
 
     // ------------------------------------------------------------------ joining
 
     /// @inheritdoc IMembership
-    function invite(address invitee, MemberKind kind) external onlyActiveMember {
+    function invite(address invitee, MemberKind kind) external {
+        Record storage sponsor = _members[msg.sender];
+        if (sponsor.joinedAt == 0 || sponsor.excluded) revert MembershipNotActiveMember(msg.sender);
+        uint48 now_ = clock();
+        if (now_ < sponsor.votesFrom) revert MembershipInProbation(msg.sender, sponsor.votesFrom);
         if (invitee == address(0)) revert MembershipZeroAddress();
         if (_members[invitee].joinedAt != 0) revert MembershipAlreadyMember(invitee);
-        address pending = _invitations[invitee].sponsor;
-        if (pending != address(0)) revert MembershipAlreadyInvited(invitee, pending);
-        Record storage sponsor = _members[msg.sender];
-        uint16 allowance = _invitationAllowance;
-        if (sponsor.invitationsSent >= allowance) {
-            revert MembershipInvitationAllowanceExhausted(msg.sender, allowance);
-        }
-        sponsor.invitationsSent += 1;
-        _invitations[invitee] = Invitation(msg.sender, kind);
-        emit MemberInvited(msg.sender, invitee, kind);
-    }
-
-    /// @inheritdoc IMembership
-    function revokeInvitation(address invitee) external {
-        if (_invitations[invitee].sponsor != msg.sender) revert MembershipNoInvitation(invitee);
-        delete _invitations[invitee];
-        // Cannot underflow: the invitation being revoked was counted when sent.
+        // An expired invitation from the same sponsor may be renewed; a live one is not doubled.
+        if (_invitations[invitee][msg.sender].expiresAt > now_) revert MembershipAlreadyInvited(invitee, msg.sender);
+        Rules memory r = _rules;
+        (uint256 available, uint256 nextAt) = _credits(sponsor.invitationAnchor, r, now_);
+        if (available == 0) revert MembershipNoInvitationLeft(msg.sender, nextAt);
+        // Cannot underflow: available >= 1 means the anchor is at least one period in the past,
+        // and at the cap it is at least cap periods in the past.
         unchecked {
-            _members[msg.sender].invitationsSent -= 1;
+            sponsor.invitationAnchor = available >= r.invitationCap
+                ? now_ - uint48(r.invitationCap - 1) * r.invitationRefillPeriod
+                : sponsor.invitationAnchor + r.invitationRefillPeriod;
         }
-        emit InvitationRevoked(msg.sender, invitee);
+        if (sponsor.invitationsSent < type(uint16).max) sponsor.invitationsSent += 1;
+        uint48 expiresAt = now_ + r.invitationTtl;
+        _invitations[invitee][msg.sender] = Invitation(msg.sender, kind, expiresAt);
+        emit MemberInvited(msg.sender, invitee, kind, expiresAt);
     }
 
     /// @inheritdoc IMembership
-    function acceptInvitation() external {
-        _acceptInvitation();
+    function revokeInvitation(address invitee, address sponsor) external {
+        if (_invitations[invitee][sponsor].expiresAt == 0) revert MembershipNoInvitation(invitee, sponsor);
+        if (msg.sender != sponsor && msg.sender != _governance) {
+            revert MembershipNotInvitationSponsor(msg.sender, sponsor);
+        }
+        delete _invitations[invitee][sponsor];
+        Record storage m = _members[sponsor];
+        // The sponsor gets the invitation back: its allowance accrues one period earlier.
+        uint48 period = _rules.invitationRefillPeriod;
+        m.invitationAnchor = m.invitationAnchor > period ? m.invitationAnchor - period : 0;
+        if (m.invitationsSent > 0) m.invitationsSent -= 1;
+        emit InvitationRevoked(sponsor, invitee, msg.sender);
     }
 
     /// @inheritdoc IMembership
-    function acceptInvitationWithPermit(uint256 deadline, uint8 v, bytes32 r, bytes32 s) external {
+    function acceptInvitation(address sponsor, MemberKind kind) external {
+        _acceptInvitation(sponsor, kind);
+    }
+
+    /// @inheritdoc IMembership
+    function acceptInvitationWithPermit(
+        address sponsor,
+        MemberKind kind,
+        uint256 deadline,
+        uint8 v,
+        bytes32 r,
+        bytes32 s
+    ) external {
         uint256 fee = _membershipFee;
         if (fee != 0) {
             address token = IRedistribution(_pool).token();
@@ -121,23 +153,22 @@ contract Membership is IERC165, IERC721, IMembership {
             // slither-disable-next-line reentrancy-events
             try IERC20Permit(token).permit(msg.sender, _pool, fee, deadline, v, r, s) {} catch {}
         }
-        _acceptInvitation();
+        _acceptInvitation(sponsor, kind);
+    }
+
+    /// @inheritdoc IMembership
+    function attestEssStructure(address account) external {
+        if (!_attesters[msg.sender]) revert MembershipNotAttester(msg.sender);
+        if (account == address(0)) revert MembershipZeroAddress();
+        if (_members[account].joinedAt != 0) revert MembershipAlreadyMember(account);
+        _attestations[account] = msg.sender;
+        emit EssStructureAttested(account, msg.sender);
     }
 
     /// @inheritdoc IMembership
     function admit(address account, MemberKind kind, address sponsor) external onlyGovernance {
         if (sponsor != address(0) && !isActiveMember(sponsor)) revert MembershipSponsorNotActive(sponsor);
-        address invitedBy = _invitations[account].sponsor;
-        if (invitedBy != address(0)) {
-            // A governance admission supersedes a pending invitation, which is given back.
-            delete _invitations[account];
-            // Cannot underflow: the superseded invitation was counted when sent.
-            unchecked {
-                _members[invitedBy].invitationsSent -= 1;
-            }
-            emit InvitationRevoked(invitedBy, account);
-        }
-        _join(account, kind, sponsor, 0, true);
+        _join(account, kind, sponsor, 0, true, false);
     }
 
     /// @inheritdoc IMembership
@@ -151,7 +182,7 @@ contract Membership is IERC165, IERC721, IMembership {
         // slither-disable-next-line unused-return
         _activeMembers.push(now_, _activeMembers.latest() - 1);
         emit MemberExcluded(member, now_, reason);
-        emit DelegateVotesChanged(member, 1, 0);
+        if (excluded.votesFrom <= now_) emit DelegateVotesChanged(member, 1, 0);
         emit Transfer(member, address(0), _tokenId(member));
         address pool_ = _pool;
         if (pool_ != address(0)) IRedistribution(pool_).freezeMemberRewards(member);
@@ -160,13 +191,25 @@ contract Membership is IERC165, IERC721, IMembership {
     // ------------------------------------------------------------------ governance settings
 
     /// @inheritdoc IMembership
-    function setInvitationAllowance(uint16 allowance) external onlyGovernance {
-        _setInvitationAllowance(allowance);
+    function setRules(Rules calldata newRules) external onlyGovernance {
+        _setRules(newRules);
+    }
+
+    /// @inheritdoc IMembership
+    function setAttester(address attester, bool allowed) external onlyGovernance {
+        if (attester == address(0)) revert MembershipZeroAddress();
+        _attesters[attester] = allowed;
+        emit AttesterChanged(attester, allowed);
     }
 
     /// @inheritdoc IMembership
     function setMembershipFee(uint256 fee) external onlyGovernance {
-        if (fee != 0 && _pool == address(0)) revert MembershipZeroAddress();
+        address pool_ = _pool;
+        if (fee != 0) {
+            if (pool_ == address(0)) revert MembershipZeroAddress();
+            uint256 ceiling = IRedistribution(pool_).minRelationFeeCeiling();
+            if (fee > ceiling) revert MembershipFeeAboveCeiling(fee, ceiling);
+        }
         emit MembershipFeeChanged(_membershipFee, fee);
         _membershipFee = fee;
     }
@@ -196,15 +239,18 @@ contract Membership is IERC165, IERC721, IMembership {
 
     /// @inheritdoc IVotes
     function getVotes(address account) external view returns (uint256) {
-        return isActiveMember(account) ? 1 : 0;
+        return isActiveMember(account) && _members[account].votesFrom <= clock() ? 1 : 0;
     }
 
     /// @inheritdoc IVotes
     function getPastVotes(address account, uint256 timepoint) external view returns (uint256) {
         _checkPast(timepoint);
-        Record memory m = _members[account];
-        bool active = m.joinedAt != 0 && m.joinedAt <= timepoint && (m.excludedAt == 0 || timepoint < m.excludedAt);
-        return active ? 1 : 0;
+        // One storage word: a vote counts from the end of probation until exclusion.
+        Record storage m = _members[account];
+        uint48 votesFrom = m.votesFrom;
+        uint48 excludedAt = m.excludedAt;
+        bool counts = votesFrom != 0 && votesFrom <= timepoint && (excludedAt == 0 || timepoint < excludedAt);
+        return counts ? 1 : 0;
     }
 
     /// @inheritdoc IVotes
@@ -308,12 +354,28 @@ contract Membership is IERC165, IERC721, IMembership {
     /// @inheritdoc IMembership
     function memberOf(address account) external view returns (Member memory) {
         Record memory m = _members[account];
-        return Member(m.sponsor, m.joinedAt, m.kind, m.invitationsSent, m.excludedAt);
+        return Member(m.sponsor, m.joinedAt, m.kind, m.invitationsSent, m.excludedAt, m.votesFrom);
     }
 
     /// @inheritdoc IMembership
-    function invitationOf(address invitee) external view returns (Invitation memory) {
-        return _invitations[invitee];
+    function invitationOf(address invitee, address sponsor) external view returns (Invitation memory) {
+        return _invitations[invitee][sponsor];
+    }
+
+    /// @inheritdoc IMembership
+    function attestationOf(address account) external view returns (address) {
+        return _attestations[account];
+    }
+
+    /// @inheritdoc IMembership
+    function isAttester(address account) external view returns (bool) {
+        return _attesters[account];
+    }
+
+    /// @inheritdoc IMembership
+    function invitationsAvailable(address member) external view returns (uint256 available, uint256 nextAt) {
+        if (!isActiveMember(member)) return (0, 0);
+        return _credits(_members[member].invitationAnchor, _rules, clock());
     }
 
     /// @inheritdoc IMembership
@@ -340,8 +402,8 @@ contract Membership is IERC165, IERC721, IMembership {
     }
 
     /// @inheritdoc IMembership
-    function invitationAllowance() external view returns (uint16) {
-        return _invitationAllowance;
+    function rules() external view returns (Rules memory) {
+        return _rules;
     }
 
     /// @inheritdoc IMembership
@@ -351,32 +413,64 @@ contract Membership is IERC165, IERC721, IMembership {
 
     // ------------------------------------------------------------------ internals
 
-    function _acceptInvitation() private {
-        Invitation memory invitation = _invitations[msg.sender];
-        if (invitation.sponsor == address(0)) revert MembershipNoInvitation(msg.sender);
-        if (!isActiveMember(invitation.sponsor)) revert MembershipSponsorNotActive(invitation.sponsor);
-        delete _invitations[msg.sender];
+    function _acceptInvitation(address sponsor, MemberKind kind) private {
+        Invitation memory invitation = _invitations[msg.sender][sponsor];
+        if (invitation.expiresAt == 0) revert MembershipNoInvitation(msg.sender, sponsor);
+        if (invitation.kind != kind) revert MembershipInvitationKindMismatch(msg.sender, sponsor, invitation.kind, kind);
+        if (clock() >= invitation.expiresAt) {
+            revert MembershipInvitationExpired(msg.sender, sponsor, invitation.expiresAt);
+        }
+        // An excluded sponsor's invitations lapse.
+        if (!isActiveMember(sponsor)) revert MembershipSponsorNotActive(sponsor);
+        if (kind == MemberKind.EssStructure) {
+            // An attestation counts while its attester still is one.
+            address attester = _attestations[msg.sender];
+            if (attester == address(0) || !_attesters[attester]) revert MembershipEssStructureNotAttested(msg.sender);
+        }
+        delete _invitations[msg.sender][sponsor];
         uint256 fee = _membershipFee;
-        _join(msg.sender, invitation.kind, invitation.sponsor, fee, false);
+        _join(msg.sender, kind, sponsor, fee, false, false);
         // Interaction last: the pool takes the fee (the member approved it) and splits it.
         if (fee != 0) IRedistribution(_pool).collectMembershipFee(msg.sender, fee);
     }
 
-    function _join(address account, MemberKind kind, address sponsor, uint256 fee, bool byGovernance) private {
+    function _join(address account, MemberKind kind, address sponsor, uint256 fee, bool byGovernance, bool founder)
+        private
+    {
         if (account == address(0)) revert MembershipZeroAddress();
         Record storage m = _members[account];
         if (m.joinedAt != 0) revert MembershipAlreadyMember(account);
         uint48 now_ = clock();
+        Rules memory r = _rules;
+        uint48 votesFrom = founder ? now_ : now_ + r.probation;
         m.sponsor = sponsor;
         m.joinedAt = now_;
         m.kind = kind;
+        m.votesFrom = votesFrom;
+        if (founder) {
+            // Founders start with a full allowance: someone has to invite the first members.
+            uint48 full = uint48(r.invitationCap) * r.invitationRefillPeriod;
+            m.invitationAnchor = now_ > full ? now_ - full : 0;
+        } else {
+            m.invitationAnchor = votesFrom;
+        }
         // push returns the previous and new totals, which are already known here.
         // slither-disable-next-line unused-return
         _activeMembers.push(now_, _activeMembers.latest() + 1);
-        emit MemberJoined(account, sponsor, kind, now_, fee, byGovernance);
-        emit DelegateVotesChanged(account, 0, 1);
+        emit MemberJoined(account, sponsor, kind, now_, fee, byGovernance, votesFrom);
+        if (founder) emit DelegateVotesChanged(account, 0, 1);
         emit Transfer(address(0), account, _tokenId(account));
         emit Locked(_tokenId(account));
+    }
+
+    /// @dev Invitations available at `now_` from `anchor`: one per refill period since the
+    /// anchor, at most the cap; and when the next accrues (0 at the cap).
+    function _credits(uint48 anchor, Rules memory r, uint48 now_) private pure returns (uint256 available, uint256 nextAt) {
+        uint256 period = r.invitationRefillPeriod;
+        if (now_ < anchor) return (0, uint256(anchor) + period);
+        available = (now_ - anchor) / period;
+        if (available >= r.invitationCap) return (r.invitationCap, 0);
+        nextAt = uint256(anchor) + (available + 1) * period;
     }
 
     function _activeSponsor(address account) private view returns (address sponsor) {
@@ -384,9 +478,17 @@ contract Membership is IERC165, IERC721, IMembership {
         if (sponsor != address(0) && !isActiveMember(sponsor)) sponsor = address(0);
     }
 
-    function _setInvitationAllowance(uint16 allowance) private {
-        emit InvitationAllowanceChanged(_invitationAllowance, allowance);
-        _invitationAllowance = allowance;
+    function _setRules(Rules memory newRules) private {
+        _checkRule(newRules.probation, 0, MAX_PROBATION);
+        _checkRule(newRules.invitationRefillPeriod, 1, MAX_INVITATION_REFILL_PERIOD);
+        _checkRule(newRules.invitationCap, 1, MAX_INVITATION_CAP);
+        _checkRule(newRules.invitationTtl, MIN_INVITATION_TTL, MAX_INVITATION_TTL);
+        emit MembershipRulesChanged(_rules, newRules);
+        _rules = newRules;
+    }
+
+    function _checkRule(uint256 value, uint256 min, uint256 max) private pure {
+        if (value < min || value > max) revert MembershipRuleOutOfRange(value, min, max);
     }
 
     function _checkPast(uint256 timepoint) private view {

@@ -99,6 +99,15 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         uint48 originEpoch;
     }
 
+    /// @dev The steward's budget, `amount` per `period` seconds, and what it `spent` in the
+    /// period that started at `periodStart`: one word.
+    struct Budget {
+        uint88 amount;
+        uint88 spent;
+        uint32 period;
+        uint40 periodStart;
+    }
+
     /// @dev What has left the members' and ESS buckets.
     struct Outflows {
         uint128 rewardsClaimed;
@@ -119,6 +128,7 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
     Accumulator private _accumulator;
     Outflows private _outflows;
     uint256 private _collectiveSpent;
+    Budget private _budget;
     address private _steward;
     uint16 private _partiesMinShareBps;
     mapping(address account => Account) private _accounts;
@@ -140,10 +150,16 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         uint16 partiesMinShareBps;
         uint256 epochLength;
         uint256 epochRewardCapBps;
+        uint256 collectiveBudget;
+        uint256 collectiveBudgetPeriod;
     }
 
+    /// @notice Shortest and longest period of the steward's budget.
+    uint256 public constant MIN_BUDGET_PERIOD = 1 hours;
+    uint256 public constant MAX_BUDGET_PERIOD = 365 days;
+
     modifier onlyGovernance() {
-        if (msg.sender != _governance) revert RedistributionNotGovernance(msg.sender);
+        _checkGovernance();
         _;
     }
 
@@ -179,6 +195,7 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         _setMinRelationFee(config.minRelationFee);
         _steward = config.steward;
         emit StewardChanged(address(0), config.steward);
+        _setCollectiveBudget(config.collectiveBudget, config.collectiveBudgetPeriod);
     }
 
     // ------------------------------------------------------------------ inflows
@@ -204,19 +221,6 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
 
     /// @inheritdoc IRedistribution
     function contribute(uint256 amount, string calldata memo) external nonReentrant {
-        _contribute(amount, memo);
-    }
-
-    /// @inheritdoc IRedistribution
-    function contributeWithPermit(
-        uint256 amount,
-        string calldata memo,
-        uint256 deadline,
-        uint8 v,
-        bytes32 r,
-        bytes32 s
-    ) external nonReentrant {
-        _permit(amount, deadline, v, r, s);
         _contribute(amount, memo);
     }
 
@@ -293,10 +297,18 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
     // ------------------------------------------------------------------ outflows
 
     /// @inheritdoc IRedistribution
-    function fundEssProject(uint256 projectId, uint256 amount) external onlyGovernance nonReentrant {
+    function fundEssProject(uint256 projectId, address payoutWallet, uint64 walletVersion, uint256 amount)
+        external
+        onlyGovernance
+        nonReentrant
+    {
         if (amount == 0) revert RedistributionZeroAmount();
-        (address payoutWallet, bool active) = _registry.payoutOf(projectId);
-        if (payoutWallet == address(0)) revert RedistributionUnknownProject(projectId);
+        (address wallet, bool active, uint64 version) = _registry.payoutOf(projectId);
+        if (wallet == address(0)) revert RedistributionUnknownProject(projectId);
+        // Voters saw this wallet: any change since voids the funding.
+        if (wallet != payoutWallet || version != walletVersion) {
+            revert RedistributionPayoutMismatch(projectId, payoutWallet, walletVersion);
+        }
         if (!active) revert RedistributionProjectInactive(projectId);
         uint256 available = essAvailable();
         if (amount > available) revert RedistributionInsufficientFunds(amount, available);
@@ -304,8 +316,8 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         unchecked {
             _outflows.essDisbursed += uint128(amount);
         }
-        emit EssProjectFunded(projectId, payoutWallet, amount);
-        _token.safeTransfer(payoutWallet, amount);
+        emit EssProjectFunded(projectId, wallet, amount);
+        _token.safeTransfer(wallet, amount);
     }
 
     /// @inheritdoc IRedistribution
@@ -316,6 +328,19 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         _checkMemo(memo);
         uint256 available = collectiveAvailable();
         if (amount > available) revert RedistributionInsufficientFunds(amount, available);
+        Budget memory budget = _budget;
+        if (block.timestamp >= uint256(budget.periodStart) + budget.period) {
+            budget.periodStart = uint40(block.timestamp);
+            budget.spent = 0;
+        }
+        // A budget lowered below what the period already spent leaves nothing.
+        uint256 left = budget.spent < budget.amount ? budget.amount - budget.spent : 0;
+        if (amount > left) {
+            revert RedistributionCollectiveBudgetExceeded(amount, left, uint256(budget.periodStart) + budget.period);
+        }
+        // Fits: spent + amount <= the budget amount, which fits 88 bits.
+        budget.spent += uint88(amount);
+        _budget = budget;
         _collectiveSpent += amount;
         emit CollectiveSpent(msg.sender, recipient, amount, memo);
         _token.safeTransfer(recipient, amount);
@@ -343,6 +368,11 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         if (newSteward == address(0)) revert RedistributionZeroAddress();
         emit StewardChanged(_steward, newSteward);
         _steward = newSteward;
+    }
+
+    /// @inheritdoc IRedistribution
+    function setCollectiveBudget(uint256 amount, uint256 period) external onlyGovernance {
+        _setCollectiveBudget(amount, period);
     }
 
     /// @inheritdoc IRedistribution
@@ -401,6 +431,17 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
     /// @inheritdoc IRedistribution
     function steward() external view returns (address) {
         return _steward;
+    }
+
+    /// @inheritdoc IRedistribution
+    function collectiveBudget() external view returns (CollectiveBudget memory budget) {
+        Budget memory b = _budget;
+        budget.amount = b.amount;
+        budget.period = b.period;
+        if (block.timestamp < uint256(b.periodStart) + b.period) {
+            budget.periodStart = b.periodStart;
+            budget.spent = b.spent;
+        }
     }
 
     /// @inheritdoc IRedistribution
@@ -500,7 +541,7 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
     }
 
     /// @inheritdoc IRedistribution
-    function membersAvailable() public view returns (uint256) {
+    function membersAvailable() external view returns (uint256) {
         Received memory received = _received;
         return uint256(received.total) - received.ess - _collectiveAndClock.collectiveReceived
             - _outflows.rewardsClaimed;
@@ -798,6 +839,24 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         if (newFee > _minRelationFeeCeiling) revert RedistributionMinRelationFeeAboveCeiling(newFee, _minRelationFeeCeiling);
         emit MinRelationFeeChanged(_params.minRelationFee, newFee);
         _params.minRelationFee = uint128(newFee);
+    }
+
+    // A function, not inlined in each of the nine governed setters: it keeps the pool within the
+    // contract size limit.
+    function _checkGovernance() private view {
+        if (msg.sender != _governance) revert RedistributionNotGovernance(msg.sender);
+    }
+
+    function _setCollectiveBudget(uint256 amount, uint256 period) private {
+        if (period < MIN_BUDGET_PERIOD || period > MAX_BUDGET_PERIOD) {
+            revert RedistributionBudgetPeriodOutOfRange(period, MIN_BUDGET_PERIOD, MAX_BUDGET_PERIOD);
+        }
+        if (amount > type(uint88).max) revert RedistributionAmountTooLarge(amount);
+        // What the running period spent still counts: changing the budget (or the steward) never
+        // opens a window to spend twice.
+        _budget.amount = uint88(amount);
+        _budget.period = uint32(period);
+        emit CollectiveBudgetChanged(amount, period);
     }
 
     function _checkEpochLength(uint256 length) private pure {

@@ -2,7 +2,8 @@
 
 The real contracts are deployed (``cmir.deployment`` through Ape, as ``ape run deploy``) on an
 anvil of our own, then `BatchMember` helper contracts (``contracts/test/BatchMember.sol``) join
-as members and call the pool many times per transaction (relations paid, contributions, claims
+as members (each accepting the invitation of its founder sponsor, by sponsor and kind) and call
+the pool many times per transaction (relations paid, contributions, claims
 when there is something to claim), sent as raw JSON-RPC with automine off and mined into blocks
 of ``txs_per_block`` such transactions. Every block is ``seconds_per_block`` after the last, so
 the pool's epochs end every few blocks: points mature and claims pay. Founders claim too, and
@@ -258,14 +259,16 @@ def add_helpers(
     for _ in range(count):
         miner.send(deployer, None, code + args, 5_000_000)
     helpers = [str(r["contractAddress"]) for r in miner.mine()]
+    invited = []
     for n, helper in enumerate(helpers):
-        sponsor = sponsors[n % len(sponsors)]
-        miner.send(
-            sponsor, contracts["membership"], calldata("invite(address,uint8)", helper, n % 2), 500_000
-        )
+        sponsor, kind = sponsors[n % len(sponsors)], n % 2
+        miner.send(sponsor, contracts["membership"], calldata("invite(address,uint8)", helper, kind), 500_000)
+        invited.append((helper, sponsor, kind))
     miner.mine()
-    for helper in helpers:
-        miner.send(deployer, helper, selector("join()"), 1_000_000)
+    # Each accepts the invitation it was sent, naming its sponsor and kind (their votes would
+    # count after probation; they only pay relations, which probation does not hold back).
+    for helper, sponsor, kind in invited:
+        miner.send(deployer, helper, calldata("join(address,uint8)", sponsor, kind), 1_000_000)
     miner.mine()
     return helpers
 

@@ -1,8 +1,9 @@
-"""Governance on the generated chain (`indexer.benchchain`): proposals through the Governor,
-voted by the founders, queued and executed through the timelock while the helpers' stream goes
-on. They change the epoch reward cap, the parties' minimum share and the membership fee (a late
-helper then joins paying it), exclude a helper right after it earned pending points (it then
-claims what it had earned), change the shares and the weights, and twice the epoch length."""
+"""Governance on the generated chain (`indexer.benchchain`): proposals through the Governor
+(each bound to its proposer, a founder: founders have no probation), voted by the founders,
+queued and executed through the timelock while the helpers' stream goes on. They change the
+epoch reward cap, the parties' minimum share and the membership fee (a late helper then joins
+paying it), exclude a helper right after it earned pending points (it then claims what it had
+earned), change the shares and the weights, and twice the epoch length."""
 
 from __future__ import annotations
 
@@ -34,6 +35,11 @@ class Proposal:
     sent: int = -1
     id: int = 0
     after: Callable[[str, ChainPlan], None] | None = field(default=None, repr=False)
+
+    def bind(self, proposer: str) -> None:
+        """End the description with ``#proposer=<address>``, as the Governor requires."""
+        if "#proposer=" not in self.description:
+            self.description = f"{self.description}\n\n#proposer={proposer.lower()}"
 
     @property
     def args(self) -> list[Any]:
@@ -142,6 +148,7 @@ class Governance:
                     proposal.step, proposal.sent = "executed", self.miner.blocks
 
     def _propose(self, proposal: Proposal) -> None:
+        proposal.bind(self.founders[0])
         targets, values, datas = proposal.args
         description_hash = keccak(text=proposal.description)
         proposal.id = int(

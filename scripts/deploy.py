@@ -2,7 +2,9 @@
 
 The account is chosen with `--account ALIAS` (an Ape keystore account); on a local chain the
 first test account is used. Founders default to the deployer (a Pilote); the steward defaults to
-the deployer. The record goes to deployments/<network>.json.
+the deployer; there is no guardian unless `--guardian ADDRESS` names one (the "conseil de
+surveillance", who may only cancel proposals). The record (addresses, deployment block, ABIs)
+goes to deployments/<network>.json.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ import click
 from ape import accounts, chain
 from ape.cli import ConnectedProviderCommand, network_option
 
-from cmir.deployment import ROOT, NetworkSettings, deploy, write_record
+from cmir.deployment import ROOT, ZERO_ADDRESS, NetworkSettings, deploy, write_record
 
 
 @click.command(cls=ConnectedProviderCommand)
 @network_option()
-@click.option("--account", "alias", default=None, help="Ape keystore account alias (default: first test account).")
+@click.option(
+    "--account", "alias", default=None, help="Ape keystore account alias (default: first test account)."
+)
 @click.option(
     "--founder",
     "founders",
@@ -24,7 +28,14 @@ from cmir.deployment import ROOT, NetworkSettings, deploy, write_record
     help="ADDRESS:KIND of a founding member (KIND: Pilote, Abeille, EssStructure); repeatable.",
 )
 @click.option("--steward", default=None, help="Steward of the collective fund (default: the deployer).")
-def cli(network: object, alias: str | None, founders: tuple[str, ...], steward: str | None) -> None:
+@click.option(
+    "--guardian",
+    default=None,
+    help="Guardian (conseil de surveillance) who may only cancel proposals (default: none).",
+)
+def cli(
+    network: object, alias: str | None, founders: tuple[str, ...], steward: str | None, guardian: str | None
+) -> None:
     """Deploy, wire and record the contracts on the connected network."""
     ecosystem = chain.provider.network.ecosystem.name
     network_name = chain.provider.network.name
@@ -32,7 +43,13 @@ def cli(network: object, alias: str | None, founders: tuple[str, ...], steward: 
     settings = NetworkSettings.for_network(key)
     deployer = accounts.load(alias) if alias else accounts.test_accounts[0]
     founder_list = [tuple(f.split(":", 1)) for f in founders] or [(str(deployer.address), "Pilote")]
-    deployment = deploy(deployer, settings, founder_list, steward or str(deployer.address))  # type: ignore[arg-type]
+    deployment = deploy(
+        deployer,
+        settings,
+        founder_list,  # type: ignore[arg-type]
+        steward or str(deployer.address),
+        guardian or ZERO_ADDRESS,
+    )
     path = ROOT / "deployments" / f"{network_name}.json"
     write_record(deployment, key, path)
     for name, address in deployment.addresses().items():

@@ -1,9 +1,10 @@
 """Seed the CMIR demo: `ape run seed_demo --network ethereum:local:foundry`.
 
-Expects a fresh anvil started 180 days in the past with 100 accounts
-(`anvil --accounts 100 --timestamp $(( $(date +%s) - 181*86400 ))`) and the contracts deployed
-with the demo's founders (`cmir deploy --settings demo --founder ...`): `make up` does all of
-this. The seeding itself is `cmir.demo.seed` (raw JSON-RPC with anvil's unlocked accounts).
+Expects a fresh anvil started 181 days in the past with 102 accounts
+(`anvil --accounts 102 --timestamp $(( $(date +%s) - 181*86400 ))`) and the contracts deployed
+with the demo's founders and guardian (`cmir deploy --settings demo --founder ... --guardian ...`):
+`make up` does all of this. The seeding itself is `cmir.demo.seed` (raw JSON-RPC with anvil's
+unlocked accounts).
 """
 
 from __future__ import annotations

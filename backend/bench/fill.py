@@ -143,6 +143,9 @@ def fill(
                 "joined_at": block.timestamp,
                 "joined_block": block.number,
                 "by_governance": False,
+                # founders vote from joining; the others after the local probation (60 s)
+                "votes_from": block.timestamp + (0 if i < 3 else 60),
+                "invitation_anchor": block.timestamp + (0 if i < 3 else 60),
             }
         )
     by_address = {m["address"]: m for m in members}
@@ -336,6 +339,8 @@ def fill(
                 "metadata_uri": f"ipfs://bench/{p}",
                 "metadata_hash": "0x" + rng.randbytes(32).hex(),
                 "active": p % 17 != 0,
+                "wallet_version": 1 + p % 3,
+                "inactive_reason": None if p % 17 != 0 else "registered" if p % 2 else "wallet_changed",
                 "registered_block": blocks[1].number,
                 "registered_time": blocks[1].timestamp,
                 "updated_block": blocks[1].number,
@@ -372,8 +377,18 @@ def fill(
         "counterparty_sponsor_bps": WEIGHTS[3],
         "min_relation_fee": 10 * EUR,
         "steward": address(1),
+        "collective_budget": 10_000 * EUR,
+        "collective_budget_period": 86_400,
+        "budget_period_start": head.timestamp,
+        "budget_spent": 0,
         "membership_fee": 0,
-        "invitation_allowance": 10,
+        "probation": 60,
+        "invitation_refill_period": 60,
+        "invitation_cap": 10,
+        "invitation_ttl": 3600,
+        "quorum_floor": 3,
+        "approval_grace_period": 3600,
+        "guardian": None,
         "pool": deployment.contracts["pool"].address,
         "active_members": sum(m["status"] == "active" for m in members),
         "members_total": len(members),
@@ -394,9 +409,11 @@ def fill(
             "sponsor": members[i]["address"],
             "kind": 1,
             "status": "pending",
+            "expires_at": head.timestamp + 3600,
             "closed_block": None,
             "closed_time": None,
             "closed_tx": None,
+            "revoked_by": None,
         }
         for i in range(300)
     ]
@@ -413,6 +430,8 @@ def fill(
         for log, (contract, event, parameter, old, new) in enumerate(
             (
                 ("governor", "QuorumNumeratorUpdated", "quorum_numerator", 0, 20),
+                ("governor", "QuorumFloorChanged", "quorum_floor", 0, 3),
+                ("governor", "ApprovalGracePeriodChanged", "approval_grace_period", 0, 3600),
                 ("pool", "EpochLengthChanged", "epoch_length", None, clock.as_json()),
                 ("pool", "EpochRewardCapChanged", "epoch_reward_cap_bps", 0, settings.reward_cap_bps),
                 (

@@ -40,6 +40,10 @@ async def list_projects(
     legal_form: Annotated[str | None, Query(max_length=100, description="words of the legal form")] = None,
     active: Annotated[bool | None, Query(description="fundable by governance")] = None,
     metadata_status: Annotated[MetadataStatus | None, Query()] = None,
+    awaiting_activation: Annotated[
+        bool | None,
+        Query(description="inactive until governance activates it (new, or a new wallet)"),
+    ] = None,
     sort: Annotated[Literal["relevance", "id", "funded"], Query()] = "relevance",
 ) -> ProjectList:
     """Projects with their checked off-chain metadata, searchable by text (full-text search on
@@ -52,6 +56,7 @@ async def list_projects(
         legal_form=legal_form,
         active=active,
         metadata_status=metadata_status,
+        awaiting_activation=awaiting_activation,
     )
     return await state.database.run(
         lambda c: service.list_projects(c, state.ctx, filters, sort, page.limit, page.offset)
@@ -68,7 +73,8 @@ async def directory_facets(state: State) -> Facets:
     "/projects/{project_id}", response_model=ProjectDetail, responses=NOT_FOUND, summary="One project"
 )
 async def get_project(state: State, project_id: ProjectId) -> ProjectDetail:
-    """A project with its metadata, fundings and registry history."""
+    """A project with its metadata, fundings, registry history and the proposals naming its
+    wallet (void once the wallet changed)."""
     return await state.database.run(lambda c: service.project_detail(c, state.ctx, project_id))
 
 

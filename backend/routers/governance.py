@@ -1,4 +1,4 @@
-"""``/governance``: proposals and votes."""
+"""``/governance``: proposals and votes, the guardian's cancellations, the governed settings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ from fastapi import APIRouter, Path, Query
 
 from backend.deps import ADDRESS_PATTERN, UINT256_MAX, PageParams, State, checksum
 from backend.schemas.common import ERROR_RESPONSES, NOT_FOUND
-from backend.schemas.governance import ProposalDetail, ProposalList, ProposalState, Support, VoteList
+from backend.schemas.governance import (
+    GovernanceSettings,
+    GuardianCancellationList,
+    ProposalDetail,
+    ProposalList,
+    ProposalState,
+    Support,
+    VoteList,
+)
 from backend.services import governance as service
 
 router = APIRouter(prefix="/governance", tags=["governance"], responses=ERROR_RESPONSES)
@@ -57,3 +65,24 @@ async def proposal_votes(
     return await state.database.run(
         lambda c: service.votes(c, state.ctx, proposal_id, support, page.limit, page.offset)
     )
+
+
+@router.get(
+    "/guardian-cancellations",
+    response_model=GuardianCancellationList,
+    summary="Proposals the guardian cancelled, with its reasons",
+)
+async def guardian_cancellations(state: State, page: PageParams) -> GuardianCancellationList:
+    """The guardian ("conseil de surveillance") may only cancel a proposal before it is executed,
+    and must say why: each cancellation, newest first, with its public reason."""
+    return await state.database.run(
+        lambda c: service.guardian_cancellations(c, state.ctx, page.limit, page.offset)
+    )
+
+
+@router.get("/settings", response_model=GovernanceSettings, summary="The governed settings")
+async def governance_settings(state: State) -> GovernanceSettings:
+    """Voting delay and period, quorum (percent and absolute floor), the approval grace period,
+    the guardian, the timelock delay, and admission: probation, invitation refill period, cap and
+    life, the membership fee, attesters, members still in probation."""
+    return await state.database.run(lambda c: service.settings(c, state.ctx))

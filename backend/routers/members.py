@@ -49,6 +49,10 @@ async def list_members(
     q: Annotated[
         str | None, Query(min_length=1, max_length=100, description="text in the address or exclusion reason")
     ] = None,
+    in_probation: Annotated[
+        bool | None,
+        Query(description="active members whose vote does not count yet (true), or the others (false)"),
+    ] = None,
     sort: Annotated[Sort, Query()] = "joined",
     order: Annotated[Order, Query()] = "asc",
 ) -> MemberList:
@@ -62,6 +66,7 @@ async def list_members(
         joined_to=end,
         sponsor=checksum(sponsor) if sponsor else None,
         q=q,
+        in_probation=in_probation,
     )
     return await state.database.run(
         lambda c: service.list_members(c, state.ctx, filters, sort, order, page.limit, page.offset)
@@ -71,7 +76,8 @@ async def list_members(
 @router.get("/{address}", response_model=MemberDetail, responses=NOT_FOUND, summary="One member")
 async def get_member(state: State, address: MemberAddress) -> MemberDetail:
     """A member: sponsor, invitees, pending invitations, recent relations and claims, points,
-    earned, claimed and claimable rewards (claimable equals the pool's `claimableOf`)."""
+    earned, claimed and claimable rewards (claimable equals the pool's `claimableOf`), the end of
+    its probation and the invitations it may send (the membership's `invitationsAvailable`)."""
     return await state.database.run(lambda c: service.member_detail(c, state.ctx, address))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field
 
@@ -29,7 +30,17 @@ class ProjectItem(Schema):
     themes: list[str]
     territories: list[Territory]
     description: str | None = Field(description="cut to 500 characters in lists")
-    active: bool
+    active: bool = Field(description="fundable by governance now")
+    wallet_version: int = Field(
+        ge=1, description="counts the project's payout wallets: fundings and activations name it"
+    )
+    inactive_reason: Literal["registered", "wallet_changed", "deactivated"] | None = Field(
+        description="why an inactive project is: registered by a member and never activated, its "
+        "wallet changed since it was, or switched off by governance; null while active"
+    )
+    awaiting_activation: bool = Field(
+        description="inactive until governance votes to activate it (newly registered, or a new wallet)"
+    )
     owner: str
     payout_wallet: str
     metadata_uri: str
@@ -66,15 +77,36 @@ class ProjectChange(TxRef):
     metadata_uri: str | None
     metadata_hash: str | None
     active: bool | None
+    wallet_version: int | None = Field(description="after a registration or an update")
+
+
+class Payout(Schema):
+    """A proposal's call naming one of the project's wallet versions: a funding
+    (fundEssProject) or an activation (activateProject). Once the project's wallet has changed,
+    the call can never succeed: it is void."""
+
+    proposal_id: str
+    proposal_title: str
+    proposal_state: str = Field(description="the Governor's state at the indexed block")
+    action_index: int
+    function: Literal["fundEssProject", "activateProject"]
+    payout_wallet: str | None = Field(description="the wallet a funding pays (null for an activation)")
+    wallet_version: int
+    amount: Amount | None = Field(description="null for an activation")
+    void: bool = Field(
+        description="the proposal may still be executed but the project's wallet changed since: "
+        "executing it would revert"
+    )
 
 
 class ProjectDetail(ProjectItem):
-    """One project with its fundings and history (latest 50 of each)."""
+    """One project with its fundings, history and the proposals naming it (latest 50 of each)."""
 
     metadata_error: str | None
     fundings: list[FundingItem]
     fundings_total: int
     history: list[ProjectChange]
+    payouts: list[Payout] = Field(description="proposals that fund or activate it, newest first")
 
 
 class FundingList(Schema):

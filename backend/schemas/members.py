@@ -10,6 +10,7 @@ from pydantic import Field
 from backend.schemas.common import Amount, MemberKind, PageMeta, Schema, TxRef
 
 MemberStatus = Literal["active", "excluded"]
+InvitationStatus = Literal["live", "expired", "lapsed", "accepted", "revoked", "renewed"]
 
 
 class MemberRef(Schema):
@@ -47,7 +48,20 @@ class MemberItem(Schema):
     )
     relations_paid: int
     relations_received: int
-    invitations_sent: int
+    invitations_sent: int = Field(description="invitations sent and not revoked (memberOf().invitationsSent)")
+    votes_from: datetime | None = Field(
+        description="end of its probation (memberOf().votesFrom): its vote counts, and it may invite "
+        "and propose, from then on (founders: from joining)"
+    )
+    can_vote: bool = Field(description="active and past its probation at the indexed block")
+    invitations_available: int = Field(
+        ge=0,
+        description="invitations it may send now (invitationsAvailable().available): one accrues "
+        "every refill period after probation, up to the cap; 0 for an excluded member",
+    )
+    next_invitation_at: datetime | None = Field(
+        description="when the next invitation accrues (invitationsAvailable().nextAt); null at the cap"
+    )
     amount_paid: Amount = Field(description="total paid for relations")
     earned: Amount = Field(description="claimed + claimable: every reward ever attributed")
     claimed: Amount
@@ -90,10 +104,27 @@ class RelationList(Schema):
 
 
 class InvitationItem(TxRef):
-    """An invitation sent by the member that is still pending."""
+    """An invitation (the MemberInvited event). The chain keeps one per (invitee, sponsor):
+    `live` ones can be accepted (naming that sponsor and kind) until `expires_at`; `expired` ones
+    no longer (the sponsor may send a new one: the old one is then `renewed`); `lapsed` ones
+    cannot be any more because the invitee joined otherwise or the sponsor was excluded;
+    `accepted` and `revoked` ones are closed (by the sponsor or by governance)."""
 
     invitee: str
+    sponsor: str
     kind: MemberKind | None
+    status: InvitationStatus
+    expires_at: datetime | None = Field(description="null for invitations that never expired")
+    closed_at: datetime | None = Field(description="when it was accepted, revoked or renewed")
+    closed_tx: str | None
+    revoked_by: str | None = Field(description="the sponsor, or the governance (timelock)")
+
+
+class InvitationList(Schema):
+    """A page of invitations, newest first."""
+
+    items: list[InvitationItem]
+    page: PageMeta
 
 
 class ClaimItem(TxRef):
@@ -118,7 +149,10 @@ class MemberDetail(MemberItem):
     fee_paid: Amount
     invitees: list[MemberRef] = Field(description="members it sponsored (first 50, by joining)")
     invitees_total: int
-    pending_invitations: list[InvitationItem]
+    pending_invitations: list[InvitationItem] = Field(
+        description="invitations it sent still on chain and not accepted (live, expired or lapsed; "
+        "first 50, newest first; more: /invitations?sponsor=)"
+    )
     recent_relations: list[RelationItem] = Field(description="latest 10 paid or received (more: /relations)")
     recent_claims: list[ClaimItem] = Field(description="latest 10")
     freeze: Freeze | None

@@ -45,6 +45,18 @@ class PointWeights(Schema):
     counterparty_sponsor_bps: int | None
 
 
+class StewardBudget(Schema):
+    """The steward spends the collective fund within a budget per period (collectiveBudget()):
+    a period starts with the first spending after the previous one ended."""
+
+    amount: Amount | None = Field(description="the most the steward may spend per period")
+    period: int | None = Field(description="seconds")
+    period_start: datetime | None = Field(description="start of the running period; null when none runs")
+    period_ends_at: datetime | None
+    spent: Amount = Field(description="spent in the running period (0 when none runs)")
+    left: Amount | None = Field(description="what the steward may still spend in it")
+
+
 class Pool(Schema):
     """The pool at the indexed block, from the mirrored events. Epochs run on the block-time
     clock: points earned in an epoch are pending and share only in inflows booked after it ends;
@@ -87,6 +99,7 @@ class Pool(Schema):
     min_relation_fee: Amount | None
     membership_fee: Amount
     steward: str | None
+    steward_budget: StewardBudget
     inflow_count: int
     relation_count: int
     active_members: int

@@ -20,6 +20,7 @@ from backend.schemas.ess import (
     FacetValue,
     FundingItem,
     FundingList,
+    Payout,
     ProjectChange,
     ProjectDetail,
     ProjectItem,
@@ -35,9 +36,14 @@ from backend.services.context import (
     load_as_of,
 )
 from backend.territories import DEPARTMENTS, REGION_OF, REGIONS, department_of
-from indexer.db import EssFunding, EssProject, EssProjectChange
+from indexer.db import EssFunding, EssProject, EssProjectChange, Proposal, ProposalPayout
 
 P = EssProject.__table__
+PP = ProposalPayout.__table__
+PR = Proposal.__table__
+AWAITING = ("registered", "wallet_changed")
+#: States in which a proposal may still be executed (a call that would revert then is void).
+OPEN_STATES = ("pending", "active", "succeeded", "queued")
 FU = EssFunding.__table__
 CH = EssProjectChange.__table__
 DOC = "ess_projects.metadata_doc"
@@ -88,6 +94,7 @@ class DirectoryFilter:
     legal_form: str | None = None
     active: bool | None = None
     metadata_status: str | None = None
+    awaiting_activation: bool | None = None
 
 
 def search_terms(q: str | None) -> list[str]:
@@ -144,6 +151,9 @@ def _conditions(dialect: str, ctx: Context, f: DirectoryFilter) -> tuple[list[An
         conditions.append(P.c.active == f.active)
     if f.metadata_status is not None:
         conditions.append(P.c.metadata_status == f.metadata_status)
+    if f.awaiting_activation is not None:
+        awaiting = P.c.active.is_(False) & P.c.inactive_reason.in_(AWAITING)
+        conditions.append(awaiting if f.awaiting_activation else ~awaiting)
     return conditions, rank
 
 
@@ -196,6 +206,9 @@ def _item_fields(ctx: Context, row: Any, doc: dict[str, Any]) -> dict[str, Any]:
         "territories": [territory(c) for c in doc["territories"]],
         "description": doc["description"],
         "active": row.active,
+        "wallet_version": row.wallet_version,
+        "inactive_reason": None if row.active else row.inactive_reason,
+        "awaiting_activation": not row.active and row.inactive_reason in AWAITING,
         "owner": row.owner,
         "payout_wallet": row.payout_wallet,
         "metadata_uri": row.metadata_uri[:2000],
@@ -290,10 +303,55 @@ def project_detail(connection: Connection, ctx: Context, project_id: int) -> Pro
                 metadata_uri=None if h.metadata_uri is None else h.metadata_uri[:2000],
                 metadata_hash=h.metadata_hash,
                 active=h.active,
+                wallet_version=h.wallet_version,
             )
             for h in history
         ],
+        payouts=_payouts(connection, ctx, row),
     )
+
+
+def _payouts(connection: Connection, ctx: Context, project: Any) -> list[Payout]:
+    """The proposals' calls naming `project`'s wallet versions, newest first, void once the
+    wallet changed."""
+    from backend.services.governance import lights  # governance reads this module's helpers
+
+    rows = connection.execute(
+        select(PP, PR.c.description)
+        .select_from(
+            PP.outerjoin(PR, (PR.c.chain_id == PP.c.chain_id) & (PR.c.proposal_id == PP.c.proposal_id))
+        )
+        .where(PP.c.chain_id == ctx.chain_id, PP.c.project_id == project.project_id)
+        .order_by(PP.c.block_number.desc(), PP.c.log_index.desc(), PP.c.action_index)
+        .limit(50)
+    ).all()
+    if not rows:
+        return []
+    states = {
+        light.proposal_id: light.state for light in lights(connection, ctx, load_as_of(connection, ctx))
+    }
+    return [
+        Payout(
+            proposal_id=str(r.proposal_id),
+            proposal_title=((r.description or "").strip().splitlines() or [""])[0][:200],
+            proposal_state=states.get(int(r.proposal_id), "unknown"),
+            action_index=r.action_index,
+            function=r.function,
+            payout_wallet=r.payout_wallet,
+            wallet_version=r.wallet_version,
+            amount=None if r.amount is None else ctx.amount(r.amount),
+            void=states.get(int(r.proposal_id)) in OPEN_STATES and payout_void(r, project),
+        )
+        for r in rows
+    ]
+
+
+def payout_void(payout: Any, project: Any) -> bool:
+    """Whether a proposal's call naming `project` can no longer succeed: the wallet (or its
+    version) it names is not the project's any more."""
+    if int(payout.wallet_version) != int(project.wallet_version):
+        return True
+    return payout.payout_wallet is not None and payout.payout_wallet != project.payout_wallet
 
 
 def project_fundings(

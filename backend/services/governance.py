@@ -1,5 +1,7 @@
 """Proposals with the Governor's state replayed from the mirror (OpenZeppelin rules via
-`indexer.proposals.state_of`), quorum and turnout, decoded actions, timeline; votes."""
+`indexer.proposals.state_of`, with CmirGovernor's quorum floor and expiring approvals), quorum
+and turnout, decoded actions and the payouts they name, the guardian's cancellations, timeline;
+votes; the governed settings."""
 
 from __future__ import annotations
 
@@ -15,6 +17,11 @@ from backend.errors import NotFoundError
 from backend.schemas.common import AsOf, PageMeta, timestamp
 from backend.schemas.governance import (
     Action,
+    ActionPayout,
+    GovernanceSettings,
+    GuardianCancellation,
+    GuardianCancellationItem,
+    GuardianCancellationList,
     ProposalDetail,
     ProposalItem,
     ProposalList,
@@ -26,11 +33,25 @@ from backend.schemas.governance import (
     VoteList,
 )
 from backend.services.context import Context, by_position, escape_like, load_as_of
-from backend.services.ess import pg_fold
-from indexer.db import Member, ParameterChange, Proposal, ProposalChange, Vote
-from indexer.proposals import QUORUM_DENOMINATOR, state_of
+from backend.services.ess import OPEN_STATES, payout_void, pg_fold
+from backend.services.points import now_of
+from backend.services.pool import dao_state
+from indexer.db import (
+    Attester,
+    EssProject,
+    Member,
+    ParameterChange,
+    Proposal,
+    ProposalChange,
+    ProposalPayout,
+    Vote,
+)
+from indexer.proposals import quorum_of, state_of
 
 P = Proposal.__table__
+PP = ProposalPayout.__table__
+EP = EssProject.__table__
+AT = Attester.__table__
 PC = ProposalChange.__table__
 V = Vote.__table__
 M = Member.__table__
@@ -48,6 +69,7 @@ LIGHT = (
     P.c.against_votes,
     P.c.abstain_votes,
     P.c.created_block,
+    P.c.expires_at,
 )
 
 
@@ -60,11 +82,12 @@ class Light:
     state: str
     members: int
     numerator: int
+    floor: int
     quorum: int
 
 
 class Timeline:
-    """Members at a timepoint and the quorum numerator in force then, from sorted arrays."""
+    """Members at a timepoint and the quorum numerator and floor in force then, from sorted arrays."""
 
     def __init__(self, connection: Connection, ctx: Context) -> None:
         rows = connection.execute(
@@ -74,13 +97,17 @@ class Timeline:
         ).all()
         self.joined = sorted(int(r.joined_at) for r in rows)
         self.excluded = sorted(int(r.excluded_at) for r in rows if r.excluded_at is not None)
+        self.numerator_times, self.numerators = self._history(connection, ctx, "quorum_numerator")
+        self.floor_times, self.floors = self._history(connection, ctx, "quorum_floor")
+
+    @staticmethod
+    def _history(connection: Connection, ctx: Context, parameter: str) -> tuple[list[int], list[int]]:
         changes = connection.execute(
             select(PAR.c.block_time, PAR.c.new_value)
-            .where(PAR.c.chain_id == ctx.chain_id, PAR.c.parameter == "quorum_numerator")
+            .where(PAR.c.chain_id == ctx.chain_id, PAR.c.parameter == parameter)
             .order_by(PAR.c.block_number, PAR.c.log_index)
         ).all()
-        self.numerator_times = [int(r.block_time) for r in changes]
-        self.numerators = [int(r.new_value) for r in changes]
+        return [int(r.block_time) for r in changes], [int(r.new_value) for r in changes]
 
     def members_at(self, timepoint: int) -> int:
         """Membership.getPastTotalSupply(timepoint)."""
@@ -90,6 +117,11 @@ class Timeline:
         """The quorum numerator in force at `timepoint`."""
         i = bisect_right(self.numerator_times, timepoint)
         return self.numerators[i - 1] if i else 0
+
+    def floor_at(self, timepoint: int) -> int:
+        """The quorum floor in force at `timepoint`."""
+        i = bisect_right(self.floor_times, timepoint)
+        return self.floors[i - 1] if i else 0
 
 
 def _now(as_of: AsOf) -> int:
@@ -106,10 +138,11 @@ def _lights(connection: Connection, ctx: Context, as_of: AsOf) -> list[Light]:
     for row in rows:
         members = timeline.members_at(int(row.vote_start))
         numerator = timeline.numerator_at(int(row.vote_start))
-        quorum = members * numerator // QUORUM_DENOMINATOR
+        floor = timeline.floor_at(int(row.vote_start))
+        quorum = quorum_of(members, numerator, floor)
         state = state_of(row._mapping, quorum, now)
         lights.append(
-            Light(int(row.proposal_id), row.proposer, state.name.lower(), members, numerator, quorum)
+            Light(int(row.proposal_id), row.proposer, state.name.lower(), members, numerator, floor, quorum)
         )
     return lights
 
@@ -119,7 +152,62 @@ def lights(connection: Connection, ctx: Context, as_of: AsOf) -> list[Light]:
     return ctx.cached(as_of, "proposal-states", lambda: _lights(connection, ctx, as_of))
 
 
-def _item_fields(ctx: Context, row: Any, light: Light) -> dict[str, Any]:
+def guardian_cancellation(ctx: Context, row: Any) -> GuardianCancellation | None:
+    """The guardian's cancellation of proposal `row`, with its reason (None if it did not)."""
+    if row.canceled_by_guardian is None:
+        return None
+    return GuardianCancellation(
+        guardian=row.canceled_by_guardian,
+        reason=(row.cancel_reason or "")[:2000],
+        time=timestamp(row.canceled_time),
+        block_number=row.canceled_block,
+        tx_hash=row.canceled_tx,
+        explorer_url=ctx.tx_link(row.canceled_tx),
+    )
+
+
+def payouts_of(
+    connection: Connection, ctx: Context, states: dict[int, str]
+) -> dict[int, dict[int, ActionPayout]]:
+    """The fundings and activations of the proposals of `states` (id -> state), by proposal and
+    action index, each with the project's wallet version now and whether a wallet change voided
+    it (only a proposal that may still be executed is void)."""
+    proposal_ids = list(states)
+    if not proposal_ids:
+        return {}
+    rows = connection.execute(
+        select(PP, EP.c.wallet_version.label("current_version"), EP.c.payout_wallet.label("current_wallet"))
+        .select_from(
+            PP.outerjoin(EP, (EP.c.chain_id == PP.c.chain_id) & (EP.c.project_id == PP.c.project_id))
+        )
+        .where(PP.c.chain_id == ctx.chain_id, PP.c.proposal_id.in_(proposal_ids))
+    ).all()
+    found: dict[int, dict[int, ActionPayout]] = {}
+    for r in rows:
+        known = r.current_version is not None
+        project = {"wallet_version": r.current_version, "payout_wallet": r.current_wallet}
+        open_ = states.get(int(r.proposal_id)) in OPEN_STATES
+        found.setdefault(int(r.proposal_id), {})[int(r.action_index)] = ActionPayout(
+            project_id=str(r.project_id),
+            payout_wallet=r.payout_wallet,
+            wallet_version=r.wallet_version,
+            amount=None if r.amount is None else ctx.amount(r.amount),
+            current_wallet_version=r.current_version,
+            void=open_ and (not known or payout_void(r, _Row(project))),
+        )
+    return found
+
+
+class _Row:
+    """Attribute access to a dict (what `payout_void` reads of a project)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+
+def _item_fields(
+    ctx: Context, row: Any, light: Light, payouts: dict[int, ActionPayout] | None = None
+) -> dict[str, Any]:
     counted = int(row.for_votes) + int(row.abstain_votes)
     return {
         "id": str(row.proposal_id),
@@ -130,6 +218,7 @@ def _item_fields(ctx: Context, row: Any, light: Light) -> dict[str, Any]:
         "created_block": row.created_block,
         "vote_start": timestamp(row.vote_start),
         "vote_end": timestamp(row.vote_end),
+        "expires_at": timestamp(row.expires_at),
         "tally": Tally(
             for_votes=str(row.for_votes),
             against_votes=str(row.against_votes),
@@ -139,11 +228,14 @@ def _item_fields(ctx: Context, row: Any, light: Light) -> dict[str, Any]:
         "quorum": Quorum(
             members_at_snapshot=light.members,
             quorum_numerator=light.numerator,
+            quorum_floor=light.floor,
             required=str(light.quorum),
             counted=str(counted),
             reached=counted >= light.quorum,
             turnout_percent=round(row.voter_count * 100 / light.members, 2) if light.members else None,
         ),
+        "guardian_cancellation": guardian_cancellation(ctx, row),
+        "void": any(p.void for p in (payouts or {}).values()),
         "explorer_url": ctx.tx_link(row.created_tx),
     }
 
@@ -189,9 +281,12 @@ def list_proposals(
         )
     }
     following = offset + len(page)
+    payouts = payouts_of(connection, ctx, {p.proposal_id: p.state for p in page if p.proposal_id in rows})
     return ProposalList(
         items=[
-            ProposalItem(**_item_fields(ctx, rows[p.proposal_id], p)) for p in page if p.proposal_id in rows
+            ProposalItem(**_item_fields(ctx, rows[p.proposal_id], p, payouts.get(p.proposal_id)))
+            for p in page
+            if p.proposal_id in rows
         ],
         page=PageMeta(
             limit=limit,
@@ -214,7 +309,7 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _actions(row: Any) -> list[Action]:
+def _actions(row: Any, payouts: dict[int, ActionPayout]) -> list[Action]:
     actions = []
     decoded = row.actions if isinstance(row.actions, list) else []
     for i, target in enumerate(row.targets or []):
@@ -233,12 +328,13 @@ def _actions(row: Any) -> list[Action]:
                 decoded=bool(info.get("decoded")),
                 args=_plain(args) if isinstance(args, dict) else {},
                 calldata=str(calldata)[:2000],
+                payout=payouts.get(i),
             )
         )
     return actions
 
 
-def _timeline(ctx: Context, connection: Connection, row: Any, now: int) -> list[TimelineEntry]:
+def _timeline(ctx: Context, connection: Connection, row: Any, now: int, state: str) -> list[TimelineEntry]:
     changes = {
         c.state: c
         for c in connection.execute(
@@ -266,6 +362,17 @@ def _timeline(ctx: Context, connection: Connection, row: Any, now: int) -> list[
     if "queued" in changes:
         steps.append(entry("queued", row.queued_time, changes["queued"]))
         steps.append(entry("executable", row.eta))
+    if state in ("succeeded", "queued", "expired") and row.expires_at is not None:
+        steps.append(
+            TimelineEntry(
+                step="expires",
+                time=timestamp(row.expires_at),
+                block=None,
+                tx_hash=None,
+                explorer_url=None,
+                done=now > int(row.expires_at),
+            )
+        )
     if "executed" in changes:
         steps.append(entry("executed", row.executed_time, changes["executed"]))
     if "canceled" in changes:
@@ -289,11 +396,12 @@ def proposal_detail(connection: Connection, ctx: Context, proposal_id: int) -> P
     light = next((p for p in lights(connection, ctx, as_of) if p.proposal_id == proposal_id), None)
     if light is None:  # indexed after the cached states: recompute for this block
         raise NotFoundError(f"no proposal {proposal_id}")
+    payouts = payouts_of(connection, ctx, {proposal_id: light.state}).get(proposal_id, {})
     return ProposalDetail(
-        **_item_fields(ctx, row, light),
+        **_item_fields(ctx, row, light, payouts),
         description=row.description[:20_000],
-        actions=_actions(row),
-        timeline=_timeline(ctx, connection, row, _now(as_of)),
+        actions=_actions(row, payouts),
+        timeline=_timeline(ctx, connection, row, _now(as_of), light.state),
         eta=timestamp(row.eta),
     )
 
@@ -326,4 +434,77 @@ def votes(
         page=PageMeta(
             limit=limit, offset=offset, total=total, next_offset=following if following < total else None
         ),
+    )
+
+
+def guardian_cancellations(
+    connection: Connection, ctx: Context, limit: int, offset: int
+) -> GuardianCancellationList:
+    """A page of the proposals the guardian cancelled, newest first, with its reasons."""
+    load_as_of(connection, ctx)
+    condition = (P.c.chain_id == ctx.chain_id) & P.c.canceled_by_guardian.is_not(None)
+    total = int(connection.execute(select(func.count()).select_from(P).where(condition)).scalar_one())
+    rows = connection.execute(
+        select(P)
+        .where(condition)
+        .order_by(P.c.canceled_block.desc(), P.c.proposal_id)
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    items = []
+    for row in rows:
+        cancellation = guardian_cancellation(ctx, row)
+        assert cancellation is not None
+        items.append(
+            GuardianCancellationItem(
+                **cancellation.model_dump(),
+                proposal_id=str(row.proposal_id),
+                title=(row.description.strip().splitlines() or [""])[0][:200],
+                proposer=row.proposer,
+            )
+        )
+    following = offset + len(rows)
+    return GuardianCancellationList(
+        items=items,
+        page=PageMeta(
+            limit=limit, offset=offset, total=total, next_offset=following if following < total else None
+        ),
+    )
+
+
+def settings(connection: Connection, ctx: Context) -> GovernanceSettings:
+    """The Governor's and admission's governed settings at the indexed block."""
+    as_of = load_as_of(connection, ctx)
+    s = dao_state(connection, ctx)
+    now = now_of(as_of)
+    attesters = connection.execute(
+        select(func.count()).select_from(AT).where(AT.c.chain_id == ctx.chain_id, AT.c.allowed.is_(True))
+    ).scalar_one()
+    in_probation = connection.execute(
+        select(func.count())
+        .select_from(M)
+        .where(M.c.chain_id == ctx.chain_id, M.c.status == "active", M.c.votes_from > now)
+    ).scalar_one()
+
+    def number(value: Any) -> int | None:
+        return None if value is None else int(value)
+
+    return GovernanceSettings(
+        as_of=as_of,
+        voting_delay=number(s.voting_delay),
+        voting_period=number(s.voting_period),
+        proposal_threshold=None if s.proposal_threshold is None else str(s.proposal_threshold),
+        quorum_numerator=number(s.quorum_numerator),
+        quorum_floor=number(s.quorum_floor),
+        approval_grace_period=number(s.approval_grace_period),
+        timelock_min_delay=number(s.timelock_min_delay),
+        guardian=s.guardian,
+        probation=number(s.probation),
+        invitation_refill_period=number(s.invitation_refill_period),
+        invitation_cap=number(s.invitation_cap),
+        invitation_ttl=number(s.invitation_ttl),
+        membership_fee=ctx.amount(s.membership_fee),
+        attesters=int(attesters),
+        active_members=int(s.active_members),
+        members_in_probation=int(in_probation),
     )

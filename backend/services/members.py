@@ -13,7 +13,6 @@ from backend.schemas.common import AsOf, PageMeta, timestamp
 from backend.schemas.members import (
     ClaimItem,
     Freeze,
-    InvitationItem,
     MemberDetail,
     MemberItem,
     MemberList,
@@ -27,14 +26,14 @@ from backend.services.context import (
     escape_like,
     load_as_of,
 )
+from backend.services.invitations import Admission, pending_sent
 from backend.services.points import Position, matured_at, now_of, position
 from backend.statements import Prepared
-from indexer.db import MEMBER_KINDS, Claim, DaoState, Invitation, Member, Relation, RewardFreeze
+from indexer.db import MEMBER_KINDS, Claim, DaoState, Member, Relation, RewardFreeze
 
 M = Member.__table__
 R = Relation.__table__
 C = Claim.__table__
-I = Invitation.__table__  # noqa: E741
 F = RewardFreeze.__table__
 S = DaoState.__table__
 
@@ -53,6 +52,7 @@ class MemberFilter:
     joined_to: datetime | None = None
     sponsor: str | None = None
     q: str | None = None
+    in_probation: bool | None = None
 
 
 def kind_name(kind: int | None) -> Any:
@@ -87,13 +87,29 @@ class Positions:
         return position(row, now_of(self.as_of), self.reward_per_point, self.matured_at)
 
 
-def member_item(ctx: Context, row: Any, positions: Positions) -> MemberItem:
+def member_item(ctx: Context, row: Any, positions: Positions, admission: Admission) -> MemberItem:
     """A `MemberItem` from a members row."""
-    return MemberItem(**_item_fields(ctx, row, positions.of(row)))
+    return MemberItem(**_item_fields(ctx, row, positions.of(row), admission))
 
 
-def _item_fields(ctx: Context, row: Any, pos: Position) -> dict[str, Any]:
+_RULES = Prepared(
+    select(S.c.invitation_refill_period, S.c.invitation_cap).where(S.c.chain_id == bindparam("chain"))
+)
+
+
+def admission(connection: Connection, ctx: Context, as_of: AsOf) -> Admission:
+    """The indexed block's time and the invitation rules in force."""
+    rules = _RULES.first(connection, {"chain": ctx.chain_id})
+    return Admission(
+        now=now_of(as_of),
+        refill_period=None if rules is None else rules.invitation_refill_period,
+        cap=None if rules is None else rules.invitation_cap,
+    )
+
+
+def _item_fields(ctx: Context, row: Any, pos: Position, admission: Admission) -> dict[str, Any]:
     due = pos.claimable
+    can_vote, available, next_at = admission.figures(row)
     return {
         "address": row.address,
         "kind": kind_name(row.kind),
@@ -111,6 +127,10 @@ def _item_fields(ctx: Context, row: Any, pos: Position) -> dict[str, Any]:
         "relations_paid": row.relations_paid,
         "relations_received": row.relations_received,
         "invitations_sent": row.invitations_sent,
+        "votes_from": timestamp(row.votes_from),
+        "can_vote": can_vote,
+        "invitations_available": available,
+        "next_invitation_at": timestamp(next_at),
         "amount_paid": ctx.amount(row.amount_paid),
         "earned": ctx.amount(int(row.claimed) + due),
         "claimed": ctx.amount(row.claimed),
@@ -119,8 +139,9 @@ def _item_fields(ctx: Context, row: Any, pos: Position) -> dict[str, Any]:
     }
 
 
-def member_conditions(ctx: Context, f: MemberFilter) -> list[Any]:
-    """WHERE conditions of a member filter (joined members only)."""
+def member_conditions(ctx: Context, f: MemberFilter, now: int = 0) -> list[Any]:
+    """WHERE conditions of a member filter (joined members only) at block time `now` (which only
+    the probation filter reads)."""
     conditions: list[Any] = [M.c.chain_id == ctx.chain_id, M.c.joined_at.is_not(None)]
     if f.kind is not None:
         conditions.append(M.c.kind == MEMBER_KINDS.index(f.kind))
@@ -132,6 +153,9 @@ def member_conditions(ctx: Context, f: MemberFilter) -> list[Any]:
         conditions.append(M.c.joined_at < int(f.joined_to.timestamp()))
     if f.sponsor is not None:
         conditions.append(M.c.sponsor == f.sponsor)
+    if f.in_probation is not None:
+        probation = (M.c.status == "active") & (M.c.votes_from > now)
+        conditions.append(probation if f.in_probation else ~probation)
     if f.q:
         pattern = f"%{escape_like(f.q.strip().lower())}%"
         conditions.append(
@@ -151,9 +175,11 @@ _SORTS: dict[str, Any] = {
 }
 
 
-def _ordered(connection: Connection, ctx: Context, f: MemberFilter, sort: Sort, order: Order) -> list[str]:
+def _ordered(
+    connection: Connection, ctx: Context, f: MemberFilter, sort: Sort, order: Order, now: int
+) -> list[str]:
     keys = [k.desc() if order == "desc" else k.asc() for k in _SORTS[sort]]
-    query = select(M.c.address).where(*member_conditions(ctx, f)).order_by(*keys)
+    query = select(M.c.address).where(*member_conditions(ctx, f, now)).order_by(*keys)
     return list(connection.execute(query).scalars())
 
 
@@ -162,11 +188,11 @@ def list_members(
 ) -> MemberList:
     """A page of members matching `f`. Without a text, sponsor or period filter, the order of
     every member is computed once per indexed block and pages are read by primary key."""
-    as_of = None
+    as_of = load_as_of(connection, ctx)
+    now = now_of(as_of)
     if f.q is None and f.sponsor is None and f.joined_from is None and f.joined_to is None:
-        as_of = load_as_of(connection, ctx)
         ordered = ctx.cached(
-            as_of, ("member-order", f, sort, order), lambda: _ordered(connection, ctx, f, sort, order)
+            as_of, ("member-order", f, sort, order), lambda: _ordered(connection, ctx, f, sort, order, now)
         )
         total = len(ordered)
         wanted = ordered[offset : offset + limit]
@@ -178,16 +204,17 @@ def list_members(
         }
         rows = [found[a] for a in wanted if a in found]
     else:
-        conditions = member_conditions(ctx, f)
+        conditions = member_conditions(ctx, f, now)
         total = int(connection.execute(select(func.count()).select_from(M).where(*conditions)).scalar_one())
         keys = [k.desc() if order == "desc" else k.asc() for k in _SORTS[sort]]
         rows = list(
             connection.execute(select(M).where(*conditions).order_by(*keys).limit(limit).offset(offset)).all()
         )
     positions = Positions(connection, ctx, reward_per_point(connection, ctx), as_of)
+    rules = admission(connection, ctx, as_of)
     following = offset + len(rows)
     return MemberList(
-        items=[member_item(ctx, r, positions) for r in rows],
+        items=[member_item(ctx, r, positions, rules) for r in rows],
         page=PageMeta(
             limit=limit, offset=offset, total=total, next_offset=following if following < total else None
         ),
@@ -298,12 +325,6 @@ _INVITEES_COUNT = Prepared(
     .select_from(M)
     .where(M.c.chain_id == bindparam("chain"), M.c.sponsor == bindparam("member"), M.c.joined_at.is_not(None))
 )
-_PENDING = Prepared(
-    select(I)
-    .where(I.c.chain_id == bindparam("chain"), I.c.sponsor == bindparam("member"), I.c.status == "pending")
-    .order_by(I.c.block_number.desc(), I.c.log_index.desc())
-    .limit(INVITEES_SHOWN)
-)
 _CLAIMS = Prepared(_position_page(C, C.c.member, after=False))
 _FREEZE = Prepared(
     select(F)
@@ -318,6 +339,8 @@ _DETAIL = Prepared(
     select(
         M,
         S.c.reward_per_point.label("pool_reward_per_point"),
+        S.c.invitation_refill_period.label("pool_refill_period"),
+        S.c.invitation_cap.label("pool_invitation_cap"),
         _SPONSOR.c.kind.label("sponsor_kind"),
         _SPONSOR.c.status.label("sponsor_status"),
         _SPONSOR.c.joined_at.label("sponsor_joined_at"),
@@ -379,7 +402,9 @@ def member_detail(connection: Connection, ctx: Context, address: str) -> MemberD
     if row is None or row.joined_at is None:
         raise NotFoundError(f"no member {address}")
     params = {"chain": ctx.chain_id, "member": row.address}
-    positions = Positions(connection, ctx, int(row.pool_reward_per_point or 0))
+    as_of = load_as_of(connection, ctx)
+    positions = Positions(connection, ctx, int(row.pool_reward_per_point or 0), as_of)
+    rules = Admission(now_of(as_of), row.pool_refill_period, row.pool_invitation_cap)
     sponsor = None
     if row.sponsor and row.sponsor_joined_at is not None:
         sponsor = MemberRef(
@@ -394,7 +419,9 @@ def member_detail(connection: Connection, ctx: Context, address: str) -> MemberD
         invitees_total = int(_INVITEES_COUNT.scalar(connection, params))
     # Skipped reads: a pending invitation counts in `invitations_sent` until accepted or revoked;
     # a claim is never of zero; rewards are frozen only by an exclusion, which is final.
-    pending = _PENDING.rows(connection, params) if row.invitations_sent else []
+    pending = (
+        pending_sent(connection, ctx, row.address, rules.now, INVITEES_SHOWN) if row.invitations_sent else []
+    )
     claims = _CLAIMS.rows(connection, {**params, "limit": 10}) if int(row.claimed) else []
     freeze_row = _FREEZE.first(connection, params) if row.status == "excluded" else None
     freeze = None
@@ -406,15 +433,13 @@ def member_detail(connection: Connection, ctx: Context, address: str) -> MemberD
             accrued=ctx.amount(freeze_row.accrued),
         )
     return MemberDetail(
-        **_item_fields(ctx, row, positions.of(row)),
+        **_item_fields(ctx, row, positions.of(row), rules),
         sponsor_member=sponsor,
         exclusion_reason=row.exclusion_reason,
         fee_paid=ctx.amount(row.fee_paid),
         invitees=[_ref(r) for r in invitees],
         invitees_total=invitees_total,
-        pending_invitations=[
-            InvitationItem(**ctx.tx_fields(p), invitee=p.invitee, kind=kind_name(p.kind)) for p in pending
-        ],
+        pending_invitations=pending,
         recent_relations=[
             relation_item(ctx, r, row.address)
             for r in _relations(connection, ctx, row.address, "all", None, 10)

@@ -20,6 +20,7 @@ from backend.schemas.pool import (
     Shares,
     SocialUtility,
     SocialUtilityPoint,
+    StewardBudget,
 )
 from backend.services import series
 from backend.services.context import Context, every_row, exact_sums, load_as_of
@@ -118,6 +119,30 @@ def epoch_figures(s: Any, now: int) -> EpochFigures:
     )
 
 
+def budget_figures(s: Any, now: int) -> tuple[int | None, int | None, int, int]:
+    """(amount, period, period start or 0, spent) as the pool's collectiveBudget() gives them at
+    `now`: nothing spent once the running period has ended."""
+    amount = None if s.collective_budget is None else int(s.collective_budget)
+    period = None if s.collective_budget_period is None else int(s.collective_budget_period)
+    start = int(s.budget_period_start or 0)
+    if period is None or now >= start + period:
+        return amount, period, 0, 0
+    return amount, period, start, int(s.budget_spent)
+
+
+def steward_budget(ctx: Context, s: Any, now: int) -> StewardBudget:
+    """The steward's budget at `now`."""
+    amount, period, start, spent = budget_figures(s, now)
+    return StewardBudget(
+        amount=None if amount is None else ctx.amount(amount),
+        period=period,
+        period_start=timestamp(start or None),
+        period_ends_at=timestamp(start + period) if start and period else None,
+        spent=ctx.amount(spent),
+        left=None if amount is None else ctx.amount(max(amount - spent, 0)),
+    )
+
+
 def pool(connection: Connection, ctx: Context, floor_bps: int | None) -> Pool:
     """The pool at the indexed block."""
     as_of = load_as_of(connection, ctx)
@@ -156,6 +181,7 @@ def pool(connection: Connection, ctx: Context, floor_bps: int | None) -> Pool:
         min_relation_fee=None if s.min_relation_fee is None else ctx.amount(s.min_relation_fee),
         membership_fee=ctx.amount(s.membership_fee),
         steward=s.steward,
+        steward_budget=steward_budget(ctx, s, now),
         inflow_count=s.inflow_count,
         relation_count=s.relation_count,
         active_members=s.active_members,

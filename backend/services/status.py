@@ -15,7 +15,7 @@ from backend.schemas.common import AsOf, timestamp
 from backend.schemas.status import ChainHealth, DatabaseHealth, Figure, Health, IndexerHealth, Reconciliation
 from backend.services.context import Context, load_as_of
 from backend.services.points import now_of
-from backend.services.pool import dao_state, epoch_figures, outflows, point_totals
+from backend.services.pool import budget_figures, dao_state, epoch_figures, outflows, point_totals
 from indexer.db import Checkpoint, EssProject
 
 POOL_VIEWS = (
@@ -31,6 +31,15 @@ POOL_VIEWS = (
     ("epoch_reward_cap_bps", "epochRewardCapBps", ()),
     ("max_epoch_reward_cap_bps", "maxEpochRewardCapBps", ()),
     ("parties_min_share_bps", "partiesMinShareBps", ()),
+    ("collective_budget", "collectiveBudget", ()),
+)
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+#: The membership's rules(): (name, key, label).
+RULES = (
+    ("probation", "probation", "probation (seconds)"),
+    ("invitation_refill_period", "invitationRefillPeriod", "invitation refill period (seconds)"),
+    ("invitation_cap", "invitationCap", "most unused invitations"),
+    ("invitation_ttl", "invitationTtl", "invitation life (seconds)"),
 )
 TOTALS = (
     ("total_received", "totalReceived", "total received"),
@@ -68,10 +77,14 @@ def _chain_calls(state: AppState) -> list[Any]:
     if "membership" in contracts:
         calls.append(ViewCall("active_members", "membership", "activeMemberCount"))
         calls.append(ViewCall("membership_fee", "membership", "membershipFee"))
+        calls.append(ViewCall("rules", "membership", "rules"))
     if "registry" in contracts:
         calls.append(ViewCall("project_count", "registry", "projectCount"))
     if "governor" in contracts:
         calls.append(ViewCall("quorum_numerator", "governor", "quorumNumerator"))
+        calls.append(ViewCall("quorum_floor", "governor", "quorumFloor"))
+        calls.append(ViewCall("approval_grace_period", "governor", "approvalGracePeriod"))
+        calls.append(ViewCall("guardian", "governor", "guardian"))
     return calls
 
 
@@ -115,6 +128,8 @@ def _database_figures(connection: Connection, ctx: Context) -> tuple[AsOf, dict[
     values["epoch"] = epoch.epoch
     values["epoch_length"] = epoch.length
     values["max_epoch_reward_cap_bps"] = epoch.max_reward_cap_bps
+    budget = budget_figures(s, now)
+    values["budget_amount"], values["budget_period"], values["budget_start"], values["budget_spent"] = budget
     return as_of, values
 
 
@@ -205,14 +220,30 @@ async def reconciliation(state: AppState) -> Reconciliation:
         )
     )
     figures.append(_figure(ctx, "steward", "steward", "address", db["steward"], v["steward"]))
+    budget = v["collective_budget"]
+    for name, key, label, unit in (
+        ("budget_amount", "amount", "steward's budget per period", "amount"),
+        ("budget_period", "period", "steward's budget period (seconds)", "count"),
+        ("budget_start", "periodStart", "start of the steward's running period", "count"),
+        ("budget_spent", "spent", "spent by the steward this period", "amount"),
+    ):
+        figures.append(_figure(ctx, name, label, unit, db[name], budget[key]))
+    if "rules" in v:
+        for name, key, label in RULES:
+            figures.append(_figure(ctx, name, label, "count", db[name], v["rules"][key]))
     for name, label, unit in (
         ("active_members", "active members", "count"),
         ("membership_fee", "membership fee", "amount"),
         ("project_count", "ESS projects registered", "count"),
         ("quorum_numerator", "quorum (% of members)", "count"),
+        ("quorum_floor", "quorum floor (votes)", "count"),
+        ("approval_grace_period", "approval grace period (seconds)", "count"),
     ):
         if name in v:
             figures.append(_figure(ctx, name, label, unit, db[name], v[name]))
+    if "guardian" in v:
+        chain_guardian = None if v["guardian"] == ZERO_ADDRESS else v["guardian"]
+        figures.append(_figure(ctx, "guardian", "guardian", "address", db["guardian"], chain_guardian))
     mismatches = sum(1 for f in figures if f.status == "mismatch")
     reorged = (
         chain.block_hash is not None and as_of.block_hash is not None and chain.block_hash != as_of.block_hash

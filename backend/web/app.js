@@ -35,6 +35,8 @@
     facets: null,
     directory: { items: [], total: 0, next: null, params: {} },
     proposals: { items: [], total: 0, next: null },
+    settings: null,
+    safeguards: null,
     flows: { items: [], next: null, direction: "" },
     details: new Map(),
     member: null,
@@ -105,6 +107,18 @@
     const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, group);
     const number = fraction ? grouped + decimal + fraction : grouped;
     return withSymbol ? number + "\u00a0" + symbol() : number;
+  }
+
+  /** An amount rounded to two decimals (half up, exactly, from its integer units): euros as people
+   *  read them, for the steward's budget. */
+  function amount2Text(amount) {
+    if (!amount) return "—";
+    const decimals = BigInt(data.meta ? data.meta.token_decimals : 6);
+    const units = BigInt(amount.units);
+    const cents = decimals >= 2n ? (units * 100n + 10n ** decimals / 2n) / 10n ** decimals : units * 10n ** (2n - decimals);
+    const whole = String(cents / 100n);
+    const fraction = String(cents % 100n).padStart(2, "0");
+    return amountText({ units: amount.units, display: whole + "." + fraction });
   }
 
   /** A token amount as a float, for chart geometry only (never shown as a figure). */
@@ -789,9 +803,50 @@
         h("dd", { "data-member": "earned" }, amountText(m.earned)),
         h("dt", {}, t("member.relations")),
         h("dd", { "data-member": "relations" }, t("member.relations.value", { paid: intText(m.relations_paid), received: intText(m.relations_received) })),
+        h("dt", {}, t("member.vote")),
+        h("dd", { "data-member": "votes_from", "data-time": m.votes_from, "data-can-vote": String(m.can_vote) }, voteText(m)),
+        h("dt", {}, t("member.invitations")),
+        h("dd", { "data-member": "invitations" }, invitationsText(m)),
       ),
+      m.pending_invitations && m.pending_invitations.length
+        ? [
+            h("h4", { class: "subtitle" }, t("member.pending_invitations")),
+            h(
+              "ul",
+              { class: "plain" },
+              m.pending_invitations.map((invitation) =>
+                h(
+                  "li",
+                  { "data-invitation": invitation.invitee },
+                  t("member.invitation", {
+                    invitee: shortAddress(invitation.invitee),
+                    kind: t("kind." + (invitation.kind || "null")),
+                    time: timeText(invitation.expires_at),
+                  }),
+                  " ",
+                  h("span", { class: "badge " + invitation.status }, t("istatus." + invitation.status)),
+                ),
+              ),
+            ),
+          ]
+        : null,
       h("p", { class: "note muted" }, t("member.help")),
     );
+  }
+
+  /** When a member's vote counts: since the end of its probation, or from then on. */
+  function voteText(m) {
+    if (m.status === "excluded") return t("member.vote.excluded");
+    if (m.can_vote) return t("member.vote.counts", { time: timeText(m.votes_from) });
+    return t("member.vote.probation", { time: timeText(m.votes_from) });
+  }
+
+  /** The invitations a member may send now, and when the next accrues. */
+  function invitationsText(m) {
+    const parts = [t("member.invitations.value", { count: intText(m.invitations_available) })];
+    if (m.next_invitation_at) parts.push(t("member.invitations.next", { time: timeText(m.next_invitation_at) }));
+    else if (m.status === "active") parts.push(t("member.invitations.full"));
+    return parts.join(" · ");
   }
 
   let memberSeq = 0;
@@ -850,7 +905,11 @@
       h(
         "p",
         { class: "chips" },
-        h("span", { class: "badge " + (project.active ? "active-project" : "inactive") }, t(project.active ? "project.active" : "project.inactive")),
+        project.active
+          ? h("span", { class: "badge active-project" }, t("project.active"))
+          : project.awaiting_activation
+            ? h("span", { class: "badge warn", "data-awaiting": project.id }, t("project.awaiting"))
+            : h("span", { class: "badge inactive" }, t("project.inactive")),
         h("span", { class: "badge " + project.metadata_status }, t("project.status." + project.metadata_status)),
       ),
       project.legal_form ? h("p", { class: "muted" }, project.legal_form) : null,
@@ -858,8 +917,14 @@
       uniquePlaces.length ? h("ul", { class: "chips" }, uniquePlaces.map((place) => h("li", { class: "chip" }, place))) : null,
       project.description ? h("p", {}, project.description) : null,
       h("p", { "data-funded": project.id }, t("project.funded", { amount: amountText(project.funded_total), count: intText(project.funding_count) })),
-      h("p", { class: "muted" }, t("project.wallet") + " : ", addressNode(project.payout_wallet)),
+      project.inactive_reason ? h("p", { class: "muted" }, reasonText(project)) : null,
+      h("p", { class: "muted" }, t("project.wallet.version", { version: project.wallet_version }) + " : ", addressNode(project.payout_wallet)),
     );
+  }
+
+  /** Why an inactive project is. */
+  function reasonText(project) {
+    return t("reason." + project.inactive_reason, { version: project.wallet_version });
   }
 
   function renderDirectory() {
@@ -959,8 +1024,10 @@
       return;
     }
     const { detail, votes } = entry;
+    // the description ends with the proposer's address, which the Governor requires (shown above)
+    const text = detail.description.replace(/\s*#proposer=0x[0-9a-fA-F]{40}$/, "");
     fill(box, 
-      detail.description !== detail.title ? h("p", { class: "description" }, detail.description) : null,
+      text !== detail.title ? h("p", { class: "description" }, text) : null,
       h("h4", {}, t("proposal.actions")),
       h(
         "ol",
@@ -971,6 +1038,13 @@
             {},
             h("code", {}, (action.contract || shortAddress(action.target)) + "." + (action.function || action.calldata.slice(0, 10))),
             action.decoded ? h("span", { class: "args" }, " (" + argsText(action.args) + ")") : null,
+            action.payout && action.payout.void
+              ? h(
+                  "span",
+                  { class: "warn", "data-void": action.index },
+                  " — " + t("proposal.payout.void", { version: action.payout.wallet_version, current: action.payout.current_wallet_version }),
+                )
+              : null,
           ),
         ),
       ),
@@ -996,6 +1070,7 @@
                 addressNode(vote.voter),
                 " — ",
                 h("strong", {}, t("support." + vote.support)),
+                vote.weight === "0" ? h("span", { class: "muted", "data-zero-weight": vote.voter }, " (" + t("vote.zero") + ")") : null,
                 vote.reason ? " « " + vote.reason + " » " : " ",
                 txNode(vote),
               ),
@@ -1044,6 +1119,15 @@
         t("proposal.by", { who: shortAddress(proposal.proposer), time: timeText(proposal.created_at) }),
         proposal.explorer_url ? [" · ", h("a", { href: proposal.explorer_url, rel: "noopener" }, t("flows.tx"))] : null,
       ),
+      proposal.guardian_cancellation
+        ? h(
+            "p",
+            { class: "guardian-reason", "data-guardian-reason": proposal.id },
+            t("proposal.guardian", { reason: proposal.guardian_cancellation.reason }),
+          )
+        : null,
+      expiryNode(proposal),
+      proposal.void ? h("p", { class: "warn", "data-void-proposal": proposal.id }, t("proposal.void")) : null,
       voteBar(proposal),
       h(
         "ul",
@@ -1068,6 +1152,18 @@
     );
   }
 
+  /** When an approval expires (to be executed before), or that it has. */
+  function expiryNode(proposal) {
+    if (!proposal.expires_at) return null;
+    if (proposal.state === "expired") {
+      return h("p", { class: "meta", "data-expiry": proposal.id }, t("proposal.expired", { time: timeText(proposal.expires_at) }));
+    }
+    if (proposal.state === "succeeded" || proposal.state === "queued") {
+      return h("p", { class: "meta", "data-expiry": proposal.id }, t("proposal.expires", { time: timeText(proposal.expires_at) }));
+    }
+    return null;
+  }
+
   function renderProposals() {
     const list = $("proposal-list");
     if (errors.proposals) return showError(list, errors.proposals);
@@ -1090,6 +1186,176 @@
       errors.proposals = error;
     }
     renderProposals();
+  }
+
+  // ---------------------------------------------------------------- governance safeguards
+
+  /** A figure card of the safeguards: title, headline value, note, extra children. */
+  function safeCard(key, title, value, note, ...extra) {
+    return h("article", { class: "card safe", "data-safe": key }, h("h3", {}, title), figure(key, value), note ? h("p", { class: "note" }, note) : null, ...extra);
+  }
+
+  function budgetCard(budget) {
+    const spent = budget.spent;
+    const amount = budget.amount;
+    const width = amount && Number(amount.units) > 0 ? Math.min(100, (Number(spent.units) / Number(amount.units)) * 100) : 0;
+    const running = budget.period_start !== null;
+    const period = budget.period ? durationText(budget.period) : "—";
+    return h(
+      "article",
+      { class: "card safe", "data-safe": "budget" },
+      h("h3", {}, t("safe.budget")),
+      figure("budget.spent", amount2Text(spent)),
+      h("p", { class: "note", "data-figure": "budget.amount" }, t("safe.budget.of", { amount: amount2Text(amount) })),
+      h("div", { class: "meter budget", "aria-hidden": "true" }, h("span", { style: "width:" + width + "%" })),
+      h(
+        "p",
+        { class: "note" },
+        running
+          ? t("safe.budget.period", { period, start: timeText(budget.period_start), end: timeText(budget.period_ends_at) })
+          : t("safe.budget.idle", { amount: amount2Text(amount), period }),
+      ),
+      h("dl", {}, h("dt", {}, t("safe.budget.left")), h("dd", { "data-figure": "budget.left" }, amount2Text(budget.left))),
+    );
+  }
+
+  function renderSafeguardCards() {
+    const box = $("safeguard-cards");
+    if (errors.safeguards) return showError(box, errors.safeguards);
+    const settings = data.settings;
+    if (!settings || !data.pool) return;
+    const floor = settings.quorum_floor === null ? "—" : intText(settings.quorum_floor);
+    const duration = (seconds) => (seconds === null || seconds === undefined ? "—" : durationText(seconds));
+    fill(
+      box,
+      budgetCard(data.pool.steward_budget),
+      safeCard(
+        "quorum",
+        t("safe.quorum"),
+        t("safe.quorum.value", { floor }),
+        t("safe.quorum.note", { numerator: settings.quorum_numerator === null ? "—" : intText(settings.quorum_numerator), floor }),
+      ),
+      safeCard("grace", t("safe.grace"), duration(settings.approval_grace_period), t("safe.grace.note")),
+      h(
+        "article",
+        { class: "card safe", "data-safe": "guardian" },
+        h("h3", {}, t("safe.guardian")),
+        h("p", { class: "value small", "data-figure": "guardian" }, settings.guardian ? addressNode(settings.guardian) : t("safe.guardian.none")),
+        h("p", { class: "note" }, t("safe.guardian.note")),
+      ),
+      safeCard(
+        "probation",
+        t("safe.admission"),
+        t("safe.admission.value", { probation: duration(settings.probation) }),
+        t("safe.admission.note", {
+          refill: duration(settings.invitation_refill_period),
+          cap: settings.invitation_cap === null ? "—" : intText(settings.invitation_cap),
+          ttl: duration(settings.invitation_ttl),
+          attesters: intText(settings.attesters),
+        }),
+      ),
+    );
+    box.removeAttribute("aria-busy");
+    box.dataset.state = "ready";
+  }
+
+  /** A panel of the safeguards: a title, a help line, the items or a sentence saying there are none. */
+  function safePanel(id, title, help, items, none) {
+    const panel = $(id);
+    if (errors.safeguards) return showError(panel, errors.safeguards);
+    fill(
+      panel,
+      h("h3", {}, title),
+      help ? h("p", { class: "note muted" }, help) : null,
+      items.length ? h("ul", { class: "plain safe-list" }, items) : h("p", { class: "muted" }, none),
+    );
+    panel.dataset.state = "ready";
+  }
+
+  function renderSafeguards() {
+    renderSafeguardCards();
+    const lists = data.safeguards;
+    if (!lists && !errors.safeguards) return;
+    const { cancellations, expired, awaiting, probation } = lists || { cancellations: [], expired: [], awaiting: [], probation: [] };
+    safePanel(
+      "guardian-panel",
+      t("safe.cancellations"),
+      null,
+      cancellations.map((item) =>
+        h(
+          "li",
+          { "data-guardian-cancel": item.proposal_id },
+          h("strong", {}, item.title),
+          h("p", { class: "guardian-reason", "data-reason": item.proposal_id }, t("safe.reason", { reason: item.reason })),
+          h(
+            "p",
+            { class: "note muted" },
+            t("safe.cancellation.meta", { time: timeText(item.time), guardian: shortAddress(item.guardian) }),
+            item.tx_hash ? [" · ", txNode({ tx_hash: item.tx_hash, explorer_url: item.explorer_url })] : null,
+          ),
+        ),
+      ),
+      t("safe.cancellations.none"),
+    );
+    safePanel(
+      "expired-panel",
+      t("safe.expired"),
+      t("safe.expired.help"),
+      expired.map((item) =>
+        h("li", { "data-expired": item.id }, h("strong", {}, item.title), " — ", t("safe.expired.item", { time: timeText(item.expires_at) })),
+      ),
+      t("safe.expired.none"),
+    );
+    safePanel(
+      "awaiting-panel",
+      t("safe.awaiting"),
+      t("safe.awaiting.help"),
+      awaiting.map((project) =>
+        h(
+          "li",
+          { "data-awaiting-project": project.id },
+          h("strong", {}, project.name || t("project.unnamed", { id: project.id })),
+          " — ",
+          reasonText(project),
+        ),
+      ),
+      t("safe.awaiting.none"),
+    );
+    safePanel(
+      "probation-panel",
+      t("safe.probation"),
+      null,
+      probation.map((member) =>
+        h(
+          "li",
+          { "data-probation": member.address },
+          addressNode(member.address),
+          " (" + t("kind." + (member.kind || "null")) + ") — ",
+          h("span", { "data-time": member.votes_from }, t("safe.probation.item", { time: timeText(member.votes_from) })),
+        ),
+      ),
+      t("safe.probation.none"),
+    );
+  }
+
+  async function loadSafeguards() {
+    try {
+      const [cancellations, expired, awaiting, probation] = await Promise.all([
+        getJSON("/governance/guardian-cancellations", { limit: 20 }),
+        getJSON("/governance/proposals", { state: "expired", limit: 20 }),
+        getJSON("/ess/projects", { awaiting_activation: "true", sort: "id", limit: 20 }),
+        getJSON("/members", { in_probation: "true", limit: 20 }),
+      ]);
+      data.safeguards = {
+        cancellations: cancellations.items,
+        expired: expired.items,
+        awaiting: awaiting.items,
+        probation: probation.items,
+      };
+    } catch (error) {
+      errors.safeguards = error;
+    }
+    renderSafeguards();
   }
 
   // ---------------------------------------------------------------- flows table
@@ -1263,8 +1529,8 @@
   }
 
   async function loadAll() {
-    for (const key of ["figures", "sankey", "graph", "recon", "health"]) errors[key] = null;
-    const [meta, pool, utility, summary, sankey, graph, facets, recon, health] = await Promise.all([
+    for (const key of ["figures", "sankey", "graph", "recon", "health", "safeguards"]) errors[key] = null;
+    const [meta, pool, utility, summary, sankey, graph, facets, recon, health, settings] = await Promise.all([
       settle("figures", getJSON("/meta")),
       settle("figures", getJSON("/pool")),
       // the headline uses the current ratios only; the chart asks for its own series
@@ -1275,8 +1541,9 @@
       settle("facets", getJSON("/ess/facets")),
       settle("recon", getJSON("/reconciliation")),
       settle("health", getJSON("/health")),
+      settle("safeguards", getJSON("/governance/settings")),
     ]);
-    Object.assign(data, { meta, pool, utility, summary, sankey, graph, facets, recon, health });
+    Object.assign(data, { meta, pool, utility, summary, sankey, graph, facets, recon, health, settings });
     data.block = pool ? pool.as_of.block : null;
     renderHeader();
     renderFigures();
@@ -1290,6 +1557,7 @@
       loadUtility(),
       loadDirectory(false),
       loadProposals(false),
+      loadSafeguards(),
       loadFlows(false),
       shown ? showMember(shown) : null,
     ]);
@@ -1324,6 +1592,7 @@
     renderFacets();
     renderDirectory();
     renderProposals();
+    renderSafeguards();
     renderFlows();
     renderReconciliation();
     renderHealth();

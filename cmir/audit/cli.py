@@ -168,6 +168,19 @@ def print_ledger(console: Console, ledger: Ledger, decimals: int, flows_shown: i
     for flow in spends[-flows_shown:]:
         spent.add_row(str(flow.block), str(flow.recipient), _money(flow.amount, decimals), str(flow.memo))
     console.print(spent)
+    guards = ledger.guards
+    if guards is not None and guards.budgeted:
+        amount, period, start, used = guards.budget.view(ledger.block_time)
+        running = (
+            f"{_money(used, decimals)} spent in the period since "
+            f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(start))}"
+            if start
+            else "no period running"
+        )
+        console.print(
+            f"Steward's budget: {_money(amount, decimals)} per {period / 86400:g} d; {running}; "
+            f"{_money(max(0, amount - used), decimals)} left"
+        )
     console.print(
         f"Social utility: ESS disbursed ÷ received {_ratio(s['ess_disbursed'], s['total_received'])}; "
         f"ESS allocated ÷ received {_ratio(s['ess_received'], s['total_received'])} "

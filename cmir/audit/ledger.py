@@ -4,7 +4,8 @@ could not receive going to ESS), and the conservation identities checked against
 contracts' views at one block.
 
 A wrong event, a wrong total, a wrong claim or a member's wrong points shows up as a failed
-identity.
+identity; so does an ESS funding paid to a wallet not on record (or to an inactive project) and a
+collective spend beyond the steward's budget (`guards`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from eth_utils.address import to_checksum_address
 
 from cmir.audit.chain import AuditError, Contract, Event, Rpc, fetch_logs, with_timestamps
+from cmir.audit.guards import Guards
 from cmir.audit.replay import Booking, Clock, MemberFigures, Replay
 
 INFLOW_EVENTS = {
@@ -129,6 +131,7 @@ class Ledger:
     freezes: dict[str, Freeze] = field(default_factory=dict)
     members_replayed: int = 0
     event_count: int = 0
+    guards: Guards | None = None
 
     @property
     def ok(self) -> bool:
@@ -469,4 +472,31 @@ def build(rpc: Rpc, record_path: Path, block: int | None = None, members: list[s
     ledger.sums = _sums(ledger, replay)
     _check_books(ledger, replay)
     _check_members(ledger, replay, rpc, pool, members or [])
+    _check_guards(ledger, rpc, pool, pool_events + [e for e in events if e.contract == "registry"])
     return ledger
+
+
+def _check_guards(ledger: Ledger, rpc: Rpc, pool: Contract, events: list[Event]) -> None:
+    """ESS fundings against the registry's wallets and statuses; collective spends against the
+    steward in office and its budget; the pool's `collectiveBudget()` against the replay."""
+    guards = Guards()
+    for event in sorted(events, key=lambda e: e.key):
+        guards.read(event)
+    ledger.guards = guards
+    ledger.check(
+        f"every ESS funding ({guards.fundings_checked}) paid its project's wallet on record, while active",
+        [],
+        guards.fundings,
+    )
+    ledger.check(
+        f"every collective spend ({guards.spends_checked}) by the steward in office, within its budget",
+        [],
+        guards.spends,
+    )
+    if guards.budgeted and "collectiveBudget" in pool.functions:
+        view = pool.decode_result("collectiveBudget", rpc.call(*call(pool, "collectiveBudget", ledger.block)))
+        ledger.check(
+            "collectiveBudget() == the budget replayed from CollectiveBudgetChanged and CollectiveSpent",
+            tuple(int(view[k]) for k in ("amount", "period", "periodStart", "spent")),
+            guards.budget.view(ledger.block_time),
+        )

@@ -1,8 +1,12 @@
 """The ``cmir`` command line: one root for every user of CMIR DAO.
 
-    member     cmir member invite | join | show | pay | claim | rewards
-    voter      cmir dao propose-funding | propose-shares | propose-epoch-length | propose-reward-cap
-               | propose-parties-min-share | vote | queue | execute | proposals
+    member     cmir member invite | accept (join) | revoke | show | pay | claim | rewards
+    voter      cmir dao propose-funding | propose-activate | propose-shares | propose-epoch-length
+               | propose-reward-cap | propose-parties-min-share | propose-quorum-floor
+               | propose-grace-period | propose-membership-rules | propose-collective-budget
+               | propose-guardian | propose-attester | vote | queue | execute | proposals
+    guardian   cmir dao guardian-cancel N° --reason "…"
+    attester   cmir member attest ACCOUNT
     steward    cmir collective spend
     operator   cmir deploy | index | serve   (and cmir faucet, cmir dev travel on test chains)
     auditor    cmir audit --rpc URL --deployment deployments/<network>.json [--api URL]
@@ -24,9 +28,11 @@ app = typer.Typer(
     help="CMIR DAO: pay for relations, fund the social and solidarity economy (ESS), vote, audit. "
     "Transactions say what they do and ask before sending (--yes skips the question); accounts come "
     "from Ape's keystore (--account) or a keyfile (--keyfile), never a key on the command line.",
-    epilog="Member: cmir member invite|join|show|pay|claim|rewards. Voter: cmir dao "
-    "propose-funding|propose-shares|propose-epoch-length|propose-reward-cap|propose-parties-min-share|"
-    "vote|queue|execute|proposals. Steward: cmir collective spend. "
+    epilog="Member: cmir member invite|accept (join)|revoke|show|pay|claim|rewards. Voter: cmir dao "
+    "propose-funding|propose-activate|propose-shares|propose-epoch-length|propose-reward-cap|"
+    "propose-parties-min-share|propose-quorum-floor|propose-grace-period|propose-membership-rules|"
+    "propose-collective-budget|propose-guardian|propose-attester|vote|queue|execute|proposals. "
+    "Guardian: cmir dao guardian-cancel. Attester: cmir member attest. Steward: cmir collective spend. "
     "Operator: cmir deploy|index|serve. Auditor: cmir audit. Network: --network (Ape choice, default "
     "ethereum:local:foundry = the anvil of `make up`); deployment record: --deployment (default "
     "deployments/<network>.json).",
@@ -39,6 +45,12 @@ app.add_typer(member.app, name="member")
 dao.app.command("propose-epoch-length")(dao_params.propose_epoch_length)
 dao.app.command("propose-reward-cap")(dao_params.propose_reward_cap)
 dao.app.command("propose-parties-min-share")(dao_params.propose_parties_min_share)
+dao.app.command("propose-quorum-floor")(dao_params.propose_quorum_floor)
+dao.app.command("propose-grace-period")(dao_params.propose_grace_period)
+dao.app.command("propose-membership-rules")(dao_params.propose_membership_rules)
+dao.app.command("propose-collective-budget")(dao_params.propose_collective_budget)
+dao.app.command("propose-guardian")(dao_params.propose_guardian)
+dao.app.command("propose-attester")(dao_params.propose_attester)
 # The proposals first, together, in `cmir dao --help`.
 dao.app.registered_commands.sort(key=lambda info: not (info.name or "").startswith("propose-"))
 app.add_typer(dao.app, name="dao")

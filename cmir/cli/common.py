@@ -581,6 +581,55 @@ def transact(
     return receipt
 
 
+def get_logs(
+    chain: Chain, event: Any, start: int, end: int | None = None, filters: dict[str, Any] | None = None
+) -> list[Any]:
+    """Logs of `event` (a web3 contract event) from block `start` with indexed arguments
+    `filters`, in ranges a public RPC accepts."""
+    head = chain.w3.eth.block_number if end is None else end
+    found: list[Any] = []
+    step, block = 50_000, start
+    while block <= head:
+        last = min(head, block + step - 1)
+        try:
+            found += event.get_logs(from_block=block, to_block=last, argument_filters=filters or None)
+        except Exception:
+            if step <= 100:
+                raise
+            step //= 5
+            continue
+        block = last + 1
+    return found
+
+
+class ApeStyle:
+    """A web3 contract as `cmir.governance` expects an Ape one: ``contract.view(*args)`` reads a
+    view, ``contract.method.encode_input(*args)`` encodes a call, ``contract.address``."""
+
+    def __init__(self, contract: Any) -> None:
+        self.contract = contract
+        self.address = str(contract.address)
+
+    def __getattr__(self, name: str) -> _Method:
+        return _Method(self.contract, name)
+
+
+class _Method:
+    def __init__(self, contract: Any, name: str) -> None:
+        self.contract, self.name = contract, name
+
+    def __call__(self, *args: Any) -> Any:
+        return getattr(self.contract.functions, self.name)(*args).call()
+
+    def encode_input(self, *args: Any) -> bytes:
+        return bytes.fromhex(self.contract.encode_abi(self.name, args=list(args))[2:])
+
+
+def now(chain: Chain) -> int:
+    """The latest block's timestamp (the contracts' clock)."""
+    return int(chain.w3.eth.get_block("latest")["timestamp"])
+
+
 def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.5) -> bool:
     """Poll `predicate` until it holds or `timeout` seconds pass."""
     deadline = time.monotonic() + timeout

@@ -1,5 +1,12 @@
-"""``cmir dao``: governance as a member does it — propose an ESS funding or new shares, vote
-with a reason, queue and execute what passed, and list the proposals. One member, one vote."""
+"""``cmir dao``: governance as a member does it — propose an ESS funding, a project's activation
+or new shares, vote with a reason, queue and execute what passed, list the proposals — and what
+the guardian does (cancel a proposal, giving a reason). One member, one vote.
+
+Every proposal names its proposer (the Governor requires the `#proposer=0x…` suffix): the CLI
+binds it to the signer, worded anew ("révision N") when the same text was proposed before, so
+the user never types it. An approval expires when it is not queued, or not executed, within the
+grace period; the listing shows when, and the guardian's cancellations with their reasons.
+"""
 
 from __future__ import annotations
 
@@ -13,17 +20,23 @@ from rich.console import Console
 from rich.table import Table
 from web3.exceptions import ContractLogicError, Web3Exception
 
+from cmir import governance as gov
 from cmir.cli.common import (
+    ApeStyle,
     BadInput,
     Chain,
     CliError,
     Signer,
     Target,
     connect,
+    get_logs,
     load_signer,
+    now,
     revert_data,
     shared_options,
     show_duration,
+    show_time,
+    show_wait,
     transact,
     units,
 )
@@ -32,8 +45,9 @@ from cmir.governance import Call, Proposal, ProposalState, Support, make_proposa
 
 app = typer.Typer(
     name="dao",
-    help="Governance: propose ESS fundings, shares and how points mature and earn, vote (For / Against / "
-    "Abstain with a reason), queue and execute, list proposals.",
+    help="Governance: propose ESS fundings, project activations, shares, how points mature and earn and "
+    "the admission and approval rules, vote (For / Against / Abstain with a reason), queue and execute, "
+    "list proposals; the guardian cancels a proposal with a reason.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -78,7 +92,10 @@ def check_as_governance(chain: Chain, proposal: Proposal) -> None:
     here with the contract's reason. Only a revert refuses: a node that cannot simulate a call
     from a contract's address lets the proposal through."""
     timelock = chain.contract("timelock").address
+    governor = chain.contract("governor").address
     for call in proposal.calls:
+        if call.target == governor:  # the Governor's own settings run only inside its execute
+            continue
         try:
             chain.w3.eth.call({"from": timelock, "to": call.target, "data": call.calldata})
         except ContractLogicError as exc:
@@ -87,24 +104,6 @@ def check_as_governance(chain: Chain, proposal: Proposal) -> None:
             raise BadInput(f"this proposal would fail when executed: {reason}") from None
         except (ValueError, Web3Exception):  # the node refuses the simulation itself
             return
-
-
-def get_logs(chain: Chain, event: Any, start: int, end: int | None = None, **filters: Any) -> list[Any]:
-    """Logs of `event` from block `start`, in ranges a public RPC accepts."""
-    head = chain.w3.eth.block_number if end is None else end
-    found: list[Any] = []
-    step, block = 50_000, start
-    while block <= head:
-        last = min(head, block + step - 1)
-        try:
-            found += event.get_logs(from_block=block, to_block=last, argument_filters=filters or None)
-        except Exception:
-            if step <= 100:
-                raise
-            step //= 5
-            continue
-        block = last + 1
-    return found
 
 
 def proposals(chain: Chain) -> dict[int, dict[str, Any]]:
@@ -172,30 +171,61 @@ def _state(chain: Chain, pid: int) -> ProposalState:
     return ProposalState(int(chain.contract("governor").functions.state(pid).call()))
 
 
+def guardian_cancellations(chain: Chain) -> dict[int, tuple[str, str]]:
+    """The guardian's cancellations: proposal id -> (guardian, reason)."""
+    governor = chain.contract("governor")
+    start = int(chain.record.get("deployment_block", 0))
+    return {
+        int(log["args"]["proposalId"]): (str(log["args"]["guardian"]), str(log["args"]["reason"]))
+        for log in get_logs(chain, governor.events.ProposalCanceledByGuardian(), start)
+    }
+
+
+def check_proposer(chain: Chain, who: str) -> None:
+    """A one-line refusal when `who` cannot propose now: a member proposes once its probation
+    is over (the Governor reads its vote at the previous second)."""
+    _, joined_at, _, _, excluded_at, votes_from = chain.contract("membership").functions.memberOf(who).call()
+    if joined_at == 0 or excluded_at != 0:
+        raise CliError(f"{who} is not an active member: only members propose")
+    moment = now(chain)
+    if int(votes_from) > moment:
+        raise CliError(
+            f"{who} is in probation until {show_time(int(votes_from))} "
+            f"(in {show_wait(int(votes_from) - moment)}): a member proposes, and its vote counts, only once "
+            "its probation is over"
+        )
+
+
 def submit(
     chain: Chain, signer: Any, proposal: Proposal, what: str, yes: bool, details: list[str] | None = None
 ) -> None:
-    """Send `proposal` to the Governor (after the plan and the question) and print its n° and id."""
+    """Bind `proposal` to the signer (worded anew if that text was proposed before), send it to
+    the Governor after the plan and the question, and print its n° and id."""
     governor = chain.contract("governor")
-    pid = int(
-        governor.functions.hashProposal(
-            proposal.targets, proposal.values, proposal.calldatas, proposal.description_hash
-        ).call()
-    )
+    check_proposer(chain, signer.address)
+    bound = gov.bind_unused(ApeStyle(governor), proposal, signer.address)
+    pid = bound.proposal_id(ApeStyle(governor))
     delay = int(governor.functions.votingDelay().call())
     period = int(governor.functions.votingPeriod().call())
+    grace = int(governor.functions.approvalGracePeriod().call())
+    revision = bound.text.rsplit("(révision ", 1)[-1].rstrip(")") if bound.text.endswith(")") else ""
     transact(
         chain,
         signer,
-        governor.functions.propose(
-            proposal.targets, proposal.values, proposal.calldatas, proposal.description
-        ),
+        governor.functions.propose(bound.targets, bound.values, bound.calldatas, bound.description),
         what,
         yes,
         [
-            f"description: {proposal.description.splitlines()[0][:100]}",
+            f"description: {bound.text.splitlines()[0][:100]}",
             *(details or []),
-            f"voting opens in {show_duration(delay)} and lasts {show_duration(period)}",
+            f"bound to its proposer {signer.address} (the description ends with #proposer=…)"
+            + (
+                f"; worded as révision {revision}: the same text was proposed before"
+                if revision.isdigit()
+                else ""
+            ),
+            f"voting opens in {show_duration(delay)} and lasts {show_duration(period)}; once adopted it must "
+            f"be queued, then executed, each within {show_duration(grace)} or the approval expires",
         ],
     )
     number = len(proposals(chain))
@@ -223,24 +253,76 @@ def propose_funding(
     chain = connect(target)
     account = load_signer(signer)
     value = units(amount, chain.decimals)
-    wallet, active = chain.contract("registry").functions.payoutOf(project_id).call()
+    wallet, active, version = chain.contract("registry").functions.payoutOf(project_id).call()
     if int(wallet, 16) == 0:
         raise CliError(f"no ESS project {project_id} in the registry")
     if not active:
-        raise CliError(f"ESS project {project_id} is not active: it cannot be funded")
+        raise CliError(
+            f"ESS project {project_id} is not active: it cannot be funded until governance activates it "
+            f"(`cmir dao propose-activate {project_id}`)"
+        )
     available = int(chain.contract("pool").functions.essAvailable().call())
     if value > available:
         typer.echo(
             f"note: the ESS bucket holds {chain.amount(available)} now; execution needs {chain.amount(value)}"
         )
     text = description or f"Financer le projet ESS n°{project_id} à hauteur de {chain.amount(value)}"
-    proposal = make_proposal([encode_call(chain.contract("pool"), "fundEssProject", project_id, value)], text)
+    proposal = gov.fund_ess_project(
+        ApeStyle(chain.contract("pool")), ApeStyle(chain.contract("registry")), project_id, value, text
+    )
     submit(
         chain,
         account,
         proposal,
         f"propose funding ESS project {project_id} ({wallet}) with {chain.amount(value)}",
         yes,
+        [
+            f"pays wallet {wallet} (wallet version {version}, on record now): a change of the project's "
+            "wallet before execution voids this funding"
+        ],
+    )
+
+
+@app.command("propose-activate")
+@shared_options
+def propose_activate(
+    project_id: Annotated[
+        int, typer.Argument(help="Id of a registered ESS project awaiting activation.", min=1)
+    ],
+    description: DescriptionOpt = None,
+    *,
+    target: Target,
+    signer: Signer,
+    yes: bool,
+) -> None:
+    """Propose to activate ESS project PROJECT_ID, for the payout wallet on record now.
+
+    A project an ESS structure registers cannot be funded until governance activates it; a change
+    of its wallet switches it off again and voids a pending activation.
+    """
+    chain = connect(target)
+    account = load_signer(signer)
+    registry = chain.contract("registry")
+    wallet, active, version = registry.functions.payoutOf(project_id).call()
+    if int(wallet, 16) == 0:
+        raise CliError(f"no ESS project {project_id} in the registry")
+    if active:
+        raise BadInput(f"ESS project {project_id} is already active")
+    owner, _, _, _, _, uri = registry.functions.projectOf(project_id).call()
+    text = description or f"Activer le projet ESS n°{project_id} (versements au portefeuille {wallet})"
+    proposal = gov.activate_project(ApeStyle(registry), project_id, text)
+    check_as_governance(chain, proposal)
+    submit(
+        chain,
+        account,
+        proposal,
+        f"propose activating ESS project {project_id}",
+        yes,
+        [
+            f"owner {owner}; metadata {uri}",
+            f"payout wallet {wallet} (version {version}): a change of wallet before execution voids this "
+            "activation",
+        ],
     )
 
 
@@ -303,15 +385,21 @@ def vote(
         if reason
         else governor.functions.castVote(pid, support)
     )
-    transact(
-        chain,
-        account,
-        call,
-        f"vote {choice.value.upper()} on proposal {label}",
-        yes,
-        [f"proposal {pid}: {proposal.description.splitlines()[0][:100]}"]
-        + ([f"reason: {reason}"] if reason else []),
+    details = [f"proposal {pid}: {proposal.text.splitlines()[0][:100]}"] + (
+        [f"reason: {reason}"] if reason else []
     )
+    snapshot = int(governor.functions.proposalSnapshot(pid).call())
+    _, joined_at, _, _, excluded_at, votes_from = (
+        chain.contract("membership").functions.memberOf(account.address).call()
+    )
+    if joined_at == 0 or (excluded_at and excluded_at <= snapshot):
+        details.append(f"note: {account.address} was not a member at the snapshot: this vote counts 0")
+    elif int(votes_from) > snapshot:
+        details.append(
+            f"note: this vote counts 0: at the proposal's snapshot ({show_time(snapshot)}) {account.address} "
+            f"was in probation (until {show_time(int(votes_from))})"
+        )
+    transact(chain, account, call, f"vote {choice.value.upper()} on proposal {label}", yes, details)
 
 
 @app.command()
@@ -358,6 +446,50 @@ def execute(
     _timelock_step(chain, account, "execute", proposal, f"execute proposal {label}", yes, details)
 
 
+@app.command("guardian-cancel")
+@shared_options
+def guardian_cancel(
+    proposal_id: Annotated[str, typer.Argument(help="The proposal's n° or id (see `cmir dao proposals`).")],
+    reason: Annotated[
+        str, typer.Option("--reason", "-r", help="Why (public, stored in the cancellation's event).")
+    ],
+    *,
+    target: Target,
+    signer: Signer,
+    yes: bool,
+) -> None:
+    """The guardian ("conseil de surveillance") cancels a proposal not yet executed, giving a
+    public reason.
+
+    The guardian, named by governance, may only cancel: it cannot propose, vote, execute or move
+    money, and cannot cancel the proposal that replaces it.
+    """
+    if not reason.strip():
+        raise BadInput("a guardian's cancellation needs a reason (--reason), made public in its event")
+    chain, account, pid, proposal, label = _signed_proposal(target, signer, proposal_id)
+    governor = chain.contract("governor")
+    guardian = governor.functions.guardian().call()
+    details = [
+        f"proposal {pid}: {proposal.description.splitlines()[0][:100]}",
+        f"state now: {_state(chain, pid).name.lower()}",
+        f"reason: {reason}",
+    ]
+    if int(guardian, 16) == 0:
+        details.append("note: this deployment has no guardian")
+    elif guardian != account.address:
+        details.append(f"note: the guardian is {guardian}, not {account.address}")
+    transact(
+        chain,
+        account,
+        governor.functions.guardianCancel(
+            proposal.targets, proposal.values, proposal.calldatas, proposal.description_hash, reason
+        ),
+        f"cancel proposal {label} as the guardian",
+        yes,
+        details,
+    )
+
+
 @app.command("proposals")
 @shared_options
 def list_proposals(
@@ -372,14 +504,16 @@ def list_proposals(
     *,
     target: Target,
 ) -> None:
-    """List proposals with their state, votes For / Against / Abstain, quorum and deadline."""
+    """List proposals with their state, votes For / Against / Abstain, quorum, deadline and when
+    an approval expires (or expired); then the guardian's cancellations with their reasons."""
     wanted = None
     if state is not None:
         try:
             wanted = ProposalState[state.upper()]
         except KeyError:
             raise BadInput(
-                f"unknown state {state!r} (pending, active, canceled, defeated, succeeded, queued, executed)"
+                f"unknown state {state!r} (pending, active, canceled, defeated, succeeded, queued, expired, "
+                "executed)"
             ) from None
     chain = connect(target)
     governor = chain.contract("governor")
@@ -393,10 +527,13 @@ def list_proposals(
         "abst.",
         "quorum",
         "fin du vote (UTC)",
+        "échéance / expires",
         "description",
     ):
         table.add_column(column, overflow="fold")
     shown = 0
+    by_guardian = guardian_cancellations(chain)
+    notes: list[str] = []
     for number, (pid, p) in enumerate(proposals(chain).items(), start=1):
         current = ProposalState(int(governor.functions.state(pid).call()))
         if wanted is not None and current != wanted:
@@ -406,17 +543,35 @@ def list_proposals(
             quorum = str(governor.functions.quorum(p["vote_start"]).call())
         except Exception:  # snapshot in the future: quorum unknown yet
             quorum = "-"
+        expires = "-"
+        if current in (ProposalState.SUCCEEDED, ProposalState.QUEUED, ProposalState.EXPIRED):
+            expires_at = int(governor.functions.proposalExpiresAt(pid).call())
+            expires = time.strftime("%Y-%m-%d %H:%M", time.gmtime(expires_at))
+            if current == ProposalState.EXPIRED:
+                notes.append(
+                    f"n°{number} expired at {show_time(expires_at)}: adopted, but not "
+                    f"{'executed' if int(governor.functions.proposalEta(pid).call()) else 'queued'} within "
+                    "the grace period (expirée : à proposer de nouveau)"
+                )
+        state_text = f"{current.name.lower()} ({STATE_FR[current]})"
+        if pid in by_guardian:
+            guardian, why = by_guardian[pid]
+            state_text = f"{current.name.lower()} (annulée : gardien)"
+            notes.append(f"n°{number} canceled by the guardian {guardian}: « {why} »")
         table.add_row(
             str(number),
             f"{str(pid)[:6]}…{str(pid)[-4:]}",
-            f"{current.name.lower()} ({STATE_FR[current]})",
+            state_text,
             str(for_),
             str(against),
             str(abstain),
             quorum,
             time.strftime("%Y-%m-%d %H:%M", time.gmtime(p["vote_end"])),
-            p["description"].splitlines()[0][:70],
+            expires,
+            gov.Proposal((), p["description"]).text.splitlines()[0][:70],
         )
         shown += 1
-    Console(width=200).print(table)
+    Console(width=220).print(table)
+    for note in notes:
+        typer.echo(note)
     typer.echo(f"{shown} proposal(s); `cmir dao vote N° for|against|abstain` takes the n° or the full id")

@@ -1,5 +1,9 @@
 """``cmir dao propose-epoch-length | propose-reward-cap | propose-parties-min-share``: proposals
-to change how points mature and earn, as the pool's governance may set them.
+to change how points mature and earn, as the pool's governance may set them; and
+``propose-quorum-floor | propose-grace-period | propose-membership-rules |
+propose-collective-budget | propose-guardian | propose-attester``: the admission rules
+(probation, invitations), the quorum's floor, how long an approval lasts, the steward's budget,
+the guardian and the attesters of ESS structures.
 
 Points earned in an epoch are pending until it ends, then share in every inflow booked after
 that; each epoch a matured point earns at most the reward cap; the payer and counterparty of a
@@ -18,12 +22,14 @@ from cmir.cli.common import (
     BadInput,
     Signer,
     Target,
+    address,
     connect,
     load_signer,
     parse_duration,
     shared_options,
     show_duration,
     show_time,
+    units,
 )
 from cmir.cli.dao import DescriptionOpt, check_as_governance, encode_call, submit
 from cmir.governance import make_proposal
@@ -181,4 +187,285 @@ def propose_parties_min_share(
         f"propose that the parties keep at least {min_bps} bps of a relation's points",
         yes,
         [f"the minimum is {current} bps now; the current weights give the parties {parties} bps"],
+    )
+
+
+# ------------------------------------------------------------------ admission and approval rules
+
+
+@shared_options
+def propose_quorum_floor(
+    votes: Annotated[
+        int, typer.Argument(help="The least number of votes (For + Abstain) a proposal needs.", min=1)
+    ],
+    description: DescriptionOpt = None,
+    *,
+    target: Target,
+    signer: Signer,
+    yes: bool,
+) -> None:
+    """Propose that a proposal needs at least VOTES votes, whatever the fraction of members.
+
+    The quorum is the larger of the governed fraction of the members and this floor (never more
+    than every member); a change applies to proposals whose snapshot is later.
+    """
+    chain = connect(target)
+    governor = chain.contract("governor")
+    highest = int(governor.functions.MAX_QUORUM_FLOOR().call())
+    if votes > highest:
+        raise BadInput(f"a quorum floor of {votes} votes is above the Governor's bound, {highest}")
+    current = int(governor.functions.quorumFloor().call())
+    if votes == current:
+        raise BadInput(f"the quorum floor is already {votes} votes")
+    account = load_signer(signer)
+    text = description or (
+        f"Quorum minimal de {votes} voix\n\nUne proposition n'est adoptée qu'avec au moins {votes} voix "
+        "(pour ou abstention), quelle que soit la fraction des membres, et jamais plus que tous les membres."
+    )
+    proposal = make_proposal([encode_call(governor, "setQuorumFloor", votes)], text)
+    submit(
+        chain,
+        account,
+        proposal,
+        f"propose a quorum floor of {votes} votes",
+        yes,
+        [f"the floor is {current} votes now; the quorum is the larger of it and the fraction of members"],
+    )
+
+
+@shared_options
+def propose_grace_period(
+    length: Annotated[str, typer.Argument(help="How long an approval stays valid: 12h, 7d, 2w.")],
+    description: DescriptionOpt = None,
+    *,
+    target: Target,
+    signer: Signer,
+    yes: bool,
+) -> None:
+    """Propose that an approval expire LENGTH after the vote (if not queued) or after its
+    timelock delay (if not executed).
+
+    The grace period in force at a proposal's snapshot applies to it.
+    """
+    seconds = parse_duration(length)
+    chain = connect(target)
+    governor = chain.contract("governor")
+    shortest = int(governor.functions.MIN_APPROVAL_GRACE().call())
+    longest = int(governor.functions.MAX_APPROVAL_GRACE().call())
+    if not shortest <= seconds <= longest:
+        raise BadInput(
+            f"a grace period of {show_duration(seconds)} is outside the Governor's bounds, "
+            f"{show_duration(shortest)} to {show_duration(longest)}"
+        )
+    current = int(governor.functions.approvalGracePeriod().call())
+    if seconds == current:
+        raise BadInput(f"the grace period is already {show_duration(seconds)}")
+    account = load_signer(signer)
+    text = description or (
+        f"Délai de grâce des approbations : {duree(seconds)}\n\nUne proposition adoptée qui n'est pas "
+        f"mise en file, ou pas exécutée, dans les {duree(seconds)} qui suivent expire : il faut la "
+        "proposer de nouveau."
+    )
+    proposal = make_proposal([encode_call(governor, "setApprovalGracePeriod", seconds)], text)
+    submit(
+        chain,
+        account,
+        proposal,
+        f"propose a grace period of {show_duration(seconds)} for approvals",
+        yes,
+        [f"the grace period is {show_duration(current)} now"],
+    )
+
+
+def _duration_or(value: str | None, current: int) -> int:
+    return current if value is None else parse_duration(value) if value not in ("0", "0s") else 0
+
+
+@shared_options
+def propose_membership_rules(
+    probation: Annotated[
+        str | None,
+        typer.Option(
+            "--probation",
+            help="Time from joining before a member votes, invites, proposes (30d).",
+            show_default=False,
+        ),
+    ] = None,
+    refill: Annotated[
+        str | None,
+        typer.Option(
+            "--refill",
+            help="One invitation accrues every this long after probation (30d).",
+            show_default=False,
+        ),
+    ] = None,
+    cap: Annotated[
+        int | None,
+        typer.Option("--cap", help="The most invitations a member holds unused.", min=1, show_default=False),
+    ] = None,
+    ttl: Annotated[
+        str | None,
+        typer.Option("--ttl", help="An invitation expires this long after it is sent.", show_default=False),
+    ] = None,
+    description: DescriptionOpt = None,
+    *,
+    target: Target,
+    signer: Signer,
+    yes: bool,
+) -> None:
+    """Propose new admission rules: probation, invitation refill period and cap, invitation
+    lifetime (those not given keep their current value).
+
+    The probation applies to members joining after the change; invitations accrue at the new
+    rate from then on.
+    """
+    chain = connect(target)
+    membership = chain.contract("membership")
+    current = tuple(int(x) for x in membership.functions.rules().call())
+    wanted = (
+        _duration_or(probation, current[0]),
+        _duration_or(refill, current[1]),
+        current[2] if cap is None else cap,
+        _duration_or(ttl, current[3]),
+    )
+    if wanted == current:
+        raise BadInput("these are the rules already: give --probation, --refill, --cap or --ttl")
+    account = load_signer(signer)
+    text = description or (
+        f"Règles d'admission : probation de {duree(wanted[0]) if wanted[0] else '0 seconde'}, une invitation "
+        f"tous les {duree(wanted[1])} (au plus {wanted[2]}), invitations valables {duree(wanted[3])}"
+        "\n\nUn nouveau membre vote, invite et propose après sa probation ; ses invitations s'accumulent "
+        "ensuite à ce rythme."
+    )
+    proposal = make_proposal([encode_call(membership, "setRules", wanted)], text)
+    check_as_governance(chain, proposal)
+    submit(
+        chain,
+        account,
+        proposal,
+        "propose new admission rules",
+        yes,
+        [
+            f"probation {show_duration(current[0]) if current[0] else '0 s'} -> "
+            f"{show_duration(wanted[0]) if wanted[0] else '0 s'}; one invitation every "
+            f"{show_duration(current[1])} -> {show_duration(wanted[1])}; cap {current[2]} -> {wanted[2]}; "
+            f"invitations valid {show_duration(current[3])} -> {show_duration(wanted[3])}"
+        ],
+    )
+
+
+@shared_options
+def propose_collective_budget(
+    amount: Annotated[str, typer.Argument(help="Euros the steward may spend per period, e.g. 2000.")],
+    period: Annotated[str, typer.Argument(help="The period: 7d, 30d, 12h.")],
+    description: DescriptionOpt = None,
+    *,
+    target: Target,
+    signer: Signer,
+    yes: bool,
+) -> None:
+    """Propose that the steward spend at most AMOUNT of the collective fund per PERIOD.
+
+    A period starts with the first spending after the previous one ended; what the running period
+    already spent still counts after the change.
+    """
+    seconds = parse_duration(period)
+    chain = connect(target)
+    pool = chain.contract("pool")
+    value = units(amount, chain.decimals)
+    shortest = int(pool.functions.MIN_BUDGET_PERIOD().call())
+    longest = int(pool.functions.MAX_BUDGET_PERIOD().call())
+    if not shortest <= seconds <= longest:
+        raise BadInput(
+            f"a budget period of {show_duration(seconds)} is outside the pool's bounds, "
+            f"{show_duration(shortest)} to {show_duration(longest)}"
+        )
+    current_amount, current_period, _, _ = pool.functions.collectiveBudget().call()
+    if (int(current_amount), int(current_period)) == (value, seconds):
+        raise BadInput(f"the budget is already {chain.amount(value)} per {show_duration(seconds)}")
+    account = load_signer(signer)
+    text = description or (
+        f"Budget du fonds collectif : {chain.amount(value)} par période de {duree(seconds)}\n\nL'intendant "
+        "dépense au plus ce montant par période ; ce que la période en cours a déjà dépensé reste compté."
+    )
+    proposal = make_proposal([encode_call(pool, "setCollectiveBudget", value, seconds)], text)
+    check_as_governance(chain, proposal)
+    submit(
+        chain,
+        account,
+        proposal,
+        f"propose a steward's budget of {chain.amount(value)} per {show_duration(seconds)}",
+        yes,
+        [f"the budget is {chain.amount(int(current_amount))} per {show_duration(int(current_period))} now"],
+    )
+
+
+@shared_options
+def propose_guardian(
+    guardian: Annotated[str, typer.Argument(help="The new guardian's address (a Safe multisig), or `none`.")],
+    description: DescriptionOpt = None,
+    *,
+    target: Target,
+    signer: Signer,
+    yes: bool,
+) -> None:
+    """Propose a new guardian ("conseil de surveillance"), or none.
+
+    The guardian may only cancel proposals before execution, giving a public reason; it cannot
+    cancel this proposal, which must hold this one action.
+    """
+    chain = connect(target)
+    governor = chain.contract("governor")
+    new = "0x" + "00" * 20 if guardian.lower() == "none" else address(guardian, "guardian")
+    current = governor.functions.guardian().call()
+    if int(current, 16) == int(new, 16):
+        raise BadInput(f"the guardian is already {guardian}")
+    account = load_signer(signer)
+    named = "aucun gardien" if int(new, 16) == 0 else new
+    text = description or (
+        f"Nommer le conseil de surveillance : {named}\n\nLe gardien peut seulement annuler une proposition "
+        "avant son exécution, en donnant publiquement sa raison."
+    )
+    proposal = make_proposal([encode_call(governor, "setGuardian", new)], text)
+    submit(
+        chain,
+        account,
+        proposal,
+        f"propose {named if int(new, 16) else 'no guardian'} as the guardian",
+        yes,
+        [f"the guardian is {current if int(current, 16) else 'none'} now; it cannot cancel this proposal"],
+    )
+
+
+@shared_options
+def propose_attester(
+    attester: Annotated[str, typer.Argument(help="The attester's address (a regional CRESS, say).")],
+    remove: Annotated[bool, typer.Option("--remove", help="Withdraw the role instead.")] = False,
+    description: DescriptionOpt = None,
+    *,
+    target: Target,
+    signer: Signer,
+    yes: bool,
+) -> None:
+    """Propose to make ATTESTER an attester of ESS structures (or, with --remove, no longer one).
+
+    An ESS structure invited by a member may accept only once an attester has attested it; an
+    attestation counts only while its attester still is one.
+    """
+    chain = connect(target)
+    membership = chain.contract("membership")
+    who = address(attester, "attester")
+    if bool(membership.functions.isAttester(who).call()) == (not remove):
+        raise BadInput(f"{who} is {'already' if not remove else 'not'} an attester")
+    account = load_signer(signer)
+    text = description or (
+        f"Retirer le rôle d'attestation des structures ESS à {who}"
+        if remove
+        else f"Nommer {who} attestataire des structures ESS\n\nIl atteste qu'un compte est une structure de "
+        "l'économie sociale et solidaire, qui peut alors accepter une invitation comme telle."
+    )
+    proposal = make_proposal([encode_call(membership, "setAttester", who, not remove)], text)
+    check_as_governance(chain, proposal)
+    submit(
+        chain, account, proposal, f"propose {'removing' if remove else 'naming'} {who} as an attester", yes
     )

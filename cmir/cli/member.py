@@ -1,5 +1,6 @@
-"""``cmir member``: what a member does — invite, join, pay for a relation, claim rewards — and
-what it can look up (its record, its rewards)."""
+"""``cmir member``: what a member does — invite, accept an invitation (join), pay for a relation,
+claim rewards, revoke an invitation — what it can look up (its record, probation, invitations,
+rewards), and what an attester does (attest an ESS structure)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ from cmir.cli.common import (
     Target,
     address,
     connect,
+    get_logs,
     load_signer,
+    now,
     relation_ref,
     shared_options,
     show_ref,
@@ -31,7 +34,8 @@ from cmir.cli.common import (
 
 app = typer.Typer(
     name="member",
-    help="Member commands: invite, join, pay for a relation, claim rewards; show a member and its rewards.",
+    help="Member commands: invite, accept (join), pay for a relation, claim rewards; show a member and its "
+    "rewards; revoke an invitation; attest an ESS structure (attesters).",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -159,6 +163,64 @@ class Points:
         )
 
 
+@dataclass(frozen=True)
+class Invitation:
+    """A live invitation: its sponsor, the kind it invites as, when it expires."""
+
+    invitee: str
+    sponsor: str
+    kind: int
+    expires_at: int
+
+    def line(self, who: str = "sponsor") -> str:
+        """ "from 0x… as Pilote until …" (or "0x… as …" for the invitee's side)."""
+        other = self.sponsor if who == "sponsor" else self.invitee
+        prefix = "from " if who == "sponsor" else ""
+        return f"{prefix}{other} as {KINDS[self.kind]} until {show_time(self.expires_at)}"
+
+
+def _invitations(chain: Chain, side: str, who: str) -> list[Invitation]:
+    """Live invitations (not expired, sponsor still active, not yet accepted) to `who`
+    (side "invitee") or from `who` (side "sponsor"), found from the MemberInvited events and
+    checked against `invitationOf` now."""
+    membership = chain.contract("membership")
+    start = int(chain.record.get("deployment_block", 0))
+    logs = get_logs(chain, membership.events.MemberInvited(), start, filters={side: who})
+    pairs = dict.fromkeys((str(log["args"]["invitee"]), str(log["args"]["sponsor"])) for log in logs)
+    moment = now(chain)
+    live = []
+    for invitee, sponsor in pairs:
+        _, kind, expires_at = membership.functions.invitationOf(invitee, sponsor).call()
+        if int(expires_at) <= moment or not membership.functions.isActiveMember(sponsor).call():
+            continue
+        if side == "sponsor" and int(membership.functions.memberOf(invitee).call()[1]):
+            continue  # joined through another sponsor's invitation: this one can no longer be used
+        live.append(Invitation(invitee, sponsor, int(kind), int(expires_at)))
+    return live
+
+
+def _allowance_line(chain: Chain, who: str, moment: int) -> str:
+    """Invitations `who` may send now, and when the next accrues."""
+    membership = chain.contract("membership")
+    available, next_at = (int(x) for x in membership.functions.invitationsAvailable(who).call())
+    cap = int(membership.functions.rules().call()[2])
+    if next_at == 0:
+        later = f"at the cap of {cap}"
+    else:
+        later = f"the next accrues {show_time(next_at)} (in {show_wait(next_at - moment)}; at most {cap})"
+    return f"{available} available now, {later}"
+
+
+def _probation_line(votes: int, votes_from: int, moment: int) -> str:
+    """Its vote now, and when its probation ends (or ended)."""
+    if votes_from <= moment:
+        return f"{votes} (probation over since {show_time(votes_from)})"
+    return (
+        f"{votes}: in probation until {show_time(votes_from)} (in {show_wait(votes_from - moment)}); "
+        "then it votes, invites and proposes"
+    )
+
+
 @app.command()
 @shared_options
 def invite(
@@ -171,46 +233,184 @@ def invite(
     signer: Signer,
     yes: bool,
 ) -> None:
-    """Invite INVITEE to join as KIND, sponsored by you (uses one of your invitations)."""
+    """Invite INVITEE to join as KIND, sponsored by you (uses one of your invitations).
+
+    A member invites once its probation is over; its invitations accrue over time (one per
+    refill period, up to a cap) and each expires after a while. An ESS structure must also be
+    attested by an attester (`cmir member attest`) before it can accept."""
     chain, account = _signed(target, signer)
     who = address(invitee, "invitee")
     membership = chain.contract("membership")
+    moment = now(chain)
+    ttl = int(membership.functions.rules().call()[3])
+    details = [
+        f"sponsor: {account.address}; invitations: {_allowance_line(chain, account.address, moment)}",
+        f"the invitation expires {show_time(moment + ttl)} (in {show_wait(ttl)}); the invitee accepts it "
+        "with `cmir member accept`",
+    ]
+    if kind is Kind.ess:
+        attester = membership.functions.attestationOf(who).call()
+        details.append(
+            f"attested as an ESS structure by {attester}"
+            if int(attester, 16)
+            else "an attester must attest it as an ESS structure (`cmir member attest`) before it accepts"
+        )
     transact(
         chain,
         account,
         membership.functions.invite(who, KINDS.index(kind.value)),
         f"invite {who} to join as {kind.value} ({KIND_HELP[kind.value]})",
         yes,
-        [f"sponsor: {account.address}; the invitee accepts with `cmir member join`"],
+        details,
     )
+    typer.echo(f"invitations: {_allowance_line(chain, account.address, now(chain))}")
+
+
+SponsorOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--sponsor",
+        help="The member whose invitation you accept (default: your only live invitation).",
+        show_default=False,
+    ),
+]
+KindOpt = Annotated[
+    Kind | None,
+    typer.Option(
+        "--kind",
+        help="The kind you were invited as (default: the invitation's): Pilote, Abeille or EssStructure.",
+        case_sensitive=False,
+        show_default=False,
+    ),
+]
 
 
 @app.command()
 @shared_options
-def join(
+def accept(
+    sponsor: SponsorOpt = None,
+    kind: KindOpt = None,
     *,
     target: Target,
     signer: Signer,
     yes: bool,
 ) -> None:
-    """Accept your pending invitation (paying the membership fee, if any, with a signed permit)."""
+    """Accept an invitation, naming its sponsor and kind (paying the membership fee, if any,
+    with a signed permit); `cmir member join` is the same command.
+
+    Without --sponsor, the only live invitation you hold is accepted; when several members
+    invited you, choose one with --sponsor. Your vote counts, and you may invite and propose,
+    once your probation is over."""
     chain, account = _signed(target, signer)
     membership = chain.contract("membership")
-    sponsor, kind = membership.functions.invitationOf(account.address).call()
-    if int(sponsor, 16) == 0:
-        raise CliError(
-            f"{account.address} has no pending invitation: ask a member to `cmir member invite` it"
-        )
+    me = account.address
+    joined_at = int(membership.functions.memberOf(me).call()[1])
+    if joined_at:
+        raise CliError(f"{me} is already a member (joined {show_time(joined_at)})")
+    live = _invitations(chain, "invitee", me)
+    if sponsor is not None:
+        chosen_sponsor = address(sponsor, "sponsor")
+        found = next((i for i in live if i.sponsor == chosen_sponsor), None)
+        if found is None:  # expired, revoked or never sent: the contract says which
+            _, invited_kind, expires_at = membership.functions.invitationOf(me, chosen_sponsor).call()
+            found = Invitation(me, chosen_sponsor, int(invited_kind), int(expires_at))
+    else:
+        if kind is not None:
+            live = [i for i in live if KINDS[i.kind] == kind.value] or live
+        if not live:
+            raise CliError(f"{me} holds no live invitation: ask a member to `cmir member invite` it")
+        if len(live) > 1:
+            listed = "; ".join(i.line() for i in live)
+            raise BadInput(
+                f"{len(live)} live invitations for {me}: {listed}; choose one with --sponsor ADDRESS"
+            )
+        found = live[0]
+    kind_index = KINDS.index(kind.value) if kind is not None else found.kind
     fee = int(membership.functions.membershipFee().call())
-    details = [f"sponsor {sponsor}, kind {KINDS[kind]}, membership fee {chain.amount(fee)}"]
-    if fee > 0 and _needs_permit(chain, account.address, fee):
+    probation = int(membership.functions.rules().call()[0])
+    expiry = f", invitation valid until {show_time(found.expires_at)}" if found.expires_at else ""
+    details = [
+        f"sponsor {found.sponsor}, kind {KINDS[kind_index]}{expiry}, membership fee {chain.amount(fee)}",
+        f"probation: your vote counts, and you may invite and propose, {show_wait(probation)} after joining"
+        if probation
+        else "no probation: your vote counts from joining",
+    ]
+    if KINDS[kind_index] == "EssStructure":
+        attester = membership.functions.attestationOf(me).call()
+        if int(attester, 16):
+            details.append(f"attested as an ESS structure by {attester}")
+    if fee > 0 and _needs_permit(chain, me, fee):
         deadline = int(time.time()) + 3600
         v, r, s = permit(chain, account, chain.contract("pool").address, fee, deadline)
-        call = membership.functions.acceptInvitationWithPermit(deadline, v, r, s)
+        call = membership.functions.acceptInvitationWithPermit(found.sponsor, kind_index, deadline, v, r, s)
         details.append("the fee is approved by a permit you sign now (no separate approval)")
     else:
-        call = membership.functions.acceptInvitation()
-    transact(chain, account, call, f"join CMIR as {KINDS[kind]}", yes, details)
+        call = membership.functions.acceptInvitation(found.sponsor, kind_index)
+    transact(chain, account, call, f"join CMIR as {KINDS[kind_index]}", yes, details)
+
+
+app.command("join", help="Same as `cmir member accept`: accept an invitation, naming its sponsor and kind.")(
+    accept
+)
+
+
+@app.command()
+@shared_options
+def revoke(
+    invitee: Annotated[str, typer.Argument(help="The account invited.")],
+    sponsor: Annotated[
+        str | None,
+        typer.Option("--sponsor", help="Who sent it (default: you).", show_default=False),
+    ] = None,
+    *,
+    target: Target,
+    signer: Signer,
+    yes: bool,
+) -> None:
+    """Withdraw an invitation you sent to INVITEE (you get that invitation back)."""
+    chain, account = _signed(target, signer)
+    who = address(invitee, "invitee")
+    sent_by = address(sponsor, "sponsor") if sponsor else account.address
+    transact(
+        chain,
+        account,
+        chain.contract("membership").functions.revokeInvitation(who, sent_by),
+        f"revoke the invitation from {sent_by} to {who}",
+        yes,
+    )
+
+
+@app.command()
+@shared_options
+def attest(
+    account_: Annotated[str, typer.Argument(metavar="ACCOUNT", help="The ESS structure's account.")],
+    *,
+    target: Target,
+    signer: Signer,
+    yes: bool,
+) -> None:
+    """Attest that ACCOUNT is an ESS structure (association, cooperative, mutual, foundation,
+    social enterprise), as a governed attester (a regional CRESS, say): it may then accept an
+    invitation as an ESS structure."""
+    chain, account = _signed(target, signer)
+    who = address(account_, "account")
+    membership = chain.contract("membership")
+    details = []
+    if not membership.functions.isAttester(account.address).call():
+        details.append(f"note: {account.address} is not an attester (governance names them)")
+    previous = membership.functions.attestationOf(who).call()
+    if int(previous, 16):
+        details.append(f"already attested by {previous}")
+    waiting = [i for i in _invitations(chain, "invitee", who) if KINDS[i.kind] == "EssStructure"]
+    details += [f"pending invitation {i.line()}" for i in waiting]
+    transact(
+        chain,
+        account,
+        membership.functions.attestEssStructure(who),
+        f"attest that {who} is an ESS structure",
+        yes,
+        details,
+    )
 
 
 @app.command()
@@ -293,18 +493,24 @@ def show(
     target: Target,
     signer: Signer,
 ) -> None:
-    """Show a member: kind, sponsor, joining date, status, votes, invitations, points and rewards."""
+    """Show a member: kind, sponsor, joining date, status, votes and probation, invitations
+    (available, when the next accrues, those pending), points and rewards; for anyone else, the
+    invitations it holds and its attestation."""
     chain, who = _looked_up(target, member, signer)
     membership, pool, token = chain.contract("membership"), chain.contract("pool"), chain.contract("token")
-    sponsor, joined_at, kind, sent, excluded_at = membership.functions.memberOf(who).call()
+    sponsor, joined_at, kind, sent, excluded_at, votes_from = membership.functions.memberOf(who).call()
+    moment = now(chain)
+    votes = int(membership.functions.getVotes(who).call())
     lines = [f"member       {who}"]
     if joined_at == 0:
-        invited_by, invited_kind = membership.functions.invitationOf(who).call()
         lines.append("status       not a member")
-        if int(invited_by, 16):
-            lines.append(
-                f"invitation   pending from {invited_by} as {KINDS[invited_kind]} (`cmir member join`)"
-            )
+        lines += [
+            f"invitation   pending {i.line()} (`cmir member accept`)"
+            for i in _invitations(chain, "invitee", who)
+        ]
+        attester = membership.functions.attestationOf(who).call()
+        if int(attester, 16):
+            lines.append(f"attested     as an ESS structure by {attester}")
     else:
         status = (
             "active"
@@ -314,11 +520,15 @@ def show(
         lines += [
             f"kind         {KINDS[kind]} ({KIND_HELP[KINDS[kind]]})",
             f"sponsor      {sponsor if int(sponsor, 16) else 'none (founder or admitted by governance)'}",
-            f"joined       {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(joined_at))}",
+            f"joined       {show_time(joined_at)}",
             f"status       {status}",
-            f"votes        {membership.functions.getVotes(who).call()}",
-            f"invitations  {sent} sent of {membership.functions.invitationAllowance().call()}",
+            f"votes        {_probation_line(votes, int(votes_from), moment) if excluded_at == 0 else votes}",
         ]
+        if excluded_at == 0:
+            lines.append(f"invitations  {_allowance_line(chain, who, moment)}; {sent} sent")
+            lines += [f"invited      {i.line('invitee')}" for i in _invitations(chain, "sponsor", who)]
+    if membership.functions.isAttester(who).call():
+        lines.append("attester     yes: attests ESS structures (`cmir member attest ACCOUNT`)")
     points = Points.of(chain, who)
     lines += [
         f"points       {points.matured} matured",

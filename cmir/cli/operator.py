@@ -29,6 +29,7 @@ from cmir.cli.common import (
     settings_key,
     shared_options,
     show_duration,
+    show_units,
     split_choice,
     transact,
     units,
@@ -97,6 +98,14 @@ def deploy(
     steward: Annotated[
         str | None, typer.Option("--steward", help="Steward of the collective fund (default: the deployer).")
     ] = None,
+    guardian: Annotated[
+        str | None,
+        typer.Option(
+            "--guardian",
+            help='The guardian ("conseil de surveillance": a Safe multisig in production), who may only '
+            "cancel proposals before execution, giving a reason. Default: none (governance may name one).",
+        ),
+    ] = None,
     settings: Annotated[
         str | None,
         typer.Option(
@@ -123,7 +132,7 @@ def deploy(
     WEB3_PROVIDER_URI (or --rpc-url), the deployer from --account or --keyfile, and the sources
     published on Etherscan when ETHERSCAN_API_KEY is set.
     """
-    from cmir.deployment import MEMBER_KINDS, DeploymentError, NetworkSettings, write_record
+    from cmir.deployment import MEMBER_KINDS, ZERO_ADDRESS, DeploymentError, NetworkSettings, write_record
     from cmir.deployment import deploy as deploy_contracts
 
     network, rpc_url = target.network, target.rpc_url
@@ -139,6 +148,7 @@ def deploy(
             raise BadInput(f"--founder {item!r}: KIND must be one of {', '.join(MEMBER_KINDS)}")
         founder_list.append((address(who, "founder"), kind))
     steward_address = address(steward, "steward") if steward else None
+    guardian_address = address(guardian, "guardian") if guardian else ZERO_ADDRESS
     out = target.deployment or default_deployment(network)
     provider_settings: dict[str, Any] = {}
     if is_local(network):
@@ -167,23 +177,43 @@ def deploy(
                     f"the deployer {deployer.address} has no ether on {network} to pay for gas (faucet?)"
                 )
             token = TOKENS.get(chosen.token, chosen.token)
+            d = show_duration
+            governance = (
+                f"voting delay {d(chosen.voting_delay)}, period {d(chosen.voting_period)}, timelock "
+                f"{d(chosen.timelock_delay)}, quorum {chosen.quorum_percent} % (at least "
+                f"{chosen.quorum_floor} votes), approvals expire after {d(chosen.approval_grace_period)}"
+            )
+            probation = show_duration(chosen.probation) if chosen.probation else "none"
+            admission = (
+                f"probation {probation}, one invitation per {show_duration(chosen.invitation_refill_period)} "
+                f"(at most {chosen.invitation_cap}), valid {show_duration(chosen.invitation_ttl)}"
+            )
+            spendable = (
+                show_units(chosen.collective_budget, 6, "tEUR")
+                if chosen.token in TOKENS
+                else f"{chosen.collective_budget} token units"
+            )
+            budget = f"budget {spendable} per {show_duration(chosen.collective_budget_period)}"
             plan = [
                 f"About to deploy CMIR DAO on {network} (chain id {chain.chain_id}) from {deployer.address}.",
                 f"  settings: {settings or key}; token: {token}",
-                f"  governance: voting delay {chosen.voting_delay} s, period {chosen.voting_period} s, "
-                f"timelock {chosen.timelock_delay} s, quorum {chosen.quorum_percent} %",
+                f"  governance: {governance}",
+                f"  admission: {admission}",
                 f"  shares: members {chosen.shares.members_bps}, ESS {chosen.shares.ess_bps} (floor "
                 f"{chosen.ess_floor_bps}), collective {chosen.shares.collective_bps} bps",
                 f"  points: epochs of {show_duration(chosen.epoch_length)}, reward cap "
                 f"{chosen.epoch_reward_cap_bps} bps per epoch, the parties keep at least "
                 f"{chosen.parties_min_share_bps} bps of a relation's points",
                 f"  founders: {', '.join(f'{a} ({k})' for a, k in founder_list)}",
-                f"  steward: {steward_address or deployer.address}",
+                f"  steward: {steward_address or deployer.address}, {budget}",
+                f"  guardian: {guardian_address if guardian else 'none'}",
                 f"  record: {out}",
                 "  about 12 transactions",
             ]
             confirm(plan, yes)
-            made = deploy_contracts(deployer, chosen, founder_list, steward_address or str(deployer.address))
+            made = deploy_contracts(
+                deployer, chosen, founder_list, steward_address or str(deployer.address), guardian_address
+            )
             write_record(made, key, out)
             for name, where in made.addresses().items():
                 typer.echo(f"{name:>10}: {where}")

@@ -3,13 +3,17 @@
 Meanings are the NatSpec of each error (``@notice`` of the project's interfaces, ``@dev`` of
 OpenZeppelin's), taken from the compiled contracts' userdoc/devdoc in ``.build/__local__.json``
 when the project is compiled, else from ``error_docs.json`` beside this file (written from the
-same build by ``python -m cmir.cli.reverts``; a test keeps the two equal).
+same build by ``python -m cmir.cli.reverts``; a test keeps the two equal). A few of
+OpenZeppelin's generic errors mean something precise in CMIR DAO (an expired approval, a
+proposal that does not name its proposer, a proposer still in probation): `IN_CMIR` says it.
+Times are shown as UTC dates and member kinds by name.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,6 +35,24 @@ DOCUMENTED_CONTRACTS = (
 )
 PROPOSAL_STATES = ("Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed")
 OPERATION_STATES = ("Unset", "Waiting", "Ready", "Done")
+MEMBER_KINDS = ("Pilote", "Abeille", "EssStructure")
+#: Arguments that are Unix times (shown as UTC dates; 0 stays 0).
+TIME_ARGUMENTS = {"votesFrom", "nextAt", "expiresAt", "periodEndsAt"}
+#: Arguments that are a `MemberKind`, by error.
+KIND_ARGUMENTS = {"MembershipInvitationKindMismatch": {"invited", "expected"}}
+EXPIRED = 6  # ProposalState.Expired
+#: What some of OpenZeppelin's generic errors mean in CMIR DAO (one sentence each), by signature.
+IN_CMIR = {
+    "GovernorRestrictedProposer(address)": "A proposal's description must end with `#proposer=` and its "
+    "proposer's own address (the CLI adds it): no member can submit, pre-empt or cancel another's proposal.",
+    "GovernorInsufficientProposerVotes(address,uint256,uint256)": "The `proposer` has no vote now: only a "
+    "member past its probation may propose.",
+}
+#: GovernorUnexpectedProposalState when the proposal is Expired.
+EXPIRED_MEANING = (
+    "The approval expired (not queued, or not executed, within the grace period after its vote or its "
+    "timelock delay): it can never run, only be proposed again."
+)
 PANIC_CODES = {
     0x01: "an assertion failed",
     0x11: "an arithmetic operation overflowed or underflowed",
@@ -109,6 +131,10 @@ def _arguments(name: str, inputs: list[dict[str, Any]], values: tuple[Any, ...])
     for entry, value in zip(inputs, values, strict=True):
         label = entry.get("name") or entry["type"]
         text = _show(value)
+        if label in TIME_ARGUMENTS and isinstance(value, int) and value > 0:
+            text = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(value))
+        if label in KIND_ARGUMENTS.get(name, ()) and isinstance(value, int) and value < len(MEMBER_KINDS):
+            text = MEMBER_KINDS[value]
         if name == "GovernorUnexpectedProposalState":
             if label == "current" and isinstance(value, int) and value < len(PROPOSAL_STATES):
                 text = PROPOSAL_STATES[value]
@@ -136,12 +162,17 @@ def explain(data: str | bytes | None, abis: list[list[dict[str, Any]]]) -> str:
     if entry is None:
         return f"unknown error 0x{selector.hex()} (not in the deployment's ABIs)"
     inputs = entry.get("inputs", [])
+    values: tuple[Any, ...] = ()
     try:
         values = tuple(decode([_canonical(i) for i in inputs], body))
         arguments = _arguments(entry["name"], inputs, values)
     except Exception:  # undecodable arguments: still name the error
         arguments = "?"
-    meaning = error_docs().get(entry["signature"], "no description in the contracts' NatSpec.")
+    meaning = IN_CMIR.get(entry["signature"]) or error_docs().get(
+        entry["signature"], "no description in the contracts' NatSpec."
+    )
+    if entry["name"] == "GovernorUnexpectedProposalState" and values[1:2] == (EXPIRED,):
+        meaning = EXPIRED_MEANING
     if len(meaning) > 160 and ". " in meaning:  # OpenZeppelin's longer notes: the first sentence
         meaning = meaning.split(". ", 1)[0] + "."
     return f"{entry['name']}({arguments}): {meaning}"

@@ -329,3 +329,15 @@ CONTRIBUTION_MEMOS = [
     "Contribution volontaire du comité d'entreprise",
     "Soutien au fonds ESS — bilan carbone compensé localement",
 ]
+
+# The attester of ESS structures (a regional chamber of the social and solidarity economy) and the
+# guardian, two demo accounts after the candidates.
+ATTESTER = "CRESS Auvergne-Rhône-Alpes (attestatrice des structures ESS)"
+GUARDIAN = "Conseil de surveillance de la CMIR (gardien ; en production, un coffre multisignature Safe)"
+
+#: Why the guardian cancelled a proposal (public, in its event).
+GUARDIAN_REASON = (
+    "Le conseil de surveillance suspend ce financement : la CRESS a signalé un changement de "
+    "gouvernance de la structure porteuse, en cours de vérification. La proposition pourra être "
+    "présentée de nouveau une fois la vérification faite."
+)

@@ -71,6 +71,16 @@ interface IRedistribution {
         uint256 originEpoch;
     }
 
+    /// @notice The steward's budget: at most `amount` per `period` seconds. A period starts with
+    /// the first spending after the last one ended; `spent` of it is used in the period that
+    /// started at `periodStart` (0 spent when no period is running).
+    struct CollectiveBudget {
+        uint256 amount;
+        uint256 period;
+        uint256 periodStart;
+        uint256 spent;
+    }
+
     /// @notice Running totals of the pool, all in token units except points and the accumulator.
     struct Totals {
         uint256 totalReceived;
@@ -96,6 +106,14 @@ interface IRedistribution {
     error RedistributionNotActiveMember(address account);
     /// @notice A member cannot pay a relation with itself.
     error RedistributionSelfRelation(address member);
+    /// @notice The steward asked for `requested` but only `left` of this period's budget remains,
+    /// until `periodEndsAt`.
+    error RedistributionCollectiveBudgetExceeded(uint256 requested, uint256 left, uint256 periodEndsAt);
+    /// @notice The budget period must be within [`minPeriod`, `maxPeriod`] seconds.
+    error RedistributionBudgetPeriodOutOfRange(uint256 period, uint256 minPeriod, uint256 maxPeriod);
+    /// @notice The funding was voted for `payoutWallet` at `walletVersion`, no longer project
+    /// `projectId`'s wallet: a wallet change voids it.
+    error RedistributionPayoutMismatch(uint256 projectId, address payoutWallet, uint64 walletVersion);
     /// @notice `amount` is below the governed minimum relation fee `minimum`.
     error RedistributionFeeBelowMinimum(uint256 amount, uint256 minimum);
     /// @notice An amount must be positive.
@@ -188,6 +206,9 @@ interface IRedistribution {
     event EpochRewardCapChanged(uint256 previousCapBps, uint256 newCapBps);
     /// @notice Governance changed the least share of a relation's points its parties keep.
     event PartiesMinShareChanged(uint256 previousBps, uint256 newBps);
+    /// @notice The steward's budget is now `amount` per `period` seconds; what the running period
+    /// spent still counts.
+    event CollectiveBudgetChanged(uint256 amount, uint256 period);
 
     /// @notice Pay `amount` for a relation with `counterparty`; both must be active members.
     function payRelation(address counterparty, uint256 amount, bytes32 relationRef) external;
@@ -206,16 +227,6 @@ interface IRedistribution {
     /// @notice Contribute `amount` to the pool with a `memo`; anyone may.
     function contribute(uint256 amount, string calldata memo) external;
 
-    /// @notice `contribute` with an EIP-2612 permit for `amount`.
-    function contributeWithPermit(
-        uint256 amount,
-        string calldata memo,
-        uint256 deadline,
-        uint8 v,
-        bytes32 r,
-        bytes32 s
-    ) external;
-
     /// @notice Book tokens sent straight to the pool, all to the ESS bucket; anyone may call it.
     function accountSurplus() external;
 
@@ -228,10 +239,12 @@ interface IRedistribution {
     /// @notice Claim the caller's rewards; pays them to the caller and returns the amount.
     function claim() external returns (uint256 amount);
 
-    /// @notice Governance only: pay `amount` of the ESS bucket to active project `projectId`.
-    function fundEssProject(uint256 projectId, uint256 amount) external;
+    /// @notice Governance only: pay `amount` of the ESS bucket to active project `projectId`,
+    /// whose payout wallet must still be `payoutWallet` at `walletVersion` (what voters saw).
+    function fundEssProject(uint256 projectId, address payoutWallet, uint64 walletVersion, uint256 amount) external;
 
-    /// @notice Steward only: spend `amount` of the collective fund, paid to `recipient`.
+    /// @notice Steward only: spend `amount` of the collective fund, paid to `recipient`, within
+    /// the period's budget.
     function spendCollective(address recipient, uint256 amount, string calldata memo) external;
 
     /// @notice Governance only: set the shares of future inflows (ESS at least the floor).
@@ -245,6 +258,9 @@ interface IRedistribution {
 
     /// @notice Governance only: name the steward of the collective fund.
     function setSteward(address newSteward) external;
+
+    /// @notice Governance only: the steward may spend at most `amount` per `period` seconds.
+    function setCollectiveBudget(uint256 amount, uint256 period) external;
 
     /// @notice Governance only: epochs last `newLength` seconds from the end of the current one.
     function setEpochLength(uint256 newLength) external;
@@ -270,6 +286,9 @@ interface IRedistribution {
 
     /// @notice The steward of the collective fund.
     function steward() external view returns (address);
+
+    /// @notice The steward's budget and what it has spent of this period's.
+    function collectiveBudget() external view returns (CollectiveBudget memory);
 
     /// @notice The lowest ESS share, in basis points, fixed at deployment.
     function essFloorBps() external view returns (uint16);

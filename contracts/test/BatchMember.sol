@@ -30,9 +30,9 @@ contract BatchMember {
         token.approve(address(pool_), type(uint256).max);
     }
 
-    /// @notice Accept the pending invitation (the membership fee, if any, is already approved).
-    function join() external {
-        membership.acceptInvitation();
+    /// @notice Accept `sponsor`'s invitation as `kind` (the membership fee, if any, is approved).
+    function join(address sponsor, IMembership.MemberKind kind) external {
+        membership.acceptInvitation(sponsor, kind);
     }
 
     /// @notice Make `count` pool calls: of every 8, one contribution and seven relations paid to

@@ -55,8 +55,8 @@ contract ReenteringMember is ITokenReceivedHook {
         bubble = bubble_;
     }
 
-    function acceptInvitation() external {
-        membership.acceptInvitation();
+    function acceptInvitation(address sponsor, IMembership.MemberKind kind) external {
+        membership.acceptInvitation(sponsor, kind);
     }
 
     function approvePool(uint256 value) external {

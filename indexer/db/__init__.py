@@ -4,6 +4,8 @@ from indexer.db.base import Base
 from indexer.db.models import Checkpoint, IndexBatch, IndexedBlock, RawEvent, UndoImage
 from indexer.db.projections import (
     MEMBER_KINDS,
+    Attestation,
+    Attester,
     BucketSnapshot,
     Claim,
     CollectiveSpend,
@@ -18,6 +20,7 @@ from indexer.db.projections import (
     ParameterChange,
     Proposal,
     ProposalChange,
+    ProposalPayout,
     Relation,
     RewardFreeze,
     Vote,
@@ -26,6 +29,8 @@ from indexer.db.types import Uint256
 
 __all__ = [
     "MEMBER_KINDS",
+    "Attestation",
+    "Attester",
     "Base",
     "BucketSnapshot",
     "Checkpoint",
@@ -44,6 +49,7 @@ __all__ = [
     "ParameterChange",
     "Proposal",
     "ProposalChange",
+    "ProposalPayout",
     "RawEvent",
     "Relation",
     "RewardFreeze",

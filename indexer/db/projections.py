@@ -4,7 +4,8 @@ Two kinds. *Event rows* (relations, inflows, bucket snapshots, claims, fundings,
 changes of parameters, projects and proposals) are keyed by the event that made them
 ``(chain_id, block_number, log_index)`` and carry its transaction hash: a rollback deletes those
 above a block.
-*Aggregates* (members, invitations, ESS projects, proposals, the DAO state) are updated in place;
+*Aggregates* (members, invitations, ESS projects, proposals, attesters, the DAO state) are updated
+in place;
 the indexer keeps their images before each batch near the head (``undo_images``) to roll them back.
 Amounts are exact integers (`Uint256`); times are unix seconds, as on chain.
 """
@@ -181,11 +182,15 @@ class EssProjectChange(EventRow, Base):
     metadata_uri: Mapped[str | None] = mapped_column(Text)
     metadata_hash: Mapped[str | None] = mapped_column(String(66))
     active: Mapped[bool | None] = mapped_column(Boolean)
+    wallet_version: Mapped[int | None] = mapped_column(
+        BigInteger, doc="the project's wallet version after a registration or an update"
+    )
 
 
 class ParameterChange(EventRow, Base):
-    """A governed setting changed: shares, weights, fees, steward, allowance, epoch length, epoch
-    reward cap, parties' minimum share, governor settings, timelock delay and roles.
+    """A governed setting changed: shares, weights, fees, steward, the steward's budget, the
+    membership rules, attesters, epoch length, epoch reward cap, parties' minimum share, governor
+    settings (quorum floor, approval grace period, guardian), timelock delay and roles.
     ``old_value``/``new_value`` are the event's values, except for ``epoch_length``: each is the
     whole clock ``{"length", "origin_epoch", "origin"}`` (old: null at deployment). The current
     epoch follows from the latest such row (`indexer.epochs.Clock`)."""
@@ -227,7 +232,10 @@ class Vote(EventRow, Base):
 
 
 class Invitation(EventRow, Base):
-    """An invitation (keyed by its MemberInvited event) and how it ended."""
+    """An invitation (keyed by its MemberInvited event) and how it ended. The chain keeps one per
+    (invitee, sponsor): ``pending`` rows are exactly the records ``invitationOf(invitee, sponsor)``
+    returns (live until ``expires_at``, then expired); ``renewed`` is an expired one its sponsor
+    replaced by a new invitation."""
 
     __tablename__ = "invitations"
     __table_args__ = (
@@ -238,10 +246,14 @@ class Invitation(EventRow, Base):
     invitee: Mapped[str] = mapped_column(String(42))
     sponsor: Mapped[str] = mapped_column(String(42))
     kind: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), doc="pending, accepted or revoked")
+    status: Mapped[str] = mapped_column(String(16), doc="pending, accepted, revoked or renewed")
+    expires_at: Mapped[int | None] = mapped_column(
+        BigInteger, doc="cannot be accepted from then on (unix s); null for invitations that never expired"
+    )
     closed_block: Mapped[int | None] = mapped_column(BigInteger)
     closed_time: Mapped[int | None] = mapped_column(BigInteger)
     closed_tx: Mapped[str | None] = mapped_column(String(66))
+    revoked_by: Mapped[str | None] = mapped_column(String(42), doc="the sponsor, or the governance")
 
 
 class Member(Base):
@@ -249,7 +261,12 @@ class Member(Base):
     ``matured_points`` earn from ``reward_per_point_paid`` on; ``pending_points`` were earned in
     ``pending_epoch`` and mature at ``matures_at`` (both null when nothing is pending). Once
     ``matures_at <= now`` the pending points count as matured (the pool's ``memberPoints``), and
-    earn from the accumulator their epoch ended at. Claimable now: `indexer.epochs.member_now`."""
+    earn from the accumulator their epoch ended at. Claimable now: `indexer.epochs.member_now`.
+
+    ``votes_from`` is the end of the member's probation (memberOf().votesFrom): its vote counts,
+    and it may invite and propose, from then on. ``invitation_anchor`` replays the contract's
+    private anchor of the invitation allowance: one invitation accrues per refill period since it,
+    up to the cap (`indexer.invitations.credits` gives ``invitationsAvailable``)."""
 
     __tablename__ = "members"
     __table_args__ = (Index("ix_members_sponsor", "chain_id", "sponsor", "joined_block"),)
@@ -274,13 +291,19 @@ class Member(Base):
     reward_per_point_paid: Mapped[int] = mapped_column(Uint256)
     claimed: Mapped[int] = mapped_column(Uint256)
     invitations_sent: Mapped[int] = mapped_column(Integer, doc="as memberOf().invitationsSent")
+    votes_from: Mapped[int | None] = mapped_column(BigInteger, doc="end of probation (unix s)")
+    invitation_anchor: Mapped[int | None] = mapped_column(BigInteger, doc="the allowance's anchor (unix s)")
     relations_paid: Mapped[int] = mapped_column(Integer)
     relations_received: Mapped[int] = mapped_column(Integer)
     amount_paid: Mapped[int] = mapped_column(Uint256)
 
 
 class EssProject(Base):
-    """A registered ESS project with its checked off-chain metadata."""
+    """A registered ESS project with its checked off-chain metadata. ``wallet_version`` counts
+    its payout wallets (1 at registration): fundings and activations name it, and a wallet change
+    voids those pending. ``inactive_reason`` says why an inactive project is: ``registered`` (a
+    member's project waits for governance to activate it), ``wallet_changed`` (its new wallet
+    waits for a vote) or ``deactivated`` (by governance); null while active."""
 
     __tablename__ = "ess_projects"
 
@@ -291,6 +314,8 @@ class EssProject(Base):
     metadata_uri: Mapped[str] = mapped_column(Text)
     metadata_hash: Mapped[str] = mapped_column(String(66))
     active: Mapped[bool] = mapped_column(Boolean)
+    wallet_version: Mapped[int] = mapped_column(BigInteger)
+    inactive_reason: Mapped[str | None] = mapped_column(String(16))
     registered_block: Mapped[int] = mapped_column(BigInteger)
     registered_time: Mapped[int] = mapped_column(BigInteger)
     updated_block: Mapped[int] = mapped_column(BigInteger)
@@ -307,7 +332,11 @@ class EssProject(Base):
 
 class Proposal(Base):
     """A governance proposal, its decoded actions, tallies and recorded state changes.
-    The Governor's state at a time follows from these (see `indexer.proposals.proposal_state`)."""
+    The Governor's state at a time follows from these (see `indexer.proposals.proposal_state`).
+    ``approval_grace`` is the grace period in force at the proposal's snapshot and
+    ``expires_at`` the Governor's ``proposalExpiresAt``: (eta, else the deadline) + that grace; a
+    succeeded or queued proposal is Expired once the block time passes it. A cancellation by the
+    guardian names it and gives its reason."""
 
     __tablename__ = "proposals"
 
@@ -340,6 +369,11 @@ class Proposal(Base):
     executed_tx: Mapped[str | None] = mapped_column(String(66))
     canceled_block: Mapped[int | None] = mapped_column(BigInteger)
     canceled_time: Mapped[int | None] = mapped_column(BigInteger)
+    canceled_tx: Mapped[str | None] = mapped_column(String(66))
+    canceled_by_guardian: Mapped[str | None] = mapped_column(String(42), doc="the guardian that cancelled it")
+    cancel_reason: Mapped[str | None] = mapped_column(Text, doc="the guardian's reason")
+    approval_grace: Mapped[int | None] = mapped_column(BigInteger, doc="seconds, at the snapshot")
+    expires_at: Mapped[int | None] = mapped_column(BigInteger, doc="proposalExpiresAt (unix s)")
     for_votes: Mapped[int] = mapped_column(Uint256)
     against_votes: Mapped[int] = mapped_column(Uint256)
     abstain_votes: Mapped[int] = mapped_column(Uint256)
@@ -354,7 +388,12 @@ class DaoState(Base):
     ``total_points`` is their sum; ``undistributed_rewards`` stays 0 (nothing carries over any
     more: what members cannot receive goes to ESS). The epoch clock is the last
     ``EpochLengthChanged``: epoch ``epoch_origin_epoch`` starts at ``epoch_origin`` and each lasts
-    ``epoch_length`` seconds (`indexer.epochs.Clock`)."""
+    ``epoch_length`` seconds (`indexer.epochs.Clock`).
+
+    The steward's budget: at most ``collective_budget`` per ``collective_budget_period`` seconds;
+    ``budget_spent`` was spent in the period that started at ``budget_period_start`` (a period
+    starts with the first spending after the previous one ended; the pool's
+    ``collectiveBudget()`` shows nothing spent once it has ended)."""
 
     __tablename__ = "dao_state"
 
@@ -389,8 +428,15 @@ class DaoState(Base):
     counterparty_sponsor_bps: Mapped[int | None] = mapped_column(Integer)
     min_relation_fee: Mapped[int | None] = mapped_column(Uint256)
     steward: Mapped[str | None] = mapped_column(String(42))
+    collective_budget: Mapped[int | None] = mapped_column(Uint256)
+    collective_budget_period: Mapped[int | None] = mapped_column(BigInteger)
+    budget_period_start: Mapped[int | None] = mapped_column(BigInteger)
+    budget_spent: Mapped[int] = mapped_column(Uint256)
     membership_fee: Mapped[int] = mapped_column(Uint256)
-    invitation_allowance: Mapped[int | None] = mapped_column(Integer)
+    probation: Mapped[int | None] = mapped_column(BigInteger)
+    invitation_refill_period: Mapped[int | None] = mapped_column(BigInteger)
+    invitation_cap: Mapped[int | None] = mapped_column(Integer)
+    invitation_ttl: Mapped[int | None] = mapped_column(BigInteger)
     pool: Mapped[str | None] = mapped_column(String(42))
     active_members: Mapped[int] = mapped_column(Integer)
     members_total: Mapped[int] = mapped_column(Integer)
@@ -398,8 +444,57 @@ class DaoState(Base):
     voting_period: Mapped[int | None] = mapped_column(BigInteger)
     proposal_threshold: Mapped[int | None] = mapped_column(Uint256)
     quorum_numerator: Mapped[int | None] = mapped_column(Uint256)
+    quorum_floor: Mapped[int | None] = mapped_column(Uint256)
+    approval_grace_period: Mapped[int | None] = mapped_column(BigInteger)
+    guardian: Mapped[str | None] = mapped_column(String(42))
     timelock: Mapped[str | None] = mapped_column(String(42))
     timelock_min_delay: Mapped[int | None] = mapped_column(Uint256)
     relation_count: Mapped[int] = mapped_column(Integer)
     inflow_count: Mapped[int] = mapped_column(Integer)
     accumulator_mismatches: Mapped[int] = mapped_column(Integer, doc="0 unless the replayed math diverged")
+
+
+class Attestation(EventRow, Base):
+    """An attester attested that an account is an ESS structure (EssStructureAttested). The
+    chain keeps the latest per account (``attestationOf``); it counts while its attester is one."""
+
+    __tablename__ = "attestations"
+    __table_args__ = (Index("ix_attestations_account", "chain_id", "account", "block_number", "log_index"),)
+
+    account: Mapped[str] = mapped_column(String(42))
+    attester: Mapped[str] = mapped_column(String(42))
+
+
+class ProposalPayout(EventRow, Base):
+    """A proposal's action naming a project's payout wallet version, decoded from its calldata
+    when the proposal was created (keyed by the ProposalCreated event and the action's index):
+    ``fundEssProject(projectId, payoutWallet, walletVersion, amount)`` or
+    ``activateProject(projectId, walletVersion)``. A later wallet change voids it."""
+
+    __tablename__ = "proposal_payouts"
+    __table_args__ = (
+        Index("ix_proposal_payouts_project", "chain_id", "project_id", "block_number"),
+        Index("ix_proposal_payouts_proposal", "chain_id", "proposal_id"),
+    )
+
+    action_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(Uint256)
+    project_id: Mapped[int] = mapped_column(Uint256)
+    function: Mapped[str] = mapped_column(String(32), doc="fundEssProject or activateProject")
+    payout_wallet: Mapped[str | None] = mapped_column(String(42), doc="null for an activation")
+    wallet_version: Mapped[int] = mapped_column(BigInteger)
+    amount: Mapped[int | None] = mapped_column(Uint256, doc="null for an activation")
+
+
+class Attester(Base):
+    """An account governance made an attester of ESS structures (AttesterChanged), and whether
+    it still is one."""
+
+    __tablename__ = "attesters"
+
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    address: Mapped[str] = mapped_column(String(42), primary_key=True)
+    allowed: Mapped[bool] = mapped_column(Boolean)
+    changed_block: Mapped[int] = mapped_column(BigInteger)
+    changed_time: Mapped[int] = mapped_column(BigInteger)
+    attestations: Mapped[int] = mapped_column(Integer, doc="accounts it attested")

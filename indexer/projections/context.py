@@ -59,6 +59,8 @@ def new_member(chain_id: int, address: str) -> Row:
         "reward_per_point_paid": 0,
         "claimed": 0,
         "invitations_sent": 0,
+        "votes_from": None,
+        "invitation_anchor": None,
         "relations_paid": 0,
         "relations_received": 0,
         "amount_paid": 0,
@@ -88,6 +90,7 @@ def new_state(chain_id: int) -> Row:
         "relation_count",
         "inflow_count",
         "accumulator_mismatches",
+        "budget_spent",
     ):
         row[name] = 0
     row["points_epoch"] = 1  # the pool's epochs start at 1 at deployment
@@ -101,7 +104,16 @@ def new_state(chain_id: int) -> Row:
         "counterparty_sponsor_bps",
         "min_relation_fee",
         "steward",
-        "invitation_allowance",
+        "collective_budget",
+        "collective_budget_period",
+        "budget_period_start",
+        "probation",
+        "invitation_refill_period",
+        "invitation_cap",
+        "invitation_ttl",
+        "quorum_floor",
+        "approval_grace_period",
+        "guardian",
         "pool",
         "voting_delay",
         "voting_period",
@@ -133,6 +145,8 @@ class Context:
         self.scheduled: dict[str, list[str]] = defaultdict(list)  # tx -> timelock operation ids
         self.tx_proposal: dict[str, int] = {}  # tx -> proposal executed in it
         self.proposal_linked: dict[str, list[Row]] = defaultdict(list)  # tx -> rows to link
+        #: (tx, project id) of projects switched off in a transaction: a wallet change then says why
+        self.switched_off: set[tuple[str, int]] = set()
         self._member_rows = uow.members.rows
         #: epoch -> the accumulator after its last inflow in this batch (see `matured_at`)
         self.epoch_rates: dict[int, int] = {}

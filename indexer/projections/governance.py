@@ -1,4 +1,5 @@
-"""Handlers of the Governor's and the timelock's events: proposals, votes, settings, roles."""
+"""Handlers of the Governor's and the timelock's events: proposals (their expiry, the payouts
+they name, cancellations by the guardian), votes, settings, roles."""
 
 from __future__ import annotations
 
@@ -19,6 +20,13 @@ SETTINGS = {
     "QuorumNumeratorUpdated": ("quorum_numerator", "quorum_numerator"),
     "TimelockChange": ("timelock", "timelock"),
     "MinDelayChange": ("timelock_min_delay", "timelock_min_delay"),
+    "QuorumFloorChanged": ("quorum_floor", "quorum_floor"),
+}
+
+#: Calls naming a project's wallet version: function -> (contract, amount and wallet arguments).
+PAYOUT_FUNCTIONS: dict[str, tuple[str, str | None, str | None]] = {
+    "fundEssProject": ("pool", "amount", "payoutWallet"),
+    "activateProject": ("registry", None, None),
 }
 
 
@@ -33,15 +41,48 @@ def _change(ctx: Context, event: Event, state: str, eta: int | None = None) -> N
     )
 
 
+def _payout(ctx: Context, event: Event, action: dict[str, Any]) -> None:
+    """Record an action that names a project's payout wallet version (a funding, an activation)."""
+    names = PAYOUT_FUNCTIONS.get(str(action.get("function")))
+    if not action.get("decoded") or names is None or action.get("contract") != names[0]:
+        return
+    _, amount, wallet = names
+    call = action["args"]
+    ctx.uow.add(
+        "proposal_payouts",
+        {
+            **event.base(),
+            "action_index": action["index"],
+            "proposal_id": int(event.args["proposalId"]),
+            "project_id": int(call["projectId"]),
+            "function": action["function"],
+            "payout_wallet": call[wallet] if wallet else None,
+            "wallet_version": int(call["walletVersion"]),
+            "amount": int(call[amount]) if amount else None,
+        },
+    )
+
+
+def _expiry(proposal: dict[str, Any]) -> int | None:
+    """proposalExpiresAt: the ETA once queued, else the deadline, plus the grace at the snapshot."""
+    grace = proposal["approval_grace"]
+    if grace is None:
+        return None
+    return int(proposal["eta"] or proposal["vote_end"]) + int(grace)
+
+
 def proposal_created(ctx: Context, event: Event) -> None:
-    """A proposal: its calls decoded where they target our contracts."""
+    """A proposal: its calls decoded where they target our contracts, the payouts they name, and
+    when its approval would expire (the grace period now; a change before its snapshot applies)."""
     args = event.args
     targets, calldatas = list(args["targets"]), list(args["calldatas"])
     actions = []
     for index, (target, calldata, value) in enumerate(zip(targets, calldatas, args["values"], strict=True)):
-        actions.append(
-            {"index": index, "target": target, "value": value, **ctx.registry.decode_call(target, calldata)}
-        )
+        decoded = ctx.registry.decode_call(target, calldata)
+        action = {"index": index, "target": target, "value": value, **decoded}
+        actions.append(action)
+        _payout(ctx, event, action)
+    grace = ctx.state["approval_grace_period"]
     ctx.uow.proposals.create(
         {
             "chain_id": ctx.chain_id,
@@ -69,6 +110,11 @@ def proposal_created(ctx: Context, event: Event) -> None:
             "executed_tx": None,
             "canceled_block": None,
             "canceled_time": None,
+            "canceled_tx": None,
+            "canceled_by_guardian": None,
+            "cancel_reason": None,
+            "approval_grace": grace,
+            "expires_at": None if grace is None else int(args["voteEnd"]) + int(grace),
             "for_votes": 0,
             "against_votes": 0,
             "abstain_votes": 0,
@@ -113,6 +159,7 @@ def proposal_queued(ctx: Context, event: Event) -> None:
             queued_block=event.block_number,
             queued_time=event.block_time,
         )
+        proposal["expires_at"] = _expiry(proposal)
     _change(ctx, event, "queued", eta)
 
 
@@ -136,11 +183,41 @@ def proposal_executed(ctx: Context, event: Event) -> None:
 
 
 def proposal_canceled(ctx: Context, event: Event) -> None:
-    """Canceled by its proposer (or the timelock operation cancelled)."""
+    """Canceled by its proposer or by the guardian (whose own event came first)."""
     proposal = _proposal(ctx, event)
     if proposal is not None:
-        proposal.update(status="canceled", canceled_block=event.block_number, canceled_time=event.block_time)
+        proposal.update(
+            status="canceled",
+            canceled_block=event.block_number,
+            canceled_time=event.block_time,
+            canceled_tx=event.tx_hash,
+        )
     _change(ctx, event, "canceled")
+
+
+def canceled_by_guardian(ctx: Context, event: Event) -> None:
+    """The guardian cancels a proposal, giving its reason (OpenZeppelin's ProposalCanceled follows)."""
+    proposal = _proposal(ctx, event)
+    if proposal is not None:
+        proposal.update(canceled_by_guardian=event.args["guardian"], cancel_reason=event.args["reason"])
+
+
+def guardian_changed(ctx: Context, event: Event) -> None:
+    """Governance named a new guardian (none: the zero address)."""
+    new = address_or_none(event.args["newGuardian"])
+    ctx.state["guardian"] = new
+    ctx.parameter(event, "guardian", address_or_none(event.args["previousGuardian"]), new)
+
+
+def approval_grace_changed(ctx: Context, event: Event) -> None:
+    """A new approval grace period, checkpointed: it applies to proposals whose snapshot is now or
+    later (the Governor looks the grace up at the snapshot), so their expiry moves."""
+    new = int(event.args["newGrace"])
+    ctx.state["approval_grace_period"] = new
+    ctx.parameter(event, "approval_grace_period", event.args["previousGrace"], new)
+    for proposal in ctx.uow.proposals_from(event.block_time):
+        proposal["approval_grace"] = new
+        proposal["expires_at"] = _expiry(proposal)
 
 
 def call_scheduled(ctx: Context, event: Event) -> None:
@@ -186,6 +263,9 @@ HANDLERS = {
     "ProposalQueued": proposal_queued,
     "ProposalExecuted": proposal_executed,
     "ProposalCanceled": proposal_canceled,
+    "ProposalCanceledByGuardian": canceled_by_guardian,
+    "GuardianChanged": guardian_changed,
+    "ApprovalGracePeriodChanged": approval_grace_changed,
     "CallScheduled": call_scheduled,
     "CallExecuted": call_executed,
     "RoleGranted": role_changed,

@@ -327,10 +327,18 @@ def ess_project_funded(ctx: Context, event: Event) -> None:
 
 
 def collective_spent(ctx: Context, event: Event) -> None:
-    """The steward spent from the collective fund."""
+    """The steward spent from the collective fund, within its budget: the first spending after
+    the last period ended starts a new one (Redistribution.spendCollective)."""
     args = event.args
     amount = int(args["amount"])
-    ctx.state["collective_spent"] += amount
+    s = ctx.state
+    s["collective_spent"] += amount
+    start, period = int(s["budget_period_start"] or 0), int(s["collective_budget_period"] or 0)
+    if event.block_time >= start + period:
+        s["budget_period_start"], s["budget_spent"] = event.block_time, 0
+    s["budget_spent"] += amount
+    if s["collective_budget"] is not None and s["budget_spent"] > int(s["collective_budget"]):
+        ctx.mismatch(event, f"spent {s['budget_spent']} of a budget of {s['collective_budget']}")
     ctx.uow.add(
         "collective_spends",
         {
@@ -377,6 +385,17 @@ def steward_changed(ctx: Context, event: Event) -> None:
     ctx.parameter(event, "steward", address_or_none(event.args["previousSteward"]), event.args["newSteward"])
 
 
+def collective_budget_changed(ctx: Context, event: Event) -> None:
+    """The steward's new budget per period; what the running period spent still counts."""
+    args = event.args
+    s = ctx.state
+    previous = None
+    if s["collective_budget"] is not None:
+        previous = {"amount": s["collective_budget"], "period": s["collective_budget_period"]}
+    s.update(collective_budget=int(args["amount"]), collective_budget_period=int(args["period"]))
+    ctx.parameter(event, "collective_budget", previous, {"amount": args["amount"], "period": args["period"]})
+
+
 def epoch_length_changed(ctx: Context, event: Event) -> None:
     """A new epoch clock (at deployment, or the length from the end of the running epoch)."""
     args = event.args
@@ -416,6 +435,7 @@ HANDLERS = {
     "PointWeightsChanged": point_weights_changed,
     "MinRelationFeeChanged": min_relation_fee_changed,
     "StewardChanged": steward_changed,
+    "CollectiveBudgetChanged": collective_budget_changed,
     "EpochLengthChanged": epoch_length_changed,
     "EpochRewardCapChanged": epoch_reward_cap_changed,
     "PartiesMinShareChanged": parties_min_share_changed,

@@ -10,6 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, Table, and_, bindparam, delete, insert, select, tuple_, update
 
 from indexer.db import (
+    Attestation,
+    Attester,
     BucketSnapshot,
     Claim,
     CollectiveSpend,
@@ -23,6 +25,7 @@ from indexer.db import (
     ParameterChange,
     Proposal,
     ProposalChange,
+    ProposalPayout,
     Relation,
     RewardFreeze,
     UndoImage,
@@ -49,12 +52,15 @@ EVENT_TABLES: tuple[Table, ...] = tuple(
         ProposalChange,
         Vote,
         Invitation,
+        Attestation,
+        ProposalPayout,
     )
 )
 
 #: Tables updated in place (restored from undo images on rollback).
 AGGREGATE_TABLES: dict[str, Table] = {
-    model.__tablename__: model.__table__ for model in (Member, Invitation, EssProject, Proposal, DaoState)
+    model.__tablename__: model.__table__
+    for model in (Member, Invitation, EssProject, Proposal, DaoState, Attester)
 }
 
 _CHUNK = 400
@@ -148,8 +154,10 @@ class UnitOfWork:
         self.aggregates = {name: Aggregate(table) for name, table in AGGREGATE_TABLES.items()}
         self.event_rows: dict[str, list[Row]] = defaultdict(list)
         self.event_values: dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]] = {}
-        self.pending_invitations: dict[str, Key] = {}
+        #: (invitee, sponsor) -> the key of their pending invitation (the chain keeps one per pair)
+        self.pending_invitations: dict[tuple[str, str], Key] = {}
         self._invitees_loaded: set[str] = set()
+        self._proposals_from: int | None = None
 
     @property
     def members(self) -> Aggregate:
@@ -171,6 +179,11 @@ class UnitOfWork:
         """Invitations by their MemberInvited event key."""
         return self.aggregates["invitations"]
 
+    @property
+    def attesters(self) -> Aggregate:
+        """Attesters by (chain_id, address)."""
+        return self.aggregates["attesters"]
+
     def add(self, table: str, row: Row) -> None:
         """Queue an event row for insertion."""
         self.event_rows[table].append(row)
@@ -184,7 +197,7 @@ class UnitOfWork:
         queued.append(values)
 
     def load_pending_invitations(self, invitees: Iterable[str]) -> None:
-        """Read the pending invitations of `invitees` (at most one each)."""
+        """Read the pending invitations of `invitees` (at most one per sponsor each)."""
         wanted = [i for i in dict.fromkeys(invitees) if i not in self._invitees_loaded]
         table = self.invitations.table
         for start in range(0, len(wanted), _CHUNK):
@@ -195,16 +208,28 @@ class UnitOfWork:
             )
             for found in self.connection.execute(query).mappings():
                 row = self.invitations.adopt(dict(found))
-                self.pending_invitations[row["invitee"]] = self.invitations.key_of(row)
+                self.pending_invitations[(row["invitee"], row["sponsor"])] = self.invitations.key_of(row)
 
-    def pending_invitation(self, invitee: str) -> Row | None:
-        """The pending invitation of `invitee`, if any."""
+    def pending_invitation(self, invitee: str, sponsor: str) -> Row | None:
+        """The pending invitation from `sponsor` to `invitee`, if any."""
         self.load_pending_invitations([invitee])
-        key = self.pending_invitations.get(invitee)
+        key = self.pending_invitations.get((invitee, sponsor))
         if key is None:
             return None
         row = self.invitations.rows[key]
         return row if row["status"] == "pending" else None
+
+    def proposals_from(self, timepoint: int) -> list[Row]:
+        """Every proposal whose snapshot is at or after `timepoint` (read from the database once
+        per batch for the earliest timepoint asked; those created in the batch are held)."""
+        if self._proposals_from is None or timepoint < self._proposals_from:
+            table = self.proposals.table
+            query = select(table).where(table.c.chain_id == self.chain_id, table.c.vote_start >= timepoint)
+            for found in self.connection.execute(query).mappings():
+                self.proposals.adopt(dict(found))
+            self._proposals_from = timepoint
+        held = self.proposals.rows.values()
+        return [row for row in held if row is not None and int(row["vote_start"]) >= timepoint]
 
     def proposal_by_operation(self, operation: str) -> Row | None:
         """The proposal queued as timelock operation `operation`, if any."""

@@ -37,11 +37,12 @@ def test_directory_search_finds_the_right_projects(client: TestClient, world: Wo
     assert ids(get(client, "/ess/projects", theme="culture")) == []
     assert ids(get(client, "/ess/projects", legal_form="ASSOCIATION", sort="id")) == ["1", "4"]
     assert ids(get(client, "/ess/projects", legal_form="coopérative")) == []
-    assert ids(get(client, "/ess/projects", active="false")) == ["2"]
-    assert ids(get(client, "/ess/projects", q="epicerie", active="true", region="11", sort="id")) == [
-        "1",
-        "4",
-    ]
+    # Only the first project is active: the second was switched off, the third never activated,
+    # the fourth's wallet changed since its activation.
+    assert ids(get(client, "/ess/projects", active="false", sort="id")) == ["2", "3", "4"]
+    assert ids(get(client, "/ess/projects", awaiting_activation="true", sort="id")) == ["3", "4"]
+    assert ids(get(client, "/ess/projects", awaiting_activation="false", sort="id")) == ["1", "2"]
+    assert ids(get(client, "/ess/projects", q="epicerie", active="true", region="11", sort="id")) == ["1"]
     first = get(client, "/ess/projects", q="canal")["items"][0]
     assert first["name"] == "Épicerie du Canal — 2e site"
     assert {t["department"] for t in first["territories"]} == {"75", "93"}
@@ -54,8 +55,13 @@ def test_directory_search_finds_the_right_projects(client: TestClient, world: Wo
 def test_project_with_its_fundings(client: TestClient, world: World) -> None:
     registry = world.dao.registry
     project = get(client, "/ess/projects/1")
-    owner, active, wallet, metadata_hash, _uri = registry.functions.projectOf(1).call()
+    owner, active, version, wallet, metadata_hash, _uri = registry.functions.projectOf(1).call()
     assert (project["owner"], project["active"], project["payout_wallet"]) == (owner, active, wallet)
+    assert (project["wallet_version"], project["inactive_reason"], project["awaiting_activation"]) == (
+        version,
+        None,
+        False,
+    )
     assert project["metadata_hash"] == "0x" + metadata_hash.hex()
     assert units(project["funded_total"]) == 5 * 10**6
     (funding,) = project["fundings"]
@@ -69,13 +75,14 @@ def test_project_with_its_fundings(client: TestClient, world: World) -> None:
 def test_proposals_match_the_governor(client: TestClient, world: World) -> None:
     governor = world.dao.governor
     listed = get(client, "/governance/proposals")
-    assert listed["page"]["total"] == len(world.outcome.proposals) == 5
+    assert listed["page"]["total"] == len(world.outcome.proposals) == 8
     created = [p["created_block"] for p in listed["items"]]
     assert created == sorted(created, reverse=True)
     for label, proposal_id in world.outcome.proposals.items():
         body = get(client, f"/governance/proposals/{proposal_id}")
         assert body["id"] == str(proposal_id)
-        assert body["state"] == STATES[governor.functions.state(proposal_id).call()] == label
+        expected = world.outcome.states[label]
+        assert body["state"] == STATES[governor.functions.state(proposal_id).call()] == expected
         against, for_, abstain = governor.functions.proposalVotes(proposal_id).call()
         tally = body["tally"]
         assert (int(tally["against_votes"]), int(tally["for_votes"]), int(tally["abstain_votes"])) == (
@@ -93,12 +100,24 @@ def test_proposals_match_the_governor(client: TestClient, world: World) -> None:
         assert votes["page"]["total"] == tally["voters"] == len(votes["items"])
         for vote in votes["items"]:
             assert governor.functions.hasVoted(proposal_id, vote["voter"]).call()
-        in_state = get(client, "/governance/proposals", state=label)
-        assert [p["id"] for p in in_state["items"]] == [str(proposal_id)]
+        in_state = get(client, "/governance/proposals", state=expected)
+        same = {str(world.outcome.proposals[k]) for k, v in world.outcome.states.items() if v == expected}
+        assert {p["id"] for p in in_state["items"]} == same
     executed = get(client, f"/governance/proposals/{world.outcome.proposals['executed']}")
     functions = [a["function"] for a in executed["actions"]]
-    assert functions[:3] == ["setProjectActive", "setProjectActive", "fundEssProject"]
-    assert executed["actions"][2]["args"] == {"projectId": "1", "amount": "5000000"}
+    assert functions[:5] == [
+        "activateProject",
+        "activateProject",
+        "activateProject",
+        "fundEssProject",
+        "deactivateProject",
+    ]
+    assert executed["actions"][3]["args"] == {
+        "projectId": "1",
+        "payoutWallet": world.dao.accounts[8],
+        "walletVersion": "2",
+        "amount": "5000000",
+    }
     steps = [s["step"] for s in executed["timeline"]]
     assert steps == ["created", "voting_starts", "voting_ends", "queued", "executable", "executed"]
     assert all(s["done"] for s in executed["timeline"])
@@ -111,23 +130,24 @@ def test_proposals_match_the_governor(client: TestClient, world: World) -> None:
     )
     assert [v["voter"] for v in against["items"]] == [world.dao.accounts[2]]
     assert [p["title"] for p in get(client, "/governance/proposals", q="EPICERIE")["items"]] == [
-        "P1: financer l'épicerie, régler les paramètres, admettre et exclure"
+        "P6: verser tout le compartiment ESS à l'épicerie",
+        "P1: financer l'épicerie, régler les paramètres, admettre et exclure",
     ]
 
 
 def test_network_graph_and_summary(client: TestClient, world: World) -> None:
     a = world.dao.accounts
     summary = get(client, "/network/summary", period="day")
-    assert summary["members"] == 7
+    assert summary["members"] == 8
     assert summary["active_members"] == world.dao.membership.functions.activeMemberCount().call()
     relations = len(world.dao.pool.events.RelationPaid.get_logs(from_block=0))
     assert summary["relations"] == relations
-    assert summary["growth"][-1]["members"] == 7 and summary["growth"][-1]["relations_total"] == relations
+    assert summary["growth"][-1]["members"] == 8 and summary["growth"][-1]["relations_total"] == relations
     kinds = {k["kind"]: k["active"] + k["excluded"] for k in summary["by_kind"]}
-    assert kinds == {"Pilote": 2, "Abeille": 3, "EssStructure": 2}
+    assert kinds == {"Pilote": 2, "Abeille": 4, "EssStructure": 2}
     graph = get(client, "/network/graph", limit=200)
     nodes = {n["id"] for n in graph["nodes"]}
-    assert len(nodes) == 7
+    assert len(nodes) == 8
     for node in graph["nodes"]:  # matured + pending
         assert int(node["points"]) == world.dao.pool.functions.pointsOf(node["id"]).call()
     for edge in graph["edges"]:

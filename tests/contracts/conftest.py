@@ -70,11 +70,27 @@ def invitee(accounts: Any) -> Any:
 
 
 @pytest.fixture(scope="session")
+def guardian(accounts: Any) -> Any:
+    """The guardian ("conseil de surveillance"): not a member; may only cancel proposals."""
+    account = accounts.generate_test_account()
+    account.balance = 10**20
+    return account
+
+
+@pytest.fixture(scope="session")
+def attester(accounts: Any) -> Any:
+    """An attester of ESS structures (a regional CRESS, say), named by governance in `_session_state`."""
+    account = accounts.generate_test_account()
+    account.balance = 10**20
+    return account
+
+
+@pytest.fixture(scope="session")
 def system(
-    deployer: Any, admin: Any, member: Any, ess_member: Any, steward: Any, settings: Any
+    deployer: Any, admin: Any, member: Any, ess_member: Any, steward: Any, guardian: Any, settings: Any
 ) -> Deployment:
-    """The whole system, deployed and wired once per session."""
-    return deploy_on_test_accounts(settings, [deployer, admin, member, ess_member, steward])
+    """The whole system, deployed and wired once per session, with a guardian."""
+    return deploy_on_test_accounts(settings, [deployer, admin, member, ess_member, steward], guardian=guardian)
 
 
 @pytest.fixture(scope="session")
@@ -131,14 +147,32 @@ def fund(token: Any, pool: Any) -> Callable[[Any, int], None]:
 
 
 @pytest.fixture(scope="session")
-def join(membership: Any) -> Callable[[Any, Any, int], None]:
-    """`sponsor` invites `account` as `kind`, and `account` accepts."""
+def join(membership: Any, attester: Any) -> Callable[[Any, Any, int], None]:
+    """`sponsor` invites `account` as `kind` (an ESS structure is attested by the attester), and
+    `account` accepts naming that sponsor and kind. Its probation starts: see `serve_probation`."""
 
     def _join(sponsor: Any, account: Any, kind: int = KIND["Abeille"]) -> None:
         membership.invite(account, kind, sender=sponsor)
-        membership.acceptInvitation(sender=account)
+        if kind == KIND["EssStructure"]:
+            membership.attestEssStructure(account, sender=attester)
+        membership.acceptInvitation(sponsor, kind, sender=account)
 
     return _join
+
+
+@pytest.fixture(scope="session")
+def serve_probation(membership: Any, chain: Any) -> Callable[..., None]:
+    """Move the chain's clock until `account`'s vote counts (and, with `invitations=n`, until it
+    has earned n invitations); a block is mined a second later, because the Governor reads a
+    proposer's votes at the second before its proposal."""
+
+    def _serve(account: Any, invitations: int = 0) -> None:
+        rules = membership.rules()
+        until = int(membership.memberOf(account).votesFrom) + invitations * int(rules.invitationRefillPeriod)
+        if chain.blocks.head.timestamp <= until:
+            chain.mine(timestamp=until + 1)
+
+    return _serve
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -152,13 +186,16 @@ def _session_state(
     outsider: Any,
     invitee: Any,
     governance: Any,
+    guardian: Any,
+    attester: Any,
 ) -> None:
-    """Create every session fixture before any module's snapshot is taken.
+    """Create every session fixture before any module's snapshot is taken, and name the attester.
 
     Ape isolates each scope with a chain snapshot; a session fixture first created inside a
     module (after that module's snapshot) would be rebased onto it and module state could leak
     into later modules. Building the session state first keeps each module's changes reverted.
     """
+    system.membership.setAttester(attester, True, sender=governance)
 
 
 @pytest.fixture(scope="module")

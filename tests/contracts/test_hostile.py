@@ -100,7 +100,7 @@ def attacker(deployer: Any, hook_system: Deployment, admin: Any, outsider: Any) 
     """A member contract sponsored by `admin`: invited, it accepts the invitation itself."""
     contract = deployer.deploy(project.ReenteringMember, hook_system.pool, hook_system.membership)
     hook_system.membership.invite(contract, ABEILLE, sender=admin)
-    contract.acceptInvitation(sender=outsider)
+    contract.acceptInvitation(admin, ABEILLE, sender=outsider)
     return contract
 
 
@@ -349,7 +349,7 @@ def hostile(
     membership = deployer.deploy(
         project.Membership,
         deployer,
-        settings.invitation_allowance,
+        settings.membership_rules(),
         [admin, member, ess_member, token],
         [PILOTE, ABEILLE, ESS_STRUCTURE, PILOTE],
     )
@@ -370,9 +370,12 @@ def hostile(
             settings.parties_min_share_bps,
             settings.epoch_length,
             settings.epoch_reward_cap_bps,
+            settings.collective_budget,
+            settings.collective_budget_period,
         ),
     )
     membership.bindPool(pool, sender=deployer)
+    # Registered by governance (`deployer` here): active at once, wallet version 1.
     registered = registry.registerProject(ESS_WALLET, "ipfs://project", b"\x11" * 32, sender=deployer)
     project_id = int(registered.events[0].projectId)
     model = new_model(settings, pool, [admin, member, ess_member, token])
@@ -411,9 +414,8 @@ def claim_by_admin(system: HostileSystem, caller: Any) -> Any:
 def fund_ess(system: HostileSystem, caller: Any) -> Any:
     """The token, as governance, pays a third of the ESS bucket to the project."""
     amount = system.model.ess_available // 3
-    return system.token.act(
-        system.pool, system.pool.fundEssProject.encode_input(system.project_id, amount), sender=caller
-    )
+    data = system.pool.fundEssProject.encode_input(system.project_id, ESS_WALLET, 1, amount)
+    return system.token.act(system.pool, data, sender=caller)
 
 
 def spend_collective(system: HostileSystem, caller: Any) -> Any:
@@ -486,7 +488,7 @@ def reentrant_payload(system: HostileSystem, call: str) -> bytes:
     payloads = {
         "claim": lambda: pool.claim.encode_input(),
         "accountSurplus": lambda: pool.accountSurplus.encode_input(),
-        "fundEssProject": lambda: pool.fundEssProject.encode_input(system.project_id, EUR),
+        "fundEssProject": lambda: pool.fundEssProject.encode_input(system.project_id, ESS_WALLET, 1, EUR),
         "spendCollective": lambda: pool.spendCollective.encode_input(system.token, EUR, "again"),
         "contribute": lambda: pool.contribute.encode_input(EUR, "again"),
     }

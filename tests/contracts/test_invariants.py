@@ -2,14 +2,18 @@
 invariants of DESIGN.md.
 
 A Hypothesis `RuleBasedStateMachine` drives the session's deployment on anvil through random
-sequences of invitations, acceptances, admissions and exclusions, paid relations (members and
-non-members, amounts below and above the minimum fee), contributions, membership fees, claims,
-collective spending, ESS funding, governed settings (the timelock impersonated: the governance
-path itself is tested elsewhere) including the epoch length, the epoch reward cap, the parties'
-minimum share, the shares and the points weights, project registrations, tokens sent straight to
-the pool, and the clock: time travel by a fraction of an epoch, to its last seconds, by exactly
-one epoch, or by many. Every block is one second after the previous one (anvil's block timestamp
-interval), so time moves only as the steps say and a failing sequence replays exactly.
+sequences of invitations (per sponsor, expiring, refilling over time, refused in probation),
+acceptances naming the sponsor and kind (an ESS structure needs the attester's attestation),
+revocations, admissions and exclusions, paid relations (members and non-members, amounts below
+and above the minimum fee), contributions, membership fees, claims, collective spending within
+the steward's budget, ESS funding naming the payout wallet and wallet version voted, governed
+settings (the timelock impersonated: the governance path itself is tested elsewhere) including
+the epoch length, the epoch reward cap, the parties' minimum share, the shares, the points
+weights, the admission rules and the steward's budget, project registrations, wallet changes and
+activations, tokens sent straight to the pool, and the clock: time travel by a fraction of an
+epoch, to its last seconds, by exactly one epoch, or by many. Every block is one second after the
+previous one (anvil's block timestamp interval), so time moves only as the steps say and a
+failing sequence replays exactly.
 
 Two models predict every outcome independently of the contracts' code: the exact integer model of
 the pool's rules (redistribution_model.PoolModel: epochs, pending and matured points, roll-overs,
@@ -40,7 +44,11 @@ invariant is checked against a fresh reading of the chain:
 - the accumulator rises by at most the reward cap within an epoch (from its value when the epoch
   started, the highest cap in force during the epoch);
 - the sums of everyone's matured and pending points are the totals' matured and pending points;
-- activeMemberCount and getVotes match the model, and getVotes is 0 or 1 for everyone;
+- activeMemberCount and getVotes match the model, and getVotes is 0 or 1 for everyone: 0 during
+  a member's probation; member records, invitations, attestations and the invitations available
+  to each member (and when the next accrues) are the model's;
+- the steward never spends more than the budget of the running period (`collectiveBudget()` is
+  the model's), and ESS money goes only to the wallet and version on record, of an active project;
 - a step that reverts changes nothing that is read (but what the clock alone changes).
 
 Each Hypothesis example starts from the freshly deployed system (plus funded, approving wallets)
@@ -91,6 +99,7 @@ STEPS = int(os.environ.get("CMIR_PROPERTY_STEPS", "30"))
 
 EUR = 10**6
 BPS = 10_000
+DAY = 86_400
 PRECISION = 10**27
 MAX_MEMO_LENGTH = 280
 MAX_URI_LENGTH = 512
@@ -307,10 +316,11 @@ class Node:
         raise RevertedError if it reverted.
 
         A reverting transaction is really mined (status 0, like one sent from a wallet); its
-        revert data comes from replaying it as a call on the state just before its block (every
-        block holds one transaction here). The gas limit is fixed, not estimated: an estimate made
-        in one second can fall short in the next block when a membership checkpoint then needs
-        a new storage slot instead of updating the current second's.
+        revert data comes from replaying it as a call on the state just before its block, at its
+        block's time (every block holds one transaction here). The gas limit is fixed, not
+        estimated: an estimate made in one second can fall short in the next block when a
+        membership checkpoint then needs a new storage slot instead of updating the current
+        second's.
         """
         tx = {"from": sender, "to": to, "data": data, "gas": hex(TX_GAS)}
         try:
@@ -324,9 +334,14 @@ class Node:
             block = self.rpc.request("eth_getBlockByNumber", [receipt["blockNumber"], False])
             receipt["timestamp"] = int(block["timestamp"], 16)
             return receipt
-        parent = hex(int(receipt["blockNumber"], 16) - 1)
+        # Replayed on the state before its block, with its block's number and time (an eth_call
+        # at the parent block would run one second earlier: probation, invitations and budgets
+        # depend on the second).
+        number = int(receipt["blockNumber"], 16)
+        block = self.rpc.request("eth_getBlockByNumber", [receipt["blockNumber"], False])
+        overrides = {"number": hex(number), "time": block["timestamp"]}
         try:
-            self.rpc.request("eth_call", [tx, parent])
+            self.rpc.request("eth_call", [tx, hex(number - 1), {}, overrides])
         except RpcError as error:
             if error.revert_data is None:
                 raise
@@ -353,12 +368,19 @@ class Node:
 
 @dataclass
 class MemberRecord:
-    """What the model knows of a member."""
+    """What the model knows of a member (as Membership's record, with its invitation anchor)."""
 
     sponsor: str
     kind: int
+    joined_at: int
+    votes_from: int
+    anchor: int
     sent: int = 0
-    excluded: bool = False
+    excluded_at: int = 0
+
+    @property
+    def excluded(self) -> bool:
+        return self.excluded_at != 0
 
 
 @dataclass
@@ -367,7 +389,36 @@ class Project:
 
     owner: str
     wallet: str
-    active: bool = True
+    active: bool
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Membership's admission rules."""
+
+    probation: int
+    refill: int
+    cap: int
+    ttl: int
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        return (self.probation, self.refill, self.cap, self.ttl)
+
+
+@dataclass
+class Budget:
+    """The steward's budget: `amount` per `period`; `spent` in the period started at `start`."""
+
+    amount: int
+    period: int
+    start: int = 0
+    spent: int = 0
+
+    def view(self, now: int) -> tuple[int, int, int, int]:
+        """`collectiveBudget()` at `now`: no period running once the last one ended."""
+        running = now < self.start + self.period
+        return (self.amount, self.period, self.start if running else 0, self.spent if running else 0)
 
 
 @dataclass
@@ -386,11 +437,15 @@ class Model:
     pool_address: str
     floor_bps: int
     steward: str
-    allowance: int
+    rules: Rules
+    budget: Budget
+    attester: str
     pool: PoolModel
     membership_fee: int = 0
     members: dict[str, MemberRecord] = field(default_factory=dict)
-    invitations: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # (invitee, sponsor) -> (kind, expiresAt); an expired invitation stays until replaced or revoked.
+    invitations: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+    attested: set[str] = field(default_factory=set)
     projects: list[Project] = field(default_factory=list)
     balances: Counter[str] = field(default_factory=Counter)
     surplus: int = 0
@@ -414,15 +469,58 @@ class Model:
         """Active members, in joining order."""
         return [a for a, r in self.members.items() if not r.excluded]
 
+    def votes(self, account: str, now: int) -> int:
+        """One vote from the end of probation until exclusion."""
+        record = self.members.get(account)
+        return 1 if record is not None and not record.excluded and record.votes_from <= now else 0
+
     def active_sponsor(self, account: str) -> str:
         """The account's sponsor if it is an active member, else the zero address."""
         sponsor = self.members[account].sponsor if account in self.members else ZERO
         return sponsor if sponsor != ZERO and self.is_active(sponsor) else ZERO
 
-    def join(self, account: str, kind: int, sponsor: str) -> None:
-        """A new member."""
-        self.members[account] = MemberRecord(sponsor, kind)
+    def join(self, account: str, kind: int, sponsor: str, now: int, founder: bool = False) -> None:
+        """A new member at `now`: a founder votes at once with a full invitation allowance,
+        anyone else after its probation, from when its invitations start to accrue."""
+        rules = self.rules
+        votes_from = now if founder else now + rules.probation
+        if founder:
+            full = rules.cap * rules.refill
+            anchor = now - full if now > full else 0
+        else:
+            anchor = votes_from
+        self.members[account] = MemberRecord(sponsor, kind, now, votes_from, anchor)
         self.pool.add_member(account, None if sponsor == ZERO else sponsor)
+
+    def credits(self, account: str, now: int) -> tuple[int, int]:
+        """`invitationsAvailable(account)` at `now`: one invitation per refill period since the
+        anchor, at most the cap, and when the next accrues (0 at the cap)."""
+        if not self.is_active(account):
+            return (0, 0)
+        anchor, rules = self.members[account].anchor, self.rules
+        if now < anchor:
+            return (0, anchor + rules.refill)
+        available = (now - anchor) // rules.refill
+        if available >= rules.cap:
+            return (rules.cap, 0)
+        return (available, anchor + (available + 1) * rules.refill)
+
+    def spend_invitation(self, sponsor: str, now: int) -> None:
+        """`sponsor` sends an invitation at `now` (it has one)."""
+        record, rules = self.members[sponsor], self.rules
+        available, _ = self.credits(sponsor, now)
+        assert available > 0
+        if available >= rules.cap:
+            record.anchor = now - (rules.cap - 1) * rules.refill
+        else:
+            record.anchor += rules.refill
+        record.sent = min(record.sent + 1, 2**16 - 1)
+
+    def give_invitation_back(self, sponsor: str) -> None:
+        """An invitation of `sponsor` was revoked: its allowance accrues one period earlier."""
+        record, refill = self.members[sponsor], self.rules.refill
+        record.anchor = record.anchor - refill if record.anchor > refill else 0
+        record.sent = max(record.sent - 1, 0)
 
     # -------------------------------------------------------------- tokens
 
@@ -566,6 +664,21 @@ EPOCH_LENGTHS = st.sampled_from(
     [1, 2, 3, 5, 7, 13, 30, 60, 60, 61, 3_600, 86_400, MAX_EPOCH_LENGTH, 0, MAX_EPOCH_LENGTH + 1]
 )
 WEIGHT = st.sampled_from([0, 0, 1, 1500, 2000, 5000, BPS, BPS + 1, 2**16 - 1])
+# Admission rules (probation, invitation refill period, cap, lifetime): the local ones, others in
+# range, and each bound crossed.
+RULES = [
+    (60, 60, 10, 3_600),
+    (0, 1, 1, 3_600),
+    (120, 30, 3, 7_200),
+    (365 * DAY, 365 * DAY, 100, 365 * DAY),
+    (365 * DAY + 1, 60, 10, 3_600),
+    (60, 0, 10, 3_600),
+    (60, 365 * DAY + 1, 10, 3_600),
+    (60, 60, 0, 3_600),
+    (60, 60, 101, 3_600),
+    (60, 60, 10, 3_599),
+    (60, 60, 10, 365 * DAY + 1),
+]
 
 
 def _take(mode: str, raw: int, available: int) -> int:
@@ -739,6 +852,7 @@ class PoolMachine(RuleBasedStateMachine):
         relations=st.lists(st.tuples(PICK, PICK, EXTRA), max_size=5),
         wait=st.sampled_from(["stay", "to_end", "one_epoch", "many_epochs"]),
         contribution=st.one_of(st.just(0), AMOUNTS),
+        budget=st.sampled_from([0, 0, 10 * EUR, 1_000 * EUR]),
     )
     def start(
         self,
@@ -747,27 +861,42 @@ class PoolMachine(RuleBasedStateMachine):
         relations: list[tuple[int, int, int]],
         wait: str,
         contribution: int,
+        budget: int,
     ) -> None:
         """Each sequence starts somewhere along the way points go: governance may set a membership
-        fee, a few people join (invited by a member, paying the fee, or admitted by governance,
-        sponsored or not), members pay relations, time may pass beyond their epoch, and someone
-        may contribute (paid to matured points, or to ESS when none has matured yet)."""
+        fee and an hourly budget of the steward far below the daily one deployed, a few people
+        join (invited by a member, paying the fee, or admitted by governance, sponsored or not),
+        members pay relations, time may pass beyond their epoch, and someone may contribute (paid
+        to matured points, or to ESS when none has matured yet)."""
         self._begin("start")
         m = self.model
         if fee:
             self._set_membership_fee(self.governance, fee)
+        if budget:
+            self._set_collective_budget(budget, 3_600, True, 0)
         for account, sponsor, invited in joiners:
             target = self.people[account]
+            now = self._latest() + 1  # the next transaction's time
             sponsor_address = (
                 self.people[sponsor] if sponsor >= 0 and m.is_active(self.people[sponsor]) else ZERO
             )
-            if target in m.members or target in m.invitations:
+            if target in m.members:
                 continue
-            if invited and sponsor_address != ZERO and m.members[sponsor_address].sent < m.allowance:
-                self._send(sponsor_address, self.membership, calldata("invite(address,uint8)", target, 1))
-                m.members[sponsor_address].sent += 1
-                m.invitations[target] = (sponsor_address, 1)
-                self._accept(target)
+            if (
+                invited
+                and sponsor_address != ZERO
+                and m.members[sponsor_address].votes_from <= now
+                and m.credits(sponsor_address, now)[0] > 0
+                and (target, sponsor_address) not in m.invitations
+            ):
+                receipt = self._send(
+                    sponsor_address, self.membership, calldata("invite(address,uint8)", target, 1)
+                )
+                self._expect(receipt)
+                assert receipt["timestamp"] == now
+                m.spend_invitation(sponsor_address, now)
+                m.invitations[(target, sponsor_address)] = (1, now + m.rules.ttl)
+                self._accept(target, sponsor_address, 1)
             else:
                 self._admit(self.governance, target, 1, sponsor_address)
         for payer, counterparty, extra in relations:
@@ -789,92 +918,164 @@ class PoolMachine(RuleBasedStateMachine):
         invitee=PICK,
         kind=KINDS,
         anyone=st.sampled_from([False, False, False, True]),
-        accept_now=st.booleans(),
+        accept_now=st.sampled_from([True, False, False]),
     )
     def invite(self, sponsor: int, invitee: int, kind: int, anyone: bool, accept_now: bool) -> None:
-        """An active member invites a non-member (or anyone invites anyone); the invitee may
-        accept at once."""
+        """An active member invites a non-member (or anyone invites anyone): in probation, without
+        an invitation left, or inviting again before the last expired, it reverts; the invitee
+        may accept at once (an ESS structure needs an attestation)."""
         self._begin("invite")
         m = self.model
         if anyone:
             sender, target = self.people[sponsor % len(self.people)], self.people[invitee % len(self.people)]
         else:
             sender = self._pick(m.active_members(), sponsor)
-            target = self._pick(
-                [a for a in self.people if a not in m.members and a not in m.invitations], invitee
-            )
+            target = self._pick([a for a in self.people if a not in m.members], invitee)
         data = calldata("invite(address,uint8)", target, kind)
+        now = self._latest() + 1
+        record = m.members.get(sender)
+        available, next_at = m.credits(sender, now)
         if not m.is_active(sender):
             self._reverts(sender, self.membership, data, "MembershipNotActiveMember", sender)
+        elif record is not None and now < record.votes_from:
+            self._reverts(sender, self.membership, data, "MembershipInProbation", sender, record.votes_from)
+            STATS.exercised["invitation refused in probation"] += 1
         elif target in m.members:
             self._reverts(sender, self.membership, data, "MembershipAlreadyMember", target)
-        elif target in m.invitations:
-            self._reverts(
-                sender, self.membership, data, "MembershipAlreadyInvited", target, m.invitations[target][0]
-            )
-        elif m.members[sender].sent >= m.allowance:
-            self._reverts(
-                sender, self.membership, data, "MembershipInvitationAllowanceExhausted", sender, m.allowance
-            )
+        elif m.invitations.get((target, sender), (0, 0))[1] > now:
+            self._reverts(sender, self.membership, data, "MembershipAlreadyInvited", target, sender)
+        elif available == 0:
+            self._reverts(sender, self.membership, data, "MembershipNoInvitationLeft", sender, next_at)
+            STATS.exercised["invitation refused: none left"] += 1
         else:
-            self._send(sender, self.membership, data)
-            m.members[sender].sent += 1
-            m.invitations[target] = (sender, kind)
-            if accept_now:
-                self._accept(target)
-
-    def _accept(self, account: str) -> None:
-        m = self.model
-        data = calldata("acceptInvitation()")
-        if account not in m.invitations:
-            self._reverts(account, self.membership, data, "MembershipNoInvitation", account)
-            return
-        sponsor, kind = m.invitations[account]
-        if not m.is_active(sponsor):
-            self._reverts(account, self.membership, data, "MembershipSponsorNotActive", sponsor)
-            return
-        receipt = self._send(account, self.membership, data)
-        del m.invitations[account]
-        m.join(account, kind, sponsor)
-        fee = m.membership_fee
-        if fee:
-            split = m.pool.receive(fee, receipt["timestamp"])
-            event = ("MembershipFeeReceived", account, fee, split.as_tuple(), m.pool.reward_per_point)
-            self._booked(receipt, account, fee, event)
-        else:
+            if (target, sender) in m.invitations:
+                STATS.exercised["expired invitation renewed"] += 1
+            receipt = self._send(sender, self.membership, data)
             self._expect(receipt)
+            assert receipt["timestamp"] == now
+            m.spend_invitation(sender, now)
+            m.invitations[(target, sender)] = (kind, now + m.rules.ttl)
+            STATS.exercised["invitation sent"] += 1
+            if any(key[0] == target and key[1] != sender for key in m.invitations):
+                STATS.exercised["invitee invited by several sponsors"] += 1
+            if accept_now:
+                self._accept(target, sender, kind)
+
+    def _accept(self, account: str, sponsor: str, kind: int) -> None:
+        """`account` accepts the invitation it expects from `sponsor` as `kind`."""
+        m = self.model
+        data = calldata("acceptInvitation(address,uint8)", sponsor, kind)
+        now = self._latest() + 1
+        invitation = m.invitations.get((account, sponsor))
+        if invitation is None:
+            self._reverts(account, self.membership, data, "MembershipNoInvitation", account, sponsor)
+            return
+        invited, expires_at = invitation
+        if invited != kind:
+            self._reverts(
+                account,
+                self.membership,
+                data,
+                "MembershipInvitationKindMismatch",
+                account,
+                sponsor,
+                invited,
+                kind,
+            )
+        elif now >= expires_at:
+            self._reverts(
+                account, self.membership, data, "MembershipInvitationExpired", account, sponsor, expires_at
+            )
+            STATS.exercised["expired invitation refused"] += 1
+        elif not m.is_active(sponsor):
+            self._reverts(account, self.membership, data, "MembershipSponsorNotActive", sponsor)
+        elif kind == 2 and account not in m.attested:
+            self._reverts(account, self.membership, data, "MembershipEssStructureNotAttested", account)
+        elif account in m.members:
+            self._reverts(account, self.membership, data, "MembershipAlreadyMember", account)
+        else:
+            receipt = self._send(account, self.membership, data)
+            del m.invitations[(account, sponsor)]
+            m.join(account, kind, sponsor, receipt["timestamp"])
+            STATS.exercised["invitation accepted"] += 1
+            if now == expires_at - 1:
+                STATS.exercised["invitation accepted in its last second"] += 1
+            if kind == 2:
+                STATS.exercised["attested ESS structure joined"] += 1
+            fee = m.membership_fee
+            if fee:
+                split = m.pool.receive(fee, receipt["timestamp"])
+                event = ("MembershipFeeReceived", account, fee, split.as_tuple(), m.pool.reward_per_point)
+                self._booked(receipt, account, fee, event)
+            else:
+                self._expect(receipt)
 
     @rule(
         who=PICK,
-        action=st.sampled_from(["accept", "accept", "accept", "accept_anyone", "revoke", "revoke_anyone"]),
+        action=st.sampled_from(
+            ["accept", "accept", "accept", "accept_other_kind", "accept_anyone", "revoke",
+             "revoke_by_governance", "revoke_anyone"]
+        ),
         person=PERSON,
-    )
-    def answer_invitation(self, who: int, action: str, person: int) -> None:
-        """An invitee accepts (paying the membership fee, if any), or its sponsor withdraws the
-        invitation; either from someone without an invitation reverts."""
+        other=PERSON,
+        kind=KINDS,
+    )  # fmt: skip
+    def answer_invitation(self, who: int, action: str, person: int, other: int, kind: int) -> None:
+        """An invitee accepts (paying the membership fee, if any) naming its sponsor and kind, or
+        names another kind, or anyone accepts naming anyone; or the sponsor or governance withdraws
+        the invitation (giving the sponsor its invitation back), or anyone else tries to."""
         self._begin("answer_invitation")
         m = self.model
-        invitee = self._pick(list(m.invitations), who)
+        pairs = sorted(m.invitations)
+        invitee, sponsor = pairs[who % len(pairs)] if pairs else (self.people[person], self.people[other])
+        invited = m.invitations.get((invitee, sponsor), (kind, 0))[0]
         if action == "accept":
-            self._accept(invitee)
+            self._accept(invitee, sponsor, invited)
+            return
+        if action == "accept_other_kind":
+            self._accept(invitee, sponsor, (invited + 1 + kind % 2) % 3)
             return
         if action == "accept_anyone":
-            self._accept(self.people[person])
+            self._accept(self.people[person], self.people[other], kind)
             return
-        sender = (
-            self.people[person] if action == "revoke_anyone" else m.invitations.get(invitee, (invitee, 0))[0]
-        )
-        data = calldata("revokeInvitation(address)", invitee)
-        if m.invitations.get(invitee, (ZERO, 0))[0] != sender:
-            self._reverts(sender, self.membership, data, "MembershipNoInvitation", invitee)
-            return
-        self._send(sender, self.membership, data)
-        del m.invitations[invitee]
-        m.members[sender].sent -= 1
+        sender = {
+            "revoke": sponsor,
+            "revoke_by_governance": self.governance,
+            "revoke_anyone": self.people[person],
+        }[action]
+        data = calldata("revokeInvitation(address,address)", invitee, sponsor)
+        if (invitee, sponsor) not in m.invitations:
+            self._reverts(sender, self.membership, data, "MembershipNoInvitation", invitee, sponsor)
+        elif sender not in (sponsor, self.governance):
+            self._reverts(sender, self.membership, data, "MembershipNotInvitationSponsor", sender, sponsor)
+        else:
+            self._send(sender, self.membership, data)
+            del m.invitations[(invitee, sponsor)]
+            m.give_invitation_back(sponsor)
+            STATS.exercised[
+                f"invitation revoked by {'governance' if sender == self.governance else 'sponsor'}"
+            ] += 1
+
+    @rule(who=PERSON, by_attester=st.sampled_from([True, True, True, False]), person=PERSON)
+    def attest_ess_structure(self, who: int, by_attester: bool, person: int) -> None:
+        """The governed attester (or, reverting, anyone else) attests that an account is an ESS
+        structure, which it must be to accept an invitation as one."""
+        self._begin("attest_ess_structure")
+        m = self.model
+        target = self.people[who]
+        sender = m.attester if by_attester else self.people[person]
+        data = calldata("attestEssStructure(address)", target)
+        if sender != m.attester:
+            self._reverts(sender, self.membership, data, "MembershipNotAttester", sender)
+        elif target in m.members:
+            self._reverts(sender, self.membership, data, "MembershipAlreadyMember", target)
+        else:
+            self._expect(self._send(sender, self.membership, data))
+            m.attested.add(target)
 
     @rule(account=PERSON, kind=KINDS, sponsor=st.integers(min_value=-1, max_value=11), as_gov=AS_GOVERNANCE)
     def admit(self, account: int, kind: int, sponsor: int, as_gov: bool) -> None:
-        """Governance admits someone, with or without a sponsor."""
+        """Governance admits someone, with or without a sponsor (no attestation needed)."""
         self._begin("admit")
         sponsor_address = ZERO if sponsor < 0 else self.people[sponsor]
         self._admit(self._governed(as_gov, account), self.people[account], kind, sponsor_address)
@@ -889,16 +1090,15 @@ class PoolMachine(RuleBasedStateMachine):
         elif target in m.members:
             self._reverts(sender, self.membership, data, "MembershipAlreadyMember", target)
         else:
-            self._send(sender, self.membership, data)
-            if target in m.invitations:
-                inviter, _ = m.invitations.pop(target)
-                m.members[inviter].sent -= 1
-            m.join(target, kind, sponsor_address)
+            receipt = self._send(sender, self.membership, data)
+            # Pending invitations of the newcomer stay (accepting one now reverts: already a member).
+            m.join(target, kind, sponsor_address, receipt["timestamp"])
+            self._expect(receipt)
 
     @rule(who=PICK, any_account=st.sampled_from([False, False, False, True]), as_gov=AS_GOVERNANCE)
     def exclude_member(self, who: int, any_account: bool, as_gov: bool) -> None:
         """Governance excludes a member: votes end, its matured and pending points stop earning,
-        what it accrued stays claimable."""
+        what it accrued stays claimable, its invitations lapse."""
         self._begin("exclude_member")
         m = self.model
         target = self.people[who % len(self.people)] if any_account else self._pick(m.active_members(), who)
@@ -910,25 +1110,37 @@ class PoolMachine(RuleBasedStateMachine):
             self._reverts(sender, self.membership, data, "MembershipNotActiveMember", target)
         else:
             receipt = self._send(sender, self.membership, data)
-            m.members[target].excluded = True
+            m.members[target].excluded_at = receipt["timestamp"]
             matured, pending, accrued = m.pool.exclude(target, receipt["timestamp"])
             rpp = m.pool.reward_per_point
             self._expect(receipt, ("MemberRewardsFrozen", target, matured, pending, accrued, rpp))
             STATS.exercised["exclusion"] += 1
+            if m.members[target].votes_from > receipt["timestamp"]:
+                STATS.exercised["exclusion in probation"] += 1
             if matured:
                 STATS.exercised["exclusion removing matured points"] += 1
             if pending:
                 STATS.exercised["exclusion removing pending points"] += 1
 
-    def _set_invitation_allowance(self, allowance: int, as_gov: bool, person: int) -> None:
-        """Governance sets how many invitations each member may send."""
+    def _set_rules(self, rules: tuple[int, int, int, int], as_gov: bool, person: int) -> None:
+        """Governance sets the admission rules (each bounded): probation, invitation refill
+        period, cap and lifetime. Probation applies to later joiners; the allowance of everyone
+        follows the new refill period and cap at once."""
         sender = self._governed(as_gov, person)
-        data = calldata("setInvitationAllowance(uint16)", allowance)
+        data = calldata("setRules((uint48,uint48,uint16,uint48))", rules)
+        bounds = [(0, 365 * DAY), (1, 365 * DAY), (1, 100), (3_600, 365 * DAY)]
+        wrong = [
+            (value, low, high)
+            for value, (low, high) in zip(rules, bounds, strict=True)
+            if not low <= value <= high
+        ]
         if sender != self.governance:
             self._reverts(sender, self.membership, data, "MembershipNotGovernance", sender)
-            return
-        self._send(sender, self.membership, data)
-        self.model.allowance = allowance
+        elif wrong:
+            self._reverts(sender, self.membership, data, "MembershipRuleOutOfRange", *wrong[0])
+        else:
+            self._expect(self._send(sender, self.membership, data))
+            self.model.rules = Rules(*rules)
 
     @rule(fee=st.sampled_from([0, 0, 1, 3, 5 * EUR, 10 * EUR + 7]), as_gov=AS_GOVERNANCE, person=PERSON)
     def set_membership_fee(self, fee: int, as_gov: bool, person: int) -> None:
@@ -1107,13 +1319,16 @@ class PoolMachine(RuleBasedStateMachine):
     def spend_collective(
         self, by_steward: bool, person: int, recipient: int, take: tuple[str, int], memo: int
     ) -> None:
-        """The steward (or someone else) spends the collective fund."""
+        """The steward (or someone else) spends the collective fund, within the period's budget."""
         self._begin("spend_collective")
         m = self.model
         sender = m.steward if by_steward else self.people[person]
         to = ZERO if recipient < 0 else (self.people + PAYOUT_WALLETS)[recipient]
+        self._spend_collective(sender, to, _take(*take, m.pool.collective_available), memo)
+
+    def _spend_collective(self, sender: str, to: str, amount: int, memo: int) -> None:
+        m = self.model
         available = m.pool.collective_available
-        amount = _take(*take, available)
         data = calldata("spendCollective(address,uint256,string)", to, amount, "c" * memo)
         if sender != m.steward:
             self._reverts(sender, self.pool, data, "RedistributionNotSteward", sender)
@@ -1126,39 +1341,85 @@ class PoolMachine(RuleBasedStateMachine):
         elif amount > available:
             self._reverts(sender, self.pool, data, "RedistributionInsufficientFunds", amount, available)
         else:
+            budget, now = m.budget, self._latest() + 1
+            start, spent = (budget.start, budget.spent) if now < budget.start + budget.period else (now, 0)
+            left = budget.amount - spent if spent < budget.amount else 0
+            if amount > left:
+                self._reverts(
+                    sender,
+                    self.pool,
+                    data,
+                    "RedistributionCollectiveBudgetExceeded",
+                    amount,
+                    left,
+                    start + budget.period,
+                )
+                STATS.exercised["collective spending beyond the budget"] += 1
+                return
             receipt = self._send(sender, self.pool, data)
+            assert receipt["timestamp"] == now
             self._expect(receipt, ("CollectiveSpent", sender, to, amount, "c" * memo))
+            budget.start, budget.spent = start, spent + amount
             m.pool.spend_collective(amount)
             m.transfer(m.pool_address, to, amount)
+            if start == now and spent == 0 and budget.start != 0:
+                STATS.exercised["collective budget period started"] += 1
 
-    @rule(as_gov=AS_GOVERNANCE, person=PERSON, project=PICK, take=BUCKET_TAKE)
-    def fund_ess_project(self, as_gov: bool, person: int, project: int, take: tuple[str, int]) -> None:
-        """The timelock (or, reverting, a member or the steward) funds an ESS project."""
+    @rule(
+        as_gov=AS_GOVERNANCE,
+        person=PERSON,
+        project=PICK,
+        take=BUCKET_TAKE,
+        payout=st.sampled_from(["on record", "on record", "on record", "older version", "other wallet"]),
+    )
+    def fund_ess_project(
+        self, as_gov: bool, person: int, project: int, take: tuple[str, int], payout: str
+    ) -> None:
+        """The timelock (or, reverting, a member or the steward) funds an ESS project, naming the
+        payout wallet and wallet version voted: any other than those on record reverts."""
         self._begin("fund_ess_project")
         m = self.model
         sender = self._governed(as_gov, person)
-        project_id = project % (len(m.projects) + 2)  # 0 and count + 1 are unknown ids
+        # Mostly a registered project; sometimes 0 or count + 1 (unknown ids).
+        if m.projects and project % 4:
+            project_id = 1 + project % len(m.projects)
+        else:
+            project_id = project % (len(m.projects) + 2)
+        known = 1 <= project_id <= len(m.projects)
+        record = m.projects[project_id - 1] if known else Project(ZERO, ZERO, False, 0)
+        wallet, version = record.wallet, record.version
+        if payout == "older version":
+            version = max(version - 1, 0)
+        elif payout == "other wallet":
+            # Another wallet than the one on record (one of the two payout wallets).
+            wallet = PAYOUT_WALLETS[1] if wallet == PAYOUT_WALLETS[0] else PAYOUT_WALLETS[0]
         available = m.pool.ess_available
         amount = _take(*take, available)
-        data = calldata("fundEssProject(uint256,uint256)", project_id, amount)
-        known = 1 <= project_id <= len(m.projects)
+        if payout != "on record":
+            amount = max(amount, 1)  # a zero amount would revert first
+        data = calldata("fundEssProject(uint256,address,uint64,uint256)", project_id, wallet, version, amount)
         if sender != self.governance:
             self._reverts(sender, self.pool, data, "RedistributionNotGovernance", sender)
         elif amount == 0:
             self._reverts(sender, self.pool, data, "RedistributionZeroAmount")
         elif not known:
             self._reverts(sender, self.pool, data, "RedistributionUnknownProject", project_id)
-        elif not m.projects[project_id - 1].active:
+        elif (wallet, version) != (record.wallet, record.version):
+            self._reverts(
+                sender, self.pool, data, "RedistributionPayoutMismatch", project_id, wallet, version
+            )
+        elif not record.active:
             self._reverts(sender, self.pool, data, "RedistributionProjectInactive", project_id)
         elif amount > available:
             self._reverts(sender, self.pool, data, "RedistributionInsufficientFunds", amount, available)
         else:
             receipt = self._send(sender, self.pool, data)
-            wallet = m.projects[project_id - 1].wallet
             self._expect(receipt, ("EssProjectFunded", project_id, wallet, amount))
             self.step = "fund_ess_project:timelock"
             m.pool.fund_ess(amount)
             m.transfer(m.pool_address, wallet, amount)
+            if record.version > 1:
+                STATS.exercised["funding after a wallet change and a new activation"] += 1
 
     # -------------------------------------------------------------- governed settings of the pool
 
@@ -1344,6 +1605,26 @@ class PoolMachine(RuleBasedStateMachine):
             self._expect(receipt, ("StewardChanged", m.steward, steward))
             m.steward = steward
 
+    def _set_collective_budget(self, amount: int, period: int, as_gov: bool, person: int) -> None:
+        """Governance sets the steward's budget: what the running period spent still counts."""
+        m = self.model
+        data = calldata("setCollectiveBudget(uint256,uint256)", amount, period)
+        sender = self._governed(as_gov, person)
+        if sender != self.governance:
+            self._reverts(sender, self.pool, data, "RedistributionNotGovernance", sender)
+        elif not 3_600 <= period <= 365 * DAY:
+            self._reverts(
+                sender, self.pool, data, "RedistributionBudgetPeriodOutOfRange", period, 3_600, 365 * DAY
+            )
+        elif amount >= 2**88:
+            self._reverts(sender, self.pool, data, "RedistributionAmountTooLarge", amount)
+        else:
+            receipt = self._send(sender, self.pool, data)
+            self._expect(receipt, ("CollectiveBudgetChanged", amount, period))
+            if receipt["timestamp"] < m.budget.start + m.budget.period and m.budget.spent:
+                STATS.exercised["budget changed in a running period"] += 1
+            m.budget.amount, m.budget.period = amount, period
+
     def _set_parties_min_share(self, bps: int, as_gov: bool, person: int) -> None:
         """Governance sets the least share of a relation's points its parties keep: in range and
         met by the current weights, or not (reverts)."""
@@ -1375,7 +1656,10 @@ class PoolMachine(RuleBasedStateMachine):
             [
                 "min_relation_fee",
                 "steward",
-                "invitation_allowance",
+                "membership_rules",
+                "collective_budget",
+                "collective_budget",
+                "project",
                 "project",
                 "parties_min_share",
             ]
@@ -1387,7 +1671,8 @@ class PoolMachine(RuleBasedStateMachine):
     )
     def governance_setting(self, which: str, value: int, flag: bool, as_gov: bool, person: int) -> None:
         """The timelock (or, reverting, someone else) changes a setting: the minimum relation fee,
-        the steward, the invitation allowance, a project's status, or the parties' minimum share."""
+        the steward, the admission rules, the steward's budget, a project's status, or the
+        parties' minimum share."""
         self._begin(f"governance_setting:{which}")
         ceiling = self.CTX.min_fee_ceiling
         if which == "min_relation_fee":
@@ -1395,13 +1680,91 @@ class PoolMachine(RuleBasedStateMachine):
             self._set_min_relation_fee(fees[value % len(fees)], as_gov, person)
         elif which == "steward":
             self._set_steward(value % (len(self.people) + 1) - 1, as_gov, person)
-        elif which == "invitation_allowance":
-            self._set_invitation_allowance([0, 1, 2, 10][value % 4], as_gov, person)
+        elif which == "membership_rules":
+            self._set_rules(RULES[value % len(RULES)], as_gov, person)
+        elif which == "collective_budget":
+            amounts = [1, 10 * EUR, 10 * EUR, 10_000 * EUR, 2**88 - 1, 2**88]
+            periods = [3_600, 3_600, DAY, DAY, 365 * DAY, 0, 3_599, 365 * DAY + 1]
+            self._set_collective_budget(
+                amounts[value % 6], periods[(value // 6) % len(periods)], as_gov, person
+            )
         elif which == "parties_min_share":
             choices = [0, 4_999, 5_000, 5_001, 6_000, 7_000, 8_000, 9_999, BPS, BPS + 1]
             self._set_parties_min_share(choices[value % len(choices)], as_gov, person)
         else:
             self._set_project_active(value, flag, as_gov, person)
+
+    # -------------------------------------------------------------- deadlines, to the second
+
+    @rule(who=PICK, late=st.booleans())
+    def accept_at_the_deadline(self, who: int, late: bool) -> None:
+        """An invitee accepts in the last second of its invitation, or in the first second after
+        it expired (refused)."""
+        self._begin("accept_at_the_deadline")
+        m = self.model
+        pending = sorted(
+            key for key, (_, expires_at) in m.invitations.items() if expires_at > self._latest() + 2
+        )
+        if not pending:
+            return
+        invitee, sponsor = pending[who % len(pending)]
+        kind, expires_at = m.invitations[(invitee, sponsor)]
+        # The next transaction lands a second after the block mined here.
+        self._travel(expires_at - 1 if late else expires_at - 2, "to an invitation's deadline")
+        self._accept(invitee, sponsor, kind)
+
+    @rule(who=PICK, late=st.booleans(), invitee=PICK)
+    def invite_as_probation_ends(self, who: int, late: bool, invitee: int) -> None:
+        """A member invites in the last second of its probation (refused) or the first after."""
+        self._begin("invite_as_probation_ends")
+        m = self.model
+        waiting = [a for a in m.active_members() if m.members[a].votes_from > self._latest() + 2]
+        if not waiting:
+            # Governance admits a newcomer, whose probation starts.
+            outside = [a for a in self.people if a not in m.members]
+            if not outside or m.rules.probation < 3:
+                return
+            newcomer = outside[who % len(outside)]
+            self._admit(self.governance, newcomer, 1, ZERO)
+            waiting = [newcomer]
+        sponsor = waiting[who % len(waiting)]
+        votes_from = m.members[sponsor].votes_from
+        self._travel(votes_from - 1 if late else votes_from - 2, "to the end of a probation")
+        target = self._pick([a for a in self.people if a not in m.members], invitee)
+        data = calldata("invite(address,uint8)", target, 1)
+        now = self._latest() + 1
+        available, next_at = m.credits(sponsor, now)
+        if now < votes_from:
+            self._reverts(sponsor, self.membership, data, "MembershipInProbation", sponsor, votes_from)
+        elif target in m.members:
+            self._reverts(sponsor, self.membership, data, "MembershipAlreadyMember", target)
+        elif available == 0:
+            # Invitations accrue from the end of probation: the first one a refill period later.
+            self._reverts(sponsor, self.membership, data, "MembershipNoInvitationLeft", sponsor, next_at)
+        else:
+            receipt = self._send(sponsor, self.membership, data)
+            self._expect(receipt)
+            m.spend_invitation(sponsor, now)
+            m.invitations[(target, sponsor)] = (1, now + m.rules.ttl)
+
+    @rule(late=st.booleans(), beyond=st.booleans(), take=BUCKET_TAKE)
+    def spend_as_the_budget_period_ends(self, late: bool, beyond: bool, take: tuple[str, int]) -> None:
+        """The steward spends in the last second of a budget period, or the first of the next:
+        what is left of the budget then (or a unit more), or any amount."""
+        self._begin("spend_as_the_budget_period_ends")
+        m = self.model
+        end = m.budget.start + m.budget.period
+        if m.budget.start == 0 or end <= self._latest() + 2:
+            return
+        self._travel(end - 1 if late else end - 2, "to the end of a budget period")
+        budget, now = m.budget, self._latest() + 1
+        spent = budget.spent if now < end else 0
+        left = max(budget.amount - spent, 0)
+        if take[0] in ("all", "part"):
+            amount = left + beyond
+        else:
+            amount = _take(*take, m.pool.collective_available)
+        self._spend_collective(m.steward, PAYOUT_WALLETS[1], amount, 3)
 
     # -------------------------------------------------------------- the clock
 
@@ -1480,26 +1843,79 @@ class PoolMachine(RuleBasedStateMachine):
                 sender, self.registry, data, "EssProjectRegistryInvalidMetadata", len(uri), MAX_URI_LENGTH
             )
         else:
-            self._send(sender, self.registry, data)
-            m.projects.append(Project(sender, payout))
+            self._expect(self._send(sender, self.registry, data))
+            # A member's project waits for a vote; governance registering one is that vote.
+            m.projects.append(Project(sender, payout, active=sender == self.governance))
 
-    def _set_project_active(self, project: int, active: bool, as_gov: bool, person: int) -> None:
-        """Governance switches a project on or off."""
+    @rule(
+        project=PICK,
+        by_owner=st.sampled_from([True, True, True, False]),
+        person=PERSON,
+        wallet=st.integers(min_value=-1, max_value=3),
+    )
+    def update_project(self, project: int, by_owner: bool, person: int, wallet: int) -> None:
+        """A project's owner (or, reverting, someone else) updates it: a new payout wallet bumps
+        the wallet version and switches the project off until a vote switches it on again for
+        that wallet (earlier fundings and activations name the old version)."""
+        self._begin("update_project")
         m = self.model
         project_id = project % (len(m.projects) + 2)
-        data = calldata("setProjectActive(uint256,bool)", project_id, active)
+        known = 1 <= project_id <= len(m.projects)
+        record = m.projects[project_id - 1] if known else None
+        sender = record.owner if by_owner and record is not None else self.people[person]
+        payout = ZERO if wallet < 0 else (PAYOUT_WALLETS + self.people)[wallet]
+        data = calldata(
+            "updateProject(uint256,address,string,bytes32)",
+            project_id,
+            payout,
+            "ipfs://v2",
+            keccak(text="v2"),
+        )
+        ess_member = m.is_active(sender) and m.members[sender].kind == 2
+        if record is None:
+            self._reverts(sender, self.registry, data, "EssProjectRegistryUnknownProject", project_id)
+        elif sender != record.owner:
+            self._reverts(sender, self.registry, data, "EssProjectRegistryNotOwner", project_id, sender)
+        elif sender != self.governance and not ess_member:
+            self._reverts(sender, self.registry, data, "EssProjectRegistryNotEssMember", sender)
+        elif payout == ZERO:
+            self._reverts(sender, self.registry, data, "EssProjectRegistryZeroWallet")
+        else:
+            self._expect(self._send(sender, self.registry, data))
+            if payout != record.wallet:
+                record.wallet, record.version, record.active = payout, record.version + 1, False
+                STATS.exercised["payout wallet changed"] += 1
+
+    def _set_project_active(self, project: int, active: bool, as_gov: bool, person: int) -> None:
+        """Governance switches a project on (for the wallet version it names: mostly the one on
+        record, sometimes an older one) or off."""
+        m = self.model
+        project_id = project % (len(m.projects) + 2)
+        known = 1 <= project_id <= len(m.projects)
+        record = m.projects[project_id - 1] if known else None
+        current = record.version if record is not None else 0
+        version = current if project % 3 else max(current - 1, 0)
+        if active:
+            data = calldata("activateProject(uint256,uint64)", project_id, version)
+        else:
+            data = calldata("deactivateProject(uint256)", project_id)
         sender = self._governed(as_gov, person)
         if sender != self.governance:
             self._reverts(sender, self.registry, data, "EssProjectRegistryNotGovernance", sender)
-        elif not 1 <= project_id <= len(m.projects):
+        elif record is None:
             self._reverts(sender, self.registry, data, "EssProjectRegistryUnknownProject", project_id)
-        elif m.projects[project_id - 1].active == active:
+        elif active and version != current:
+            self._reverts(
+                sender, self.registry, data, "EssProjectRegistryWalletChanged", project_id, version, current
+            )
+            STATS.exercised["activation for an older wallet refused"] += 1
+        elif record.active == active:
             self._reverts(
                 sender, self.registry, data, "EssProjectRegistryStatusUnchanged", project_id, active
             )
         else:
-            self._send(sender, self.registry, data)
-            m.projects[project_id - 1].active = active
+            self._expect(self._send(sender, self.registry, data))
+            record.active = active
 
     # -------------------------------------------------------------- invariants
 
@@ -1522,7 +1938,8 @@ class PoolMachine(RuleBasedStateMachine):
             ("max_cap", self.pool, calldata("maxEpochRewardCapBps()"), ["uint256"]),
             ("parties_min", self.pool, calldata("partiesMinShareBps()"), ["uint256"]),
             ("active_count", self.membership, calldata("activeMemberCount()"), ["uint256"]),
-            ("allowance", self.membership, calldata("invitationAllowance()"), ["uint16"]),
+            ("rules", self.membership, calldata("rules()"), ["uint48", "uint48", "uint16", "uint48"]),
+            ("budget", self.pool, calldata("collectiveBudget()"), ["uint256"] * 4),
             ("membership_fee", self.membership, calldata("membershipFee()"), ["uint256"]),
             ("project_count", self.registry, calldata("projectCount()"), ["uint256"]),
         ]
@@ -1536,18 +1953,30 @@ class PoolMachine(RuleBasedStateMachine):
                 "member",
                 self.membership,
                 "memberOf(address)",
-                ["address", "uint48", "uint8", "uint16", "uint48"],
+                ["address", "uint48", "uint8", "uint16", "uint48", "uint48"],
             ),
-            ("invitation", self.membership, "invitationOf(address)", ["address", "uint8"]),
+            ("credits", self.membership, "invitationsAvailable(address)", ["uint256", "uint256"]),
+            ("attestation", self.membership, "attestationOf(address)", ["address"]),
         ]
         for label, to, signature, types in per_account:
             calls += [(f"{label}:{a}", to, calldata(signature, a), types) for a in self.people]
+        # Invitations from everyone who ever joined (nobody else can invite) to everyone.
+        calls += [
+            (
+                f"invitation:{invitee}/{sponsor}",
+                self.membership,
+                calldata("invitationOf(address,address)", invitee, sponsor),
+                ["address", "uint8", "uint48"],
+            )
+            for sponsor in m.members
+            for invitee in self.people
+        ]
         calls += [
             (f"wallet:{w}", self.token, calldata("balanceOf(address)", w), ["uint256"])
             for w in PAYOUT_WALLETS
         ]
         calls += [
-            (f"project:{i}", self.registry, calldata("payoutOf(uint256)", i), ["address", "bool"])
+            (f"project:{i}", self.registry, calldata("payoutOf(uint256)", i), ["address", "bool", "uint64"])
             for i in range(1, len(m.projects) + 1)
         ]
         results = self.node.rpc.batch(
@@ -1636,29 +2065,43 @@ class PoolMachine(RuleBasedStateMachine):
         for account, amount in r["wallet"].items():
             assert amount == m.balances[account], f"token balance of {account}"
 
-        # Membership: one vote per active member, never more.
+        # Membership: one vote per active member past its probation, never more; invitations
+        # as sent, accepted, revoked and expired; allowances as they refill.
         assert r["active_count"] == len(m.active_members())
-        assert r["allowance"] == m.allowance and r["membership_fee"] == m.membership_fee
+        assert r["rules"] == m.rules.as_tuple() and r["membership_fee"] == m.membership_fee
         for account in self.people:
             votes = r["votes"][account]
             assert votes in (0, 1)
-            assert votes == (1 if m.is_active(account) else 0), f"votes of {account}"
-            sponsor, joined_at, kind, sent, excluded_at = r["member"][account]
+            assert votes == m.votes(account, now), f"votes of {account}"
             record = m.members.get(account)
             if record is None:
-                assert joined_at == 0
+                assert r["member"][account] == (ZERO, 0, 0, 0, 0, 0), f"record of {account}"
             else:
-                assert joined_at != 0 and (excluded_at != 0) == record.excluded
-                assert (sponsor, kind, sent) == (record.sponsor, record.kind, record.sent), (
-                    f"record of {account}"
+                expected = (
+                    record.sponsor, record.joined_at, record.kind, record.sent, record.excluded_at,
+                    record.votes_from,
+                )  # fmt: skip
+                assert r["member"][account] == expected, f"record of {account}"
+                if record.votes_from > now and not record.excluded:
+                    STATS.exercised["member in probation"] += 1
+            assert r["credits"][account] == m.credits(account, now), f"invitations available to {account}"
+            assert r["attestation"][account] == (m.attester if account in m.attested else ZERO)
+        for sponsor in m.members:
+            for invitee in self.people:
+                kind, expires_at = m.invitations.get((invitee, sponsor), (0, 0))
+                invitation = (ZERO if expires_at == 0 else sponsor, kind, expires_at)
+                assert r["invitation"][f"{invitee}/{sponsor}"] == invitation, (
+                    f"invitation of {invitee} by {sponsor}"
                 )
-            assert r["invitation"][account] == m.invitations.get(account, (ZERO, 0))
-        assert sum(r["votes"].values()) == r["active_count"]
+        assert sum(r["votes"].values()) == sum(m.votes(a, now) for a in m.members) <= r["active_count"]
 
-        # ESS projects.
+        # The steward's budget.
+        assert r["budget"] == m.budget.view(now), f"budget {r['budget']} != model {m.budget.view(now)}"
+
+        # ESS projects: the wallet (and version) on record; a member's project waits for a vote.
         assert r["project_count"] == len(m.projects)
         for i, project in enumerate(m.projects, start=1):
-            assert r["project"][str(i)] == (project.wallet, project.active)
+            assert r["project"][str(i)] == (project.wallet, project.active, project.version)
 
     def _check_maturity(self, r: dict[str, Any], previous: dict[str, Any]) -> None:
         """No inflow reaches points earned in its own epoch: after an inflow, whoever holds no
@@ -1720,9 +2163,13 @@ class PoolMachine(RuleBasedStateMachine):
 
 
 def _timeless(reading: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
-    """`reading` without what the clock alone changes: the time, and when the epoch differs from
-    `other`'s, the epoch, the point totals and the members' points (pending ones mature)."""
-    kept = {k: v for k, v in reading.items() if k != "now"}
+    """`reading` without what the clock alone changes: the time, votes (probation ends),
+    invitation allowances (they refill) and the budget's view (a period ends), and when the epoch
+    differs from `other`'s, the epoch, the point totals and the members' points (pending ones
+    mature)."""
+    # Votes, invitation allowances and the budget's running period follow the clock second by
+    # second: they are checked against the model at every step instead.
+    kept = {k: v for k, v in reading.items() if k not in ("now", "votes", "credits", "budget")}
     if reading["epoch"] != other["epoch"]:
         for label in ("epoch", "member_points"):
             kept.pop(label)
@@ -1733,7 +2180,9 @@ def _timeless(reading: dict[str, Any], other: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------- the test
 
 
-def _prepare(system: Deployment, accounts: Any, chain: Any, settings_: NetworkSettings) -> Context:
+def _prepare(
+    system: Deployment, accounts: Any, chain: Any, settings_: NetworkSettings, attester: str
+) -> Context:
     """Fund and unlock every actor, make every block one second after the previous one, and
     describe the freshly deployed system as a model."""
     url = chain.provider.web3.provider.endpoint_uri
@@ -1743,7 +2192,7 @@ def _prepare(system: Deployment, accounts: Any, chain: Any, settings_: NetworkSe
     governance = str(system.timelock.address)
     token, pool = str(system.token.address), str(system.pool.address)
     node.rpc.request("anvil_setBlockTimestampInterval", [1])
-    for address in [*people, governance]:
+    for address in [*people, governance, attester]:
         node.rpc.request("anvil_impersonateAccount", [address])
         node.rpc.request("anvil_setBalance", [address, hex(10**24)])
     for address in people:
@@ -1760,12 +2209,19 @@ def _prepare(system: Deployment, accounts: Any, chain: Any, settings_: NetworkSe
         pool_address=pool,
         floor_bps=settings_.ess_floor_bps,
         steward=people[3],
-        allowance=settings_.invitation_allowance,
+        rules=Rules(*settings_.membership_rules()),
+        budget=Budget(settings_.collective_budget, settings_.collective_budget_period),
+        attester=attester,
         pool=PoolModel.from_settings(settings_, origin),
     )
-    # The founders, as conftest deploys them: admin (Pilote), member (Abeille), ESS structure.
+    # The founders, as conftest deploys them: admin (Pilote), member (Abeille), ESS structure;
+    # they joined when the membership was deployed.
     for account, kind in zip(people[:3], (0, 1, 2), strict=True):
-        model.join(account, kind, ZERO)
+        joined_at = decode(["address", "uint48"], node.call(system.membership.address, calldata(
+            "memberOf(address)", account))[:64])[1]  # fmt: skip
+        model.join(account, kind, ZERO, joined_at, founder=True)
+    raw = node.call(str(system.membership.address), calldata("isAttester(address)", attester))
+    assert decode(["bool"], raw)[0], "the session names the attester"
     for address in [*people, *PAYOUT_WALLETS, pool]:
         raw = node.call(token, calldata("balanceOf(address)", address))
         model.balances[address] = decode(["uint256"], raw)[0]
@@ -1782,13 +2238,14 @@ def test_pool_invariants_hold_over_random_sequences(
     chain: Any,
     settings: NetworkSettings,
     steward: Any,
+    attester: Any,
     request: pytest.FixtureRequest,
 ) -> None:
     """Random sequences of operations on the deployed system never break an invariant."""
     assert str(system.pool.steward()) == str(accounts[4].address) == str(steward.address)
     if not request.config.pluginmanager.has_plugin("cmir-invariants-summary"):
         request.config.pluginmanager.register(_SummaryPlugin(), "cmir-invariants-summary")
-    PoolMachine.CTX = _prepare(system, accounts, chain, settings)
+    PoolMachine.CTX = _prepare(system, accounts, chain, settings, str(attester.address))
     started = time.monotonic()
     try:
         # Left alone, Hypothesis ends about one sequence in ten early (it explores the "stop"

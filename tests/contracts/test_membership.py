@@ -1,5 +1,7 @@
-"""Unit tests of Membership: invitations, admissions, exclusion, governed settings, the votes it
-gives the Governor (IVotes, ERC-6372) and its soulbound ERC-721 surface."""
+"""Unit tests of Membership: inviting and accepting, admissions, exclusion, governed settings, the
+votes it gives the Governor (IVotes, ERC-6372) and its soulbound ERC-721 surface. Probation, the
+refilling invitation allowance, invitations per sponsor (revoking, expiry, renewal), ESS
+attestations and the admission rules are tested in test_admission.py."""
 
 from __future__ import annotations
 
@@ -9,12 +11,12 @@ from typing import Any
 import pytest
 from ape import chain, project
 from eth_account.messages import encode_typed_data
-from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
+from membership_checks import joined_events, member_record, token_id
 from strict_checks import emitted, log, reverts, view_call
 
 from cmir.deployment import MEMBER_KINDS as KIND
-from cmir.deployment import ZERO_ADDRESS
+from cmir.deployment import ZERO_ADDRESS, NetworkSettings
 
 BPS = 10_000
 
@@ -22,16 +24,6 @@ UINT160_MAX = 2**160 - 1
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def token_id(account: Any) -> int:
-    """The membership token id of `account`: its address as a number."""
-    return int(str(account.address if hasattr(account, "address") else account), 16)
-
-
-def fresh_address(label: str) -> str:
-    """A deterministic address nobody holds a key for (an invitee that never signs)."""
-    return to_checksum_address(keccak(text=label)[-20:])
 
 
 def split(amount: int, shares: Any) -> tuple[int, int, int]:
@@ -66,26 +58,6 @@ def after_an_epoch(pool: Any) -> int:
     """Give the next block a timestamp one epoch after the head's (so in a later epoch: points
     of the head's epoch have matured by then); returns it."""
     return next_block_in(int(pool.epochClock().length))
-
-
-def joined_events(
-    membership: Any, account: Any, sponsor: Any, kind: int, joined_at: int, fee: int, by_governance: bool
-) -> list[Any]:
-    """The four events of a member joining."""
-    return [
-        log(
-            membership.MemberJoined,
-            member=account,
-            sponsor=sponsor,
-            kind=kind,
-            joinedAt=joined_at,
-            feePaid=fee,
-            byGovernance=by_governance,
-        ),
-        log(membership.DelegateVotesChanged, delegate=account, previousVotes=0, newVotes=1),
-        log(membership.Transfer, **{"from": ZERO_ADDRESS, "to": account, "tokenId": token_id(account)}),
-        log(membership.Locked, tokenId=token_id(account)),
-    ]
 
 
 def permit_signature(
@@ -149,72 +121,121 @@ def fee(membership: Any, governance: Any, eur: int) -> int:
     return amount
 
 
+@pytest.fixture
+def rules(settings: NetworkSettings) -> tuple[int, int, int, int]:
+    """The admission rules of the deployment: (probation, refill period, cap, invitation life)."""
+    return settings.membership_rules()
+
+
+@pytest.fixture
+def probation(membership: Any) -> int:
+    """Seconds from joining until a newcomer's vote counts."""
+    return int(membership.rules().probation)
+
+
+@pytest.fixture
+def ttl(membership: Any) -> int:
+    """Seconds an invitation stays valid."""
+    return int(membership.rules().invitationTtl)
+
+
 # --------------------------------------------------------------------------- deployment
 
 
-def test_founders_are_active_members_without_sponsor(
+def test_founders_are_active_members_without_sponsor_or_probation(
     membership: Any, admin: Any, member: Any, ess_member: Any
 ) -> None:
     founders = [(admin, KIND["Pilote"]), (member, KIND["Abeille"]), (ess_member, KIND["EssStructure"])]
     joined_at = membership.memberOf(admin).joinedAt
     for account, kind in founders:
-        assert membership.memberOf(account) == (ZERO_ADDRESS, joined_at, kind, 0, 0)
+        assert membership.memberOf(account) == member_record(ZERO_ADDRESS, joined_at, kind, 0, 0, joined_at)
         assert membership.isActiveMember(account)
+        assert membership.getVotes(account) == 1
     assert membership.activeMemberCount() == len(founders)
 
 
-def test_constructor_emits_allowance_and_founder_events(
-    deployer: Any, steward: Any, admin: Any, member: Any
+def test_constructor_emits_rules_and_founder_events(
+    deployer: Any, steward: Any, admin: Any, member: Any, rules: tuple[int, int, int, int]
 ) -> None:
-    allowance = 4
     fresh = deployer.deploy(
-        project.Membership, steward, allowance, [admin, member], [KIND["Pilote"], KIND["Abeille"]]
+        project.Membership, steward, rules, [admin, member], [KIND["Pilote"], KIND["Abeille"]]
     )
     receipt = chain.get_receipt(fresh.txn_hash)
+    at = receipt.timestamp
     assert emitted(receipt) == [
-        log(fresh.InvitationAllowanceChanged, previousAllowance=0, newAllowance=allowance),
-        *joined_events(fresh, admin, ZERO_ADDRESS, KIND["Pilote"], receipt.timestamp, 0, False),
-        *joined_events(fresh, member, ZERO_ADDRESS, KIND["Abeille"], receipt.timestamp, 0, False),
+        log(fresh.MembershipRulesChanged, previousRules=(0, 0, 0, 0), newRules=rules),
+        *joined_events(fresh, admin, ZERO_ADDRESS, KIND["Pilote"], at, 0, False, at, founder=True),
+        *joined_events(fresh, member, ZERO_ADDRESS, KIND["Abeille"], at, 0, False, at, founder=True),
     ]
     assert fresh.governance() == steward.address
     assert fresh.pool() == ZERO_ADDRESS
-    assert fresh.invitationAllowance() == allowance
+    assert tuple(fresh.rules()) == rules
     assert fresh.activeMemberCount() == 2
 
 
-def test_constructor_reverts_when_founder_lists_differ(deployer: Any, steward: Any, admin: Any) -> None:
+def test_constructor_reverts_when_founder_lists_differ(
+    deployer: Any, steward: Any, admin: Any, rules: tuple[int, int, int, int]
+) -> None:
     with reverts(project.Membership.MembershipFounderListsMismatch, accounts=1, kinds=0):
-        deployer.deploy(project.Membership, steward, 3, [admin], [])
+        deployer.deploy(project.Membership, steward, rules, [admin], [])
 
 
-def test_constructor_reverts_when_governance_is_zero(deployer: Any, admin: Any) -> None:
+def test_constructor_reverts_when_governance_is_zero(
+    deployer: Any, admin: Any, rules: tuple[int, int, int, int]
+) -> None:
     with reverts(project.Membership.MembershipZeroAddress):
-        deployer.deploy(project.Membership, ZERO_ADDRESS, 3, [admin], [KIND["Pilote"]])
+        deployer.deploy(project.Membership, ZERO_ADDRESS, rules, [admin], [KIND["Pilote"]])
 
 
-def test_constructor_reverts_when_a_founder_is_zero(deployer: Any, steward: Any) -> None:
+def test_constructor_reverts_when_a_founder_is_zero(
+    deployer: Any, steward: Any, rules: tuple[int, int, int, int]
+) -> None:
     with reverts(project.Membership.MembershipZeroAddress):
-        deployer.deploy(project.Membership, steward, 3, [ZERO_ADDRESS], [KIND["Pilote"]])
+        deployer.deploy(project.Membership, steward, rules, [ZERO_ADDRESS], [KIND["Pilote"]])
 
 
-def test_constructor_reverts_when_a_founder_is_listed_twice(deployer: Any, steward: Any, admin: Any) -> None:
+def test_constructor_reverts_when_a_founder_is_listed_twice(
+    deployer: Any, steward: Any, admin: Any, rules: tuple[int, int, int, int]
+) -> None:
     with reverts(project.Membership.MembershipAlreadyMember, account=admin):
-        deployer.deploy(project.Membership, steward, 3, [admin, admin], [KIND["Pilote"], KIND["Abeille"]])
+        deployer.deploy(project.Membership, steward, rules, [admin, admin], [KIND["Pilote"], KIND["Abeille"]])
+
+
+def test_constructor_reverts_when_a_rule_is_out_of_range(
+    deployer: Any, steward: Any, admin: Any, rules: tuple[int, int, int, int]
+) -> None:
+    probation, refill, _, ttl = rules
+    with reverts(project.Membership.MembershipRuleOutOfRange, value=0, min=1, max=100):
+        deployer.deploy(project.Membership, steward, (probation, refill, 0, ttl), [admin], [KIND["Pilote"]])
 
 
 # --------------------------------------------------------------------------- invite
 
 
-def test_invite_records_the_invitation_and_uses_one_allowance(
-    membership: Any, admin: Any, invitee: Any
+def test_invite_records_the_invitation_and_uses_one_invitation(
+    membership: Any, admin: Any, invitee: Any, ttl: int
 ) -> None:
+    cap = int(membership.rules().invitationCap)
+    assert membership.invitationsAvailable(admin) == (cap, 0)
+
     receipt = membership.invite(invitee, KIND["Abeille"], sender=admin)
 
+    expires_at = receipt.timestamp + ttl
     assert emitted(receipt) == [
-        log(membership.MemberInvited, sponsor=admin, invitee=invitee, kind=KIND["Abeille"])
+        log(
+            membership.MemberInvited,
+            sponsor=admin,
+            invitee=invitee,
+            kind=KIND["Abeille"],
+            expiresAt=expires_at,
+        )
     ]
-    assert membership.invitationOf(invitee) == (admin.address, KIND["Abeille"])
+    assert membership.invitationOf(invitee, admin) == (admin.address, KIND["Abeille"], expires_at)
     assert membership.memberOf(admin).invitationsSent == 1
+    assert membership.invitationsAvailable(admin) == (
+        cap - 1,
+        receipt.timestamp + membership.rules().invitationRefillPeriod,
+    )
     assert not membership.isActiveMember(invitee)
     assert membership.memberOf(invitee).joinedAt == 0
 
@@ -234,37 +255,17 @@ def test_invite_reverts_when_invitee_is_already_member(membership: Any, admin: A
         membership.invite(member, KIND["Abeille"], sender=admin)
 
 
-def test_invite_reverts_when_invitee_is_already_invited(
-    membership: Any, admin: Any, member: Any, invitee: Any
-) -> None:
-    membership.invite(invitee, KIND["Abeille"], sender=admin)
-
-    with reverts(membership.MembershipAlreadyInvited, invitee=invitee, sponsor=admin):
-        membership.invite(invitee, KIND["Pilote"], sender=member)
-    with reverts(membership.MembershipAlreadyInvited, invitee=invitee, sponsor=admin):
-        membership.invite(invitee, KIND["Abeille"], sender=admin)
-
-
-def test_invite_reverts_when_invitation_allowance_is_exhausted(
+def test_invite_reverts_when_the_same_sponsor_already_invited(
     membership: Any, admin: Any, invitee: Any
 ) -> None:
-    allowance = membership.invitationAllowance()
-    for i in range(allowance):
-        membership.invite(fresh_address(f"invitee-{i}"), KIND["Abeille"], sender=admin)
-    assert membership.memberOf(admin).invitationsSent == allowance
+    membership.invite(invitee, KIND["Abeille"], sender=admin)
+    sent = membership.memberOf(admin).invitationsSent
 
-    with reverts(membership.MembershipInvitationAllowanceExhausted, sponsor=admin, allowance=allowance):
+    with reverts(membership.MembershipAlreadyInvited, invitee=invitee, sponsor=admin):
         membership.invite(invitee, KIND["Abeille"], sender=admin)
-
-
-def test_invite_follows_a_lowered_allowance(
-    membership: Any, governance: Any, admin: Any, invitee: Any
-) -> None:
-    membership.invite(fresh_address("first"), KIND["Abeille"], sender=admin)
-    membership.setInvitationAllowance(1, sender=governance)
-
-    with reverts(membership.MembershipInvitationAllowanceExhausted, sponsor=admin, allowance=1):
-        membership.invite(invitee, KIND["Abeille"], sender=admin)
+    with reverts(membership.MembershipAlreadyInvited, invitee=invitee, sponsor=admin):
+        membership.invite(invitee, KIND["Pilote"], sender=admin)
+    assert membership.memberOf(admin).invitationsSent == sent
 
 
 def test_invite_reverts_when_sponsor_is_excluded(
@@ -285,70 +286,30 @@ def test_invite_reverts_when_invitee_was_excluded(
         membership.invite(member, KIND["Abeille"], sender=admin)
 
 
-# --------------------------------------------------------------------------- revokeInvitation
-
-
-def test_revoke_invitation_gives_the_invitation_back(membership: Any, admin: Any, invitee: Any) -> None:
-    membership.invite(invitee, KIND["Pilote"], sender=admin)
-
-    receipt = membership.revokeInvitation(invitee, sender=admin)
-
-    assert emitted(receipt) == [log(membership.InvitationRevoked, sponsor=admin, invitee=invitee)]
-    assert membership.invitationOf(invitee) == (ZERO_ADDRESS, 0)
-    assert membership.memberOf(admin).invitationsSent == 0
-    with reverts(membership.MembershipNoInvitation, invitee=invitee):
-        membership.acceptInvitation(sender=invitee)
-
-
-def test_revoke_invitation_lets_an_exhausted_sponsor_invite_again(
-    membership: Any, governance: Any, admin: Any, invitee: Any
-) -> None:
-    membership.setInvitationAllowance(1, sender=governance)
-    membership.invite(fresh_address("first"), KIND["Abeille"], sender=admin)
-    membership.revokeInvitation(fresh_address("first"), sender=admin)
-
-    membership.invite(invitee, KIND["Abeille"], sender=admin)
-
-    assert membership.invitationOf(invitee) == (admin.address, KIND["Abeille"])
-    assert membership.memberOf(admin).invitationsSent == 1
-
-
-def test_revoke_invitation_reverts_when_caller_is_not_the_sponsor(
-    membership: Any, admin: Any, member: Any, invitee: Any
-) -> None:
-    membership.invite(invitee, KIND["Abeille"], sender=admin)
-
-    with reverts(membership.MembershipNoInvitation, invitee=invitee):
-        membership.revokeInvitation(invitee, sender=member)
-    assert membership.invitationOf(invitee) == (admin.address, KIND["Abeille"])
-
-
-def test_revoke_invitation_reverts_when_there_is_none(membership: Any, admin: Any, invitee: Any) -> None:
-    with reverts(membership.MembershipNoInvitation, invitee=invitee):
-        membership.revokeInvitation(invitee, sender=admin)
-
-
 # --------------------------------------------------------------------------- acceptInvitation
 
 
-def test_accept_invitation_makes_an_active_member(
-    membership: Any, token: Any, admin: Any, invitee: Any
+def test_accept_invitation_makes_an_active_member_in_probation(
+    membership: Any, token: Any, admin: Any, invitee: Any, probation: int
 ) -> None:
     count = membership.activeMemberCount()
     balance = token.balanceOf(invitee)
     membership.invite(invitee, KIND["Abeille"], sender=admin)
 
-    receipt = membership.acceptInvitation(sender=invitee)
+    receipt = membership.acceptInvitation(admin, KIND["Abeille"], sender=invitee)
 
+    joined_at = receipt.timestamp
     assert emitted(receipt) == joined_events(
-        membership, invitee, admin, KIND["Abeille"], receipt.timestamp, 0, False
+        membership, invitee, admin, KIND["Abeille"], joined_at, 0, False, joined_at + probation
     )
-    assert membership.memberOf(invitee) == (admin.address, receipt.timestamp, KIND["Abeille"], 0, 0)
-    assert membership.invitationOf(invitee) == (ZERO_ADDRESS, 0)
+    assert membership.memberOf(invitee) == member_record(
+        admin, joined_at, KIND["Abeille"], 0, 0, joined_at + probation
+    )
+    assert membership.invitationOf(invitee, admin) == (ZERO_ADDRESS, 0, 0)
     assert membership.memberOf(admin).invitationsSent == 1  # a used invitation is not given back
     assert membership.isActiveMember(invitee)
     assert membership.activeMemberCount() == count + 1
-    assert membership.getVotes(invitee) == 1
+    assert membership.getVotes(invitee) == 0  # until its probation ends
     assert membership.delegates(invitee) == invitee.address
     assert membership.balanceOf(invitee) == 1
     assert membership.ownerOf(token_id(invitee)) == invitee.address
@@ -356,7 +317,7 @@ def test_accept_invitation_makes_an_active_member(
 
 
 def test_accept_invitation_pays_the_fee_into_the_pool(
-    membership: Any, pool: Any, token: Any, admin: Any, invitee: Any, fee: int
+    membership: Any, pool: Any, token: Any, admin: Any, invitee: Any, fee: int, probation: int
 ) -> None:
     token.mint(invitee, fee, sender=invitee)
     token.approve(pool, fee, sender=invitee)
@@ -366,10 +327,11 @@ def test_accept_invitation_pays_the_fee_into_the_pool(
     pool_balance = token.balanceOf(pool)
     parts = split_without_matured_points(fee, pool.shares())  # nobody holds points
 
-    receipt = membership.acceptInvitation(sender=invitee)
+    receipt = membership.acceptInvitation(admin, KIND["Pilote"], sender=invitee)
 
+    at = receipt.timestamp
     assert emitted(receipt) == [
-        *joined_events(membership, invitee, admin, KIND["Pilote"], receipt.timestamp, fee, False),
+        *joined_events(membership, invitee, admin, KIND["Pilote"], at, fee, False, at + probation),
         log(
             pool.MembershipFeeReceived,
             member=invitee,
@@ -399,6 +361,7 @@ def test_accept_invitation_shares_the_fee_among_point_holders(
     member: Any,
     invitee: Any,
     fee: int,
+    probation: int,
 ) -> None:
     amount = pool.minRelationFee()
     fund(admin, amount)
@@ -409,7 +372,7 @@ def test_accept_invitation_shares_the_fee_among_point_holders(
     membership.invite(invitee, KIND["Abeille"], sender=admin)
     after_an_epoch(pool)  # the relation's points have matured when the invitee joins
 
-    receipt = membership.acceptInvitation(sender=invitee)
+    receipt = membership.acceptInvitation(admin, KIND["Abeille"], sender=invitee)
 
     # The fee's members' part (12.5 EUR) is far more than the relation's 7 EUR of points may earn
     # in an epoch (the reward cap, in basis points of a unit per point): they get the cap.
@@ -419,9 +382,10 @@ def test_accept_invitation_shares_the_fee_among_point_holders(
     to_members, to_ess, to_collective = split(fee, pool.shares())
     distributed = -(-increase * points // 10**27)
     accumulator_after = pool.totals().rewardPerPoint
+    at = receipt.timestamp
     assert accumulator_after == accumulator + increase
     assert emitted(receipt) == [
-        *joined_events(membership, invitee, admin, KIND["Abeille"], receipt.timestamp, fee, False),
+        *joined_events(membership, invitee, admin, KIND["Abeille"], at, fee, False, at + probation),
         log(
             pool.MembershipFeeReceived,
             member=invitee,
@@ -441,24 +405,29 @@ def test_accept_invitation_reverts_when_fee_is_not_approved(
     membership.invite(invitee, KIND["Abeille"], sender=admin)
 
     with reverts(token.ERC20InsufficientAllowance, spender=pool, allowance=0, needed=fee):
-        membership.acceptInvitation(sender=invitee)
+        membership.acceptInvitation(admin, KIND["Abeille"], sender=invitee)
     assert not membership.isActiveMember(invitee)
+    assert membership.invitationOf(invitee, admin).sponsor == admin.address
 
 
-def test_accept_invitation_reverts_when_not_invited(membership: Any, invitee: Any) -> None:
-    with reverts(membership.MembershipNoInvitation, invitee=invitee):
-        membership.acceptInvitation(sender=invitee)
+def test_accept_invitation_reverts_when_not_invited(membership: Any, admin: Any, invitee: Any) -> None:
+    with reverts(membership.MembershipNoInvitation, invitee=invitee, sponsor=admin):
+        membership.acceptInvitation(admin, KIND["Abeille"], sender=invitee)
 
 
 def test_accept_invitation_reverts_when_sponsor_was_excluded_before(
     membership: Any, governance: Any, admin: Any, invitee: Any
 ) -> None:
-    membership.invite(invitee, KIND["Abeille"], sender=admin)
+    receipt = membership.invite(invitee, KIND["Abeille"], sender=admin)
     membership.exclude(admin, "left the network", sender=governance)
 
     with reverts(membership.MembershipSponsorNotActive, sponsor=admin):
-        membership.acceptInvitation(sender=invitee)
-    assert membership.invitationOf(invitee) == (admin.address, KIND["Abeille"])
+        membership.acceptInvitation(admin, KIND["Abeille"], sender=invitee)
+    assert membership.invitationOf(invitee, admin) == (
+        admin.address,
+        KIND["Abeille"],
+        receipt.timestamp + membership.rules().invitationTtl,
+    )
 
 
 def test_accept_invitation_reverts_when_already_accepted(
@@ -466,15 +435,15 @@ def test_accept_invitation_reverts_when_already_accepted(
 ) -> None:
     join(admin, invitee, KIND["Abeille"])
 
-    with reverts(membership.MembershipNoInvitation, invitee=invitee):
-        membership.acceptInvitation(sender=invitee)
+    with reverts(membership.MembershipNoInvitation, invitee=invitee, sponsor=admin):
+        membership.acceptInvitation(admin, KIND["Abeille"], sender=invitee)
 
 
 # --------------------------------------------------------------------------- acceptInvitationWithPermit
 
 
 def test_accept_invitation_with_permit_approves_and_pays_the_fee(
-    membership: Any, pool: Any, token: Any, admin: Any, invitee: Any, fee: int
+    membership: Any, pool: Any, token: Any, admin: Any, invitee: Any, fee: int, probation: int
 ) -> None:
     token.mint(invitee, fee, sender=invitee)
     membership.invite(invitee, KIND["Abeille"], sender=admin)
@@ -482,11 +451,12 @@ def test_accept_invitation_with_permit_approves_and_pays_the_fee(
     deadline = chain.pending_timestamp + 3600
     v, r, s = permit_signature(token, invitee, pool, fee, deadline)
 
-    receipt = membership.acceptInvitationWithPermit(deadline, v, r, s, sender=invitee)
+    receipt = membership.acceptInvitationWithPermit(admin, KIND["Abeille"], deadline, v, r, s, sender=invitee)
 
+    at = receipt.timestamp
     assert emitted(receipt) == [
         log(token.Approval, owner=invitee, spender=pool, value=fee),
-        *joined_events(membership, invitee, admin, KIND["Abeille"], receipt.timestamp, fee, False),
+        *joined_events(membership, invitee, admin, KIND["Abeille"], at, fee, False, at + probation),
         log(
             pool.MembershipFeeReceived,
             member=invitee,
@@ -503,7 +473,7 @@ def test_accept_invitation_with_permit_approves_and_pays_the_fee(
 
 
 def test_accept_invitation_with_permit_succeeds_when_the_permit_was_already_used(
-    membership: Any, pool: Any, token: Any, admin: Any, outsider: Any, invitee: Any, fee: int
+    membership: Any, pool: Any, token: Any, admin: Any, outsider: Any, invitee: Any, fee: int, probation: int
 ) -> None:
     token.mint(invitee, fee, sender=invitee)
     membership.invite(invitee, KIND["Abeille"], sender=admin)
@@ -511,10 +481,11 @@ def test_accept_invitation_with_permit_succeeds_when_the_permit_was_already_used
     v, r, s = permit_signature(token, invitee, pool, fee, deadline)
     token.permit(invitee, pool, fee, deadline, v, r, s, sender=outsider)  # a front-runner uses it first
 
-    receipt = membership.acceptInvitationWithPermit(deadline, v, r, s, sender=invitee)
+    receipt = membership.acceptInvitationWithPermit(admin, KIND["Abeille"], deadline, v, r, s, sender=invitee)
 
+    at = receipt.timestamp
     assert emitted(receipt) == [
-        *joined_events(membership, invitee, admin, KIND["Abeille"], receipt.timestamp, fee, False),
+        *joined_events(membership, invitee, admin, KIND["Abeille"], at, fee, False, at + probation),
         log(
             pool.MembershipFeeReceived,
             member=invitee,
@@ -536,7 +507,7 @@ def test_accept_invitation_with_permit_reverts_when_permit_is_expired(
     v, r, s = permit_signature(token, invitee, pool, fee, deadline)
 
     with reverts(token.ERC20InsufficientAllowance, spender=pool, allowance=0, needed=fee):
-        membership.acceptInvitationWithPermit(deadline, v, r, s, sender=invitee)
+        membership.acceptInvitationWithPermit(admin, KIND["Abeille"], deadline, v, r, s, sender=invitee)
     assert token.nonces(invitee) == 0
     assert not membership.isActiveMember(invitee)
 
@@ -550,81 +521,116 @@ def test_accept_invitation_with_permit_reverts_when_signed_by_someone_else(
     v, r, s = permit_signature(token, outsider, pool, fee, deadline)
 
     with reverts(token.ERC20InsufficientAllowance, spender=pool, allowance=0, needed=fee):
-        membership.acceptInvitationWithPermit(deadline, v, r, s, sender=invitee)
+        membership.acceptInvitationWithPermit(admin, KIND["Abeille"], deadline, v, r, s, sender=invitee)
 
 
 def test_accept_invitation_with_permit_ignores_the_permit_without_fee(
-    membership: Any, token: Any, admin: Any, invitee: Any
+    membership: Any, token: Any, admin: Any, attester: Any, invitee: Any, probation: int
 ) -> None:
     membership.invite(invitee, KIND["EssStructure"], sender=admin)
+    membership.attestEssStructure(invitee, sender=attester)
 
-    receipt = membership.acceptInvitationWithPermit(0, 0, b"\x00" * 32, b"\x00" * 32, sender=invitee)
+    receipt = membership.acceptInvitationWithPermit(
+        admin, KIND["EssStructure"], 0, 0, b"\x00" * 32, b"\x00" * 32, sender=invitee
+    )
 
+    at = receipt.timestamp
     assert emitted(receipt) == joined_events(
-        membership, invitee, admin, KIND["EssStructure"], receipt.timestamp, 0, False
+        membership, invitee, admin, KIND["EssStructure"], at, 0, False, at + probation
     )
     assert token.nonces(invitee) == 0
 
 
-def test_accept_invitation_with_permit_reverts_when_not_invited(membership: Any, invitee: Any) -> None:
-    with reverts(membership.MembershipNoInvitation, invitee=invitee):
-        membership.acceptInvitationWithPermit(0, 0, b"\x00" * 32, b"\x00" * 32, sender=invitee)
+def test_accept_invitation_with_permit_checks_the_invitation_like_accept(
+    membership: Any, admin: Any, member: Any, invitee: Any
+) -> None:
+    with reverts(membership.MembershipNoInvitation, invitee=invitee, sponsor=admin):
+        membership.acceptInvitationWithPermit(
+            admin, KIND["Abeille"], 0, 0, b"\x00" * 32, b"\x00" * 32, sender=invitee
+        )
+    membership.invite(invitee, KIND["Abeille"], sender=admin)
+    with reverts(membership.MembershipNoInvitation, invitee=invitee, sponsor=member):
+        membership.acceptInvitationWithPermit(
+            member, KIND["Abeille"], 0, 0, b"\x00" * 32, b"\x00" * 32, sender=invitee
+        )
+    with reverts(
+        membership.MembershipInvitationKindMismatch,
+        invitee=invitee,
+        sponsor=admin,
+        invited=KIND["Abeille"],
+        expected=KIND["Pilote"],
+    ):
+        membership.acceptInvitationWithPermit(
+            admin, KIND["Pilote"], 0, 0, b"\x00" * 32, b"\x00" * 32, sender=invitee
+        )
 
 
 # --------------------------------------------------------------------------- admit
 
 
-def test_admit_with_sponsor(membership: Any, governance: Any, member: Any, invitee: Any) -> None:
+def test_admit_with_sponsor(
+    membership: Any, governance: Any, member: Any, invitee: Any, probation: int
+) -> None:
     count = membership.activeMemberCount()
 
     receipt = membership.admit(invitee, KIND["Pilote"], member, sender=governance)
 
+    at = receipt.timestamp
     assert emitted(receipt) == joined_events(
-        membership, invitee, member, KIND["Pilote"], receipt.timestamp, 0, True
+        membership, invitee, member, KIND["Pilote"], at, 0, True, at + probation
     )
-    assert membership.memberOf(invitee) == (member.address, receipt.timestamp, KIND["Pilote"], 0, 0)
+    assert membership.memberOf(invitee) == member_record(member, at, KIND["Pilote"], 0, 0, at + probation)
     assert membership.memberOf(member).invitationsSent == 0
     assert membership.activeMemberCount() == count + 1
     assert membership.relationParties(invitee, member) == (True, True, member.address, ZERO_ADDRESS)
 
 
-def test_admit_without_sponsor(membership: Any, governance: Any, invitee: Any) -> None:
+def test_admit_without_sponsor(membership: Any, governance: Any, invitee: Any, probation: int) -> None:
     receipt = membership.admit(invitee, KIND["EssStructure"], ZERO_ADDRESS, sender=governance)
 
+    at = receipt.timestamp
     assert emitted(receipt) == joined_events(
-        membership, invitee, ZERO_ADDRESS, KIND["EssStructure"], receipt.timestamp, 0, True
+        membership, invitee, ZERO_ADDRESS, KIND["EssStructure"], at, 0, True, at + probation
     )
-    assert membership.memberOf(invitee) == (ZERO_ADDRESS, receipt.timestamp, KIND["EssStructure"], 0, 0)
-    assert membership.getVotes(invitee) == 1
+    assert membership.memberOf(invitee) == member_record(
+        ZERO_ADDRESS, at, KIND["EssStructure"], 0, 0, at + probation
+    )
+    assert membership.getVotes(invitee) == 0  # a governance admission serves the probation too
 
 
-def test_admit_takes_no_fee(membership: Any, pool: Any, governance: Any, invitee: Any, fee: int) -> None:
+def test_admit_takes_no_fee(
+    membership: Any, pool: Any, governance: Any, invitee: Any, fee: int, probation: int
+) -> None:
     received = pool.totals().totalReceived
 
     receipt = membership.admit(invitee, KIND["Abeille"], ZERO_ADDRESS, sender=governance)
 
+    at = receipt.timestamp
     assert emitted(receipt) == joined_events(
-        membership, invitee, ZERO_ADDRESS, KIND["Abeille"], receipt.timestamp, 0, True
+        membership, invitee, ZERO_ADDRESS, KIND["Abeille"], at, 0, True, at + probation
     )
     assert pool.totals().totalReceived == received
     assert membership.membershipFee() == fee
 
 
-def test_admit_supersedes_a_pending_invitation(
+def test_admit_leaves_pending_invitations_useless_until_revoked(
     membership: Any, governance: Any, admin: Any, member: Any, invitee: Any
 ) -> None:
     membership.invite(invitee, KIND["Abeille"], sender=admin)
+    available = membership.invitationsAvailable(admin)
 
-    receipt = membership.admit(invitee, KIND["Pilote"], member, sender=governance)
+    membership.admit(invitee, KIND["Pilote"], member, sender=governance)
 
-    assert emitted(receipt) == [
-        log(membership.InvitationRevoked, sponsor=admin, invitee=invitee),
-        *joined_events(membership, invitee, member, KIND["Pilote"], receipt.timestamp, 0, True),
-    ]
-    assert membership.invitationOf(invitee) == (ZERO_ADDRESS, 0)
-    assert membership.memberOf(admin).invitationsSent == 0
     assert membership.memberOf(invitee).sponsor == member.address
     assert membership.memberOf(invitee).kind == KIND["Pilote"]
+    with reverts(membership.MembershipAlreadyMember, account=invitee):
+        membership.acceptInvitation(admin, KIND["Abeille"], sender=invitee)
+    receipt = membership.revokeInvitation(invitee, admin, sender=admin)
+    assert emitted(receipt) == [
+        log(membership.InvitationRevoked, sponsor=admin, invitee=invitee, revokedBy=admin)
+    ]
+    assert membership.invitationsAvailable(admin)[0] == available[0] + 1
+    assert membership.memberOf(admin).invitationsSent == 0
 
 
 def test_admit_reverts_when_not_governance(membership: Any, admin: Any, invitee: Any) -> None:
@@ -675,11 +681,13 @@ def test_exclude_ends_votes_and_freezes_rewards(
     governance: Any,
     fund: Callable[[Any, int], None],
     join: Callable[[Any, Any, int], None],
+    serve_probation: Callable[..., None],
     admin: Any,
     member: Any,
     invitee: Any,
 ) -> None:
     join(admin, invitee, KIND["Abeille"])
+    serve_probation(invitee)
     amount = pool.minRelationFee()
     fund(member, 2 * amount)
     pool.payRelation(invitee, amount, keccak(text="meeting-1"), sender=member)
@@ -689,7 +697,7 @@ def test_exclude_ends_votes_and_freezes_rewards(
     assert points > 0
     assert accrued > 0
     count = membership.activeMemberCount()
-    joined_at = membership.memberOf(invitee).joinedAt
+    joined_at, votes_from = membership.memberOf(invitee).joinedAt, membership.memberOf(invitee).votesFrom
     excluded_at = next_block_in(int(pool.epochClock().length))  # every point has matured by then
     reason = "did not pay for the relations it got"
 
@@ -710,7 +718,9 @@ def test_exclude_ends_votes_and_freezes_rewards(
         ),
     ]
     chain.mine(deltatime=10)
-    assert membership.memberOf(invitee) == (admin.address, joined_at, KIND["Abeille"], 0, excluded_at)
+    assert membership.memberOf(invitee) == member_record(
+        admin, joined_at, KIND["Abeille"], 0, excluded_at, votes_from
+    )
     assert not membership.isActiveMember(invitee)
     assert membership.getVotes(invitee) == 0
     assert membership.getPastVotes(invitee, excluded_at - 1) == 1
@@ -720,6 +730,7 @@ def test_exclude_ends_votes_and_freezes_rewards(
     assert membership.getPastTotalSupply(excluded_at) == count - 1
     assert membership.delegates(invitee) == ZERO_ADDRESS
     assert membership.balanceOf(invitee) == 0
+    assert membership.invitationsAvailable(invitee) == (0, 0)
     assert pool.pointsOf(invitee) == 0
     assert pool.claimableOf(invitee) == accrued
 
@@ -786,28 +797,11 @@ def test_exclude_leaves_an_invited_address_unable_to_join(
 
     with reverts(membership.MembershipAlreadyMember, account=invitee):
         membership.invite(invitee, KIND["Abeille"], sender=member)
-    with reverts(membership.MembershipNoInvitation, invitee=invitee):
-        membership.acceptInvitation(sender=invitee)
+    with reverts(membership.MembershipNoInvitation, invitee=invitee, sponsor=admin):
+        membership.acceptInvitation(admin, KIND["Abeille"], sender=invitee)
 
 
 # --------------------------------------------------------------------------- governance settings
-
-
-def test_set_invitation_allowance(membership: Any, governance: Any) -> None:
-    previous = membership.invitationAllowance()
-    new = previous + 5
-
-    receipt = membership.setInvitationAllowance(new, sender=governance)
-
-    assert emitted(receipt) == [
-        log(membership.InvitationAllowanceChanged, previousAllowance=previous, newAllowance=new)
-    ]
-    assert membership.invitationAllowance() == new
-
-
-def test_set_invitation_allowance_reverts_when_not_governance(membership: Any, admin: Any) -> None:
-    with reverts(membership.MembershipNotGovernance, caller=admin):
-        membership.setInvitationAllowance(1, sender=admin)
 
 
 def test_set_membership_fee(membership: Any, governance: Any, eur: int) -> None:
@@ -830,10 +824,31 @@ def test_set_membership_fee_reverts_when_not_governance(membership: Any, admin: 
         membership.setMembershipFee(eur, sender=admin)
 
 
-def test_set_membership_fee_reverts_when_no_pool_is_bound(
-    deployer: Any, steward: Any, admin: Any, eur: int
+def test_set_membership_fee_accepts_the_pools_fee_ceiling(
+    membership: Any, pool: Any, governance: Any
 ) -> None:
-    fresh = deployer.deploy(project.Membership, steward, 3, [admin], [KIND["Pilote"]])
+    ceiling = pool.minRelationFeeCeiling()
+
+    receipt = membership.setMembershipFee(ceiling, sender=governance)
+
+    assert emitted(receipt) == [log(membership.MembershipFeeChanged, previousFee=0, newFee=ceiling)]
+    assert membership.membershipFee() == ceiling
+
+
+def test_set_membership_fee_reverts_above_the_pools_fee_ceiling(
+    membership: Any, pool: Any, governance: Any
+) -> None:
+    ceiling = pool.minRelationFeeCeiling()
+
+    with reverts(membership.MembershipFeeAboveCeiling, fee=ceiling + 1, ceiling=ceiling):
+        membership.setMembershipFee(ceiling + 1, sender=governance)
+    assert membership.membershipFee() == 0
+
+
+def test_set_membership_fee_reverts_when_no_pool_is_bound(
+    deployer: Any, steward: Any, admin: Any, eur: int, rules: tuple[int, int, int, int]
+) -> None:
+    fresh = deployer.deploy(project.Membership, steward, rules, [admin], [KIND["Pilote"]])
 
     with reverts(fresh.MembershipZeroAddress):
         fresh.setMembershipFee(eur, sender=steward)
@@ -844,8 +859,10 @@ def test_set_membership_fee_reverts_when_no_pool_is_bound(
 # --------------------------------------------------------------------------- bindPool
 
 
-def test_bind_pool_binds_once(deployer: Any, steward: Any, admin: Any, pool: Any) -> None:
-    fresh = deployer.deploy(project.Membership, steward, 3, [admin], [KIND["Pilote"]])
+def test_bind_pool_binds_once(
+    deployer: Any, steward: Any, admin: Any, pool: Any, rules: tuple[int, int, int, int]
+) -> None:
+    fresh = deployer.deploy(project.Membership, steward, rules, [admin], [KIND["Pilote"]])
 
     receipt = fresh.bindPool(pool, sender=deployer)
 
@@ -855,16 +872,20 @@ def test_bind_pool_binds_once(deployer: Any, steward: Any, admin: Any, pool: Any
         fresh.bindPool(admin, sender=deployer)
 
 
-def test_bind_pool_reverts_when_not_deployer(deployer: Any, steward: Any, admin: Any, pool: Any) -> None:
-    fresh = deployer.deploy(project.Membership, steward, 3, [admin], [KIND["Pilote"]])
+def test_bind_pool_reverts_when_not_deployer(
+    deployer: Any, steward: Any, admin: Any, pool: Any, rules: tuple[int, int, int, int]
+) -> None:
+    fresh = deployer.deploy(project.Membership, steward, rules, [admin], [KIND["Pilote"]])
 
     with reverts(fresh.MembershipNotDeployer, caller=steward):
         fresh.bindPool(pool, sender=steward)
     assert fresh.pool() == ZERO_ADDRESS
 
 
-def test_bind_pool_reverts_when_pool_is_zero(deployer: Any, steward: Any, admin: Any) -> None:
-    fresh = deployer.deploy(project.Membership, steward, 3, [admin], [KIND["Pilote"]])
+def test_bind_pool_reverts_when_pool_is_zero(
+    deployer: Any, steward: Any, admin: Any, rules: tuple[int, int, int, int]
+) -> None:
+    fresh = deployer.deploy(project.Membership, steward, rules, [admin], [KIND["Pilote"]])
 
     with reverts(fresh.MembershipZeroAddress):
         fresh.bindPool(ZERO_ADDRESS, sender=deployer)
@@ -890,26 +911,45 @@ def test_clock_is_the_block_timestamp(membership: Any) -> None:
     assert membership.CLOCK_MODE() == "mode=timestamp"
 
 
-def test_get_votes_is_one_per_active_member(membership: Any, admin: Any, member: Any, outsider: Any) -> None:
+def test_get_votes_is_one_per_active_member_past_probation(
+    membership: Any,
+    join: Callable[[Any, Any, int], None],
+    serve_probation: Callable[..., None],
+    admin: Any,
+    member: Any,
+    invitee: Any,
+    outsider: Any,
+) -> None:
     assert membership.getVotes(admin) == 1
     assert membership.getVotes(member) == 1
     assert membership.getVotes(outsider) == 0
+    join(admin, invitee, KIND["Abeille"])
+    assert membership.getVotes(invitee) == 0
+
+    serve_probation(invitee)
+
+    assert membership.getVotes(invitee) == 1
 
 
-def test_get_past_votes_and_total_supply_follow_joining(
-    membership: Any, admin: Any, invitee: Any, outsider: Any
+def test_get_past_votes_follow_probation_and_total_supply_follows_joining(
+    membership: Any, admin: Any, invitee: Any, outsider: Any, probation: int
 ) -> None:
     count = membership.activeMemberCount()
     membership.invite(invitee, KIND["Abeille"], sender=admin)
     joined_at = next_block_in(30)
 
-    membership.acceptInvitation(sender=invitee)
-    chain.mine(deltatime=10)
+    membership.acceptInvitation(admin, KIND["Abeille"], sender=invitee)
+    chain.mine(timestamp=joined_at + probation + 10)
 
+    votes_from = joined_at + probation
     assert membership.memberOf(invitee).joinedAt == joined_at
+    assert membership.memberOf(invitee).votesFrom == votes_from
     assert membership.getPastVotes(invitee, joined_at - 1) == 0
-    assert membership.getPastVotes(invitee, joined_at) == 1
-    assert membership.getPastVotes(outsider, joined_at) == 0
+    assert membership.getPastVotes(invitee, joined_at) == 0
+    assert membership.getPastVotes(invitee, votes_from - 1) == 0
+    assert membership.getPastVotes(invitee, votes_from) == 1
+    assert membership.getPastVotes(outsider, votes_from) == 0
+    # The quorum's base counts a member from joining, probation included.
     assert membership.getPastTotalSupply(joined_at - 1) == count
     assert membership.getPastTotalSupply(joined_at) == count + 1
     assert membership.activeMemberCount() == count + 1
@@ -922,7 +962,8 @@ def test_get_past_total_supply_starts_with_the_founders(membership: Any, admin: 
     assert membership.getPastTotalSupply(founded_at - 1) == 0
     assert membership.getPastTotalSupply(founded_at) == membership.activeMemberCount()
     assert membership.getPastVotes(admin, founded_at - 1) == 0
-    assert membership.getPastVotes(admin, founded_at) == 1
+    assert membership.getPastVotes(admin, founded_at) == 1  # founders serve no probation
+    assert membership.memberOf(admin).votesFrom == founded_at
 
 
 def test_get_past_votes_reverts_for_a_future_timepoint(membership: Any, admin: Any) -> None:
@@ -1112,12 +1153,14 @@ def test_governance_and_pool(membership: Any, timelock: Any, pool: Any) -> None:
 
 
 def test_member_of_a_non_member_is_empty(membership: Any, outsider: Any) -> None:
-    assert membership.memberOf(outsider) == (ZERO_ADDRESS, 0, 0, 0, 0)
+    assert membership.memberOf(outsider) == member_record(ZERO_ADDRESS, 0, 0, 0, 0, 0)
     assert not membership.isActiveMember(outsider)
+    assert membership.invitationsAvailable(outsider) == (0, 0)
 
 
-def test_invitation_of_without_invitation_is_empty(membership: Any, outsider: Any) -> None:
-    assert membership.invitationOf(outsider) == (ZERO_ADDRESS, 0)
+def test_invitation_of_without_invitation_is_empty(membership: Any, admin: Any, outsider: Any) -> None:
+    assert membership.invitationOf(outsider, admin) == (ZERO_ADDRESS, 0, 0)
+    assert membership.invitationOf(outsider, ZERO_ADDRESS) == (ZERO_ADDRESS, 0, 0)
 
 
 def test_relation_parties_of_founders_and_outsiders(

@@ -29,12 +29,21 @@ from redistribution_model import (
 )
 from strict_checks import emitted, log, reverts
 
+from cmir import governance as gov
+from cmir.governance import ProposalState, Support
+
 EUR = 10**6
 ABEILLE = 1
 UINT128_MAX = 2**128 - 1
 ESS_WALLET = to_checksum_address("0x" + "e5" * 20)
+OTHER_WALLET = to_checksum_address("0x" + "e6" * 20)
 COLLECTIVE_RECIPIENT = to_checksum_address("0x" + "c0" * 20)
 METADATA_HASH = b"\x11" * 32
+
+
+def _states_bitmap(*states: ProposalState) -> bytes:
+    """OpenZeppelin's `expectedStates` argument: one bit per accepted state."""
+    return sum(1 << int(state) for state in states).to_bytes(32, "big")
 
 
 def ref(label: str) -> bytes:
@@ -46,10 +55,14 @@ def ref(label: str) -> bytes:
 
 
 @pytest.fixture
-def project_id(registry: Any, ess_member: Any) -> int:
-    """An active ESS project paying out to ESS_WALLET, registered by the ESS-structure founder."""
+def project_id(registry: Any, ess_member: Any, governance: Any) -> int:
+    """An ESS project paying out to ESS_WALLET (wallet version 1), registered by the ESS-structure
+    founder and activated by governance (a member's project starts inactive)."""
     receipt = registry.registerProject(ESS_WALLET, "ipfs://project", METADATA_HASH, sender=ess_member)
-    return int(receipt.events[0].projectId)
+    registered = int(receipt.events[0].projectId)
+    registry.activateProject(registered, 1, sender=governance)
+    assert tuple(registry.payoutOf(registered)) == (ESS_WALLET, True, 1)
+    return registered
 
 
 def deploy_pool(deployer: Any, system: Any, steward: Any, settings: Any, /, **overrides: Any) -> Any:
@@ -68,6 +81,8 @@ def deploy_pool(deployer: Any, system: Any, steward: Any, settings: Any, /, **ov
         "partiesMinShareBps": settings.parties_min_share_bps,
         "epochLength": settings.epoch_length,
         "epochRewardCapBps": settings.epoch_reward_cap_bps,
+        "collectiveBudget": settings.collective_budget,
+        "collectiveBudgetPeriod": settings.collective_budget_period,
     }
     assert set(overrides) <= set(config), f"no Config field {set(overrides) - set(config)}"
     config.update(overrides)
@@ -150,6 +165,11 @@ def test_constructor_emits_its_settings_and_views_return_them(
         log(new_pool.EpochRewardCapChanged, previousCapBps=0, newCapBps=settings.epoch_reward_cap_bps),
         log(new_pool.MinRelationFeeChanged, previousFee=0, newFee=settings.min_relation_fee),
         log(new_pool.StewardChanged, previousSteward=ZERO_ADDRESS, newSteward=steward),
+        log(
+            new_pool.CollectiveBudgetChanged,
+            amount=settings.collective_budget,
+            period=settings.collective_budget_period,
+        ),
     ]
     assert new_pool.token() == system.token.address
     assert new_pool.membership() == system.membership.address
@@ -174,6 +194,15 @@ def test_constructor_emits_its_settings_and_views_return_them(
     assert new_pool.MIN_EPOCH_LENGTH() == 1
     assert new_pool.MAX_EPOCH_LENGTH() == 90 * 86_400
     assert new_pool.MAX_EPOCH_REWARD_CAP_BPS() == 10_000
+    assert new_pool.MIN_BUDGET_PERIOD() == 3_600
+    assert new_pool.MAX_BUDGET_PERIOD() == 365 * 86_400
+    # No period running yet: it starts with the steward's first spending.
+    assert tuple(new_pool.collectiveBudget()) == (
+        settings.collective_budget,
+        settings.collective_budget_period,
+        0,
+        0,
+    )
     # Nothing received, no point, epoch 1 (the views run at the deployment's block).
     assert tuple(new_pool.totals()) == (0,) * 10 + (1,)
     assert new_pool.epoch() == 1
@@ -369,6 +398,7 @@ def test_pay_relation_gives_nothing_to_a_sponsors_sponsor(
     pay: Callable[..., Any],
     contribute: Callable[..., Any],
     enrol: Callable[[Any, Any], None],
+    serve_probation: Callable[..., None],
     admin: Any,
     member: Any,
     alice: Any,
@@ -377,6 +407,7 @@ def test_pay_relation_gives_nothing_to_a_sponsors_sponsor(
     everyone: list[Any],
 ) -> None:
     enrol(admin, alice)
+    serve_probation(alice, invitations=1)
     enrol(alice, bob)  # admin -> alice -> bob
 
     receipt = pay(bob, member, 30 * EUR)
@@ -399,6 +430,7 @@ def test_pay_relation_gives_nothing_to_an_excluded_sponsor(
     contribute: Callable[..., Any],
     enrol: Callable[[Any, Any], None],
     exclude: Callable[[Any], Any],
+    serve_probation: Callable[..., None],
     admin: Any,
     member: Any,
     alice: Any,
@@ -407,6 +439,7 @@ def test_pay_relation_gives_nothing_to_an_excluded_sponsor(
     everyone: list[Any],
 ) -> None:
     enrol(member, alice)
+    serve_probation(alice, invitations=1)
     enrol(alice, bob)
     exclude(alice)
 
@@ -605,70 +638,6 @@ def test_pay_relation_with_an_invalid_permit_and_no_allowance_reverts(
     with reverts(token.ERC20InsufficientAllowance, spender=pool, allowance=0, needed=amount):
         pool.payRelationWithPermit(
             member, amount, ref("forged"), permit.deadline, permit.v, permit.r, permit.s, sender=admin
-        )
-
-
-def test_contribute_with_permit_needs_no_prior_approval(
-    pool: Any, token: Any, model: PoolModel, outsider: Any, everyone: list[Any]
-) -> None:
-    amount = 7 * EUR
-    token.mint(outsider, amount, sender=outsider)
-    permit = sign_permit(token, outsider, pool, amount)
-
-    receipt = pool.contributeWithPermit(
-        amount, "signed gift", permit.deadline, permit.v, permit.r, permit.s, sender=outsider
-    )
-
-    split = model.receive(amount, receipt.timestamp)
-    assert emitted(receipt) == [
-        log(token.Approval, owner=outsider, spender=pool, value=amount),
-        log(
-            pool.Contributed,
-            contributor=outsider,
-            amount=amount,
-            split=split.as_tuple(),
-            rewardPerPoint=model.reward_per_point,
-            memo="signed gift",
-        ),
-        log(token.Transfer, **{"from": outsider, "to": pool, "value": amount}),
-    ]
-    assert token.allowance(outsider, pool) == 0
-    assert_pool_matches(pool, model, everyone)
-
-
-def test_contribute_with_permit_still_works_when_the_permit_was_front_run(
-    pool: Any, token: Any, model: PoolModel, outsider: Any, steward: Any, everyone: list[Any]
-) -> None:
-    amount = 7 * EUR
-    token.mint(outsider, amount, sender=outsider)
-    permit = sign_permit(token, outsider, pool, amount)
-    token.permit(outsider, pool, amount, permit.deadline, permit.v, permit.r, permit.s, sender=steward)
-
-    receipt = pool.contributeWithPermit(
-        amount, "signed gift", permit.deadline, permit.v, permit.r, permit.s, sender=outsider
-    )
-
-    split = model.receive(amount, receipt.timestamp)
-    assert emitted(receipt) == [
-        log(
-            pool.Contributed,
-            contributor=outsider,
-            amount=amount,
-            split=split.as_tuple(),
-            rewardPerPoint=model.reward_per_point,
-            memo="signed gift",
-        ),
-        log(token.Transfer, **{"from": outsider, "to": pool, "value": amount}),
-    ]
-    assert_pool_matches(pool, model, everyone)
-
-
-def test_contribute_with_permit_reverts_on_a_memo_too_long(pool: Any, token: Any, outsider: Any) -> None:
-    token.mint(outsider, EUR, sender=outsider)
-    permit = sign_permit(token, outsider, pool, EUR)
-    with reverts(pool.RedistributionMemoTooLong, length=281, maxLength=280):
-        pool.contributeWithPermit(
-            EUR, "m" * 281, permit.deadline, permit.v, permit.r, permit.s, sender=outsider
         )
 
 
@@ -1031,7 +1000,7 @@ def test_fund_ess_project_pays_the_project_wallet(
     pay(admin, member, 40 * EUR)
     amount = model.ess_available // 3
 
-    receipt = pool.fundEssProject(project_id, amount, sender=governance)
+    receipt = pool.fundEssProject(project_id, ESS_WALLET, 1, amount, sender=governance)
 
     model.fund_ess(amount)
     assert emitted(receipt) == [
@@ -1043,7 +1012,7 @@ def test_fund_ess_project_pays_the_project_wallet(
     assert_pool_solvent(pool, token, everyone)
 
     rest = model.ess_available
-    pool.fundEssProject(project_id, rest, sender=governance)
+    pool.fundEssProject(project_id, ESS_WALLET, 1, rest, sender=governance)
     model.fund_ess(rest)
     assert pool.essAvailable() == 0
     assert token.balanceOf(ESS_WALLET) == model.ess_received
@@ -1062,7 +1031,7 @@ def test_fund_ess_project_reverts_beyond_the_ess_bucket(
     pay(admin, member, 40 * EUR)
     available = model.ess_available
     with reverts(pool.RedistributionInsufficientFunds, requested=available + 1, available=available):
-        pool.fundEssProject(project_id, available + 1, sender=governance)
+        pool.fundEssProject(project_id, ESS_WALLET, 1, available + 1, sender=governance)
 
 
 def test_fund_ess_project_reverts_for_an_unknown_project(
@@ -1070,10 +1039,10 @@ def test_fund_ess_project_reverts_for_an_unknown_project(
 ) -> None:
     pay(admin, member, 40 * EUR)
     with reverts(pool.RedistributionUnknownProject, projectId=project_id + 1):
-        pool.fundEssProject(project_id + 1, EUR, sender=governance)
+        pool.fundEssProject(project_id + 1, ESS_WALLET, 1, EUR, sender=governance)
 
 
-def test_fund_ess_project_reverts_for_an_inactive_project(
+def test_fund_ess_project_reverts_for_a_deactivated_project(
     pool: Any,
     registry: Any,
     pay: Callable[..., Any],
@@ -1083,14 +1052,149 @@ def test_fund_ess_project_reverts_for_an_inactive_project(
     member: Any,
 ) -> None:
     pay(admin, member, 40 * EUR)
-    registry.setProjectActive(project_id, False, sender=governance)
+    registry.deactivateProject(project_id, sender=governance)
     with reverts(pool.RedistributionProjectInactive, projectId=project_id):
-        pool.fundEssProject(project_id, EUR, sender=governance)
+        pool.fundEssProject(project_id, ESS_WALLET, 1, EUR, sender=governance)
+
+
+def test_fund_ess_project_reverts_for_a_member_project_governance_never_activated(
+    pool: Any,
+    token: Any,
+    registry: Any,
+    pay: Callable[..., Any],
+    governance: Any,
+    ess_member: Any,
+    admin: Any,
+    member: Any,
+) -> None:
+    pay(admin, member, 40 * EUR)
+    receipt = registry.registerProject(OTHER_WALLET, "ipfs://new-project", METADATA_HASH, sender=ess_member)
+    new_project = int(receipt.events[0].projectId)
+    assert tuple(registry.payoutOf(new_project)) == (OTHER_WALLET, False, 1)
+
+    with reverts(pool.RedistributionProjectInactive, projectId=new_project):
+        pool.fundEssProject(new_project, OTHER_WALLET, 1, EUR, sender=governance)
+    assert token.balanceOf(OTHER_WALLET) == 0
 
 
 def test_fund_ess_project_reverts_on_a_zero_amount(pool: Any, governance: Any, project_id: int) -> None:
     with reverts(pool.RedistributionZeroAmount):
-        pool.fundEssProject(project_id, 0, sender=governance)
+        pool.fundEssProject(project_id, ESS_WALLET, 1, 0, sender=governance)
+
+
+def test_fund_ess_project_reverts_for_a_wallet_not_on_record(
+    pool: Any,
+    token: Any,
+    pay: Callable[..., Any],
+    governance: Any,
+    project_id: int,
+    admin: Any,
+    member: Any,
+) -> None:
+    pay(admin, member, 40 * EUR)
+    available = int(pool.essAvailable())
+
+    for wallet, version in ((OTHER_WALLET, 1), (OTHER_WALLET, 2), (ESS_WALLET, 2), (ESS_WALLET, 0)):
+        with reverts(
+            pool.RedistributionPayoutMismatch,
+            projectId=project_id,
+            payoutWallet=wallet,
+            walletVersion=version,
+        ):
+            pool.fundEssProject(project_id, wallet, version, EUR, sender=governance)
+
+    assert token.balanceOf(OTHER_WALLET) == token.balanceOf(ESS_WALLET) == 0
+    assert pool.essAvailable() == available
+
+
+def test_fund_ess_project_reverts_for_an_earlier_wallet_version_even_with_the_same_wallet(
+    pool: Any,
+    token: Any,
+    registry: Any,
+    pay: Callable[..., Any],
+    governance: Any,
+    project_id: int,
+    ess_member: Any,
+    admin: Any,
+    member: Any,
+) -> None:
+    """The owner switches the wallet away and back: the address voters saw is on record again,
+    but not at the version they saw (version 3 now), so a funding voted at version 1 stays void."""
+    pay(admin, member, 40 * EUR)
+    registry.updateProject(project_id, OTHER_WALLET, "ipfs://project", METADATA_HASH, sender=ess_member)
+    registry.updateProject(project_id, ESS_WALLET, "ipfs://project", METADATA_HASH, sender=ess_member)
+    assert tuple(registry.payoutOf(project_id)) == (ESS_WALLET, False, 3)
+    # The mismatch is reported before the project being off.
+    with reverts(
+        pool.RedistributionPayoutMismatch, projectId=project_id, payoutWallet=ESS_WALLET, walletVersion=1
+    ):
+        pool.fundEssProject(project_id, ESS_WALLET, 1, EUR, sender=governance)
+
+    registry.activateProject(project_id, 3, sender=governance)
+
+    with reverts(
+        pool.RedistributionPayoutMismatch, projectId=project_id, payoutWallet=ESS_WALLET, walletVersion=1
+    ):
+        pool.fundEssProject(project_id, ESS_WALLET, 1, EUR, sender=governance)
+    assert token.balanceOf(ESS_WALLET) == 0
+    # A funding voted for the version on record pays.
+    receipt = pool.fundEssProject(project_id, ESS_WALLET, 3, EUR, sender=governance)
+    assert emitted(receipt) == [
+        log(pool.EssProjectFunded, projectId=project_id, payoutWallet=ESS_WALLET, amount=EUR),
+        log(token.Transfer, **{"from": pool, "to": ESS_WALLET, "value": EUR}),
+    ]
+
+
+def test_a_funding_queued_before_a_wallet_change_never_pays_even_after_reactivation(
+    pool: Any,
+    token: Any,
+    registry: Any,
+    governor: Any,
+    pay: Callable[..., Any],
+    governance: Any,
+    project_id: int,
+    ess_member: Any,
+    admin: Any,
+    member: Any,
+) -> None:
+    """Voted and queued for ESS_WALLET (version 1); the owner then moves the payout to
+    OTHER_WALLET and governance switches the project on again for that wallet: the queued funding
+    reverts at every attempt within its grace period, then expires; nobody is paid."""
+    pay(admin, member, 40 * EUR)
+    available = int(pool.essAvailable())
+    funding = gov.fund_ess_project(pool, registry, project_id, available).by(admin)
+    proposal_id = funding.proposal_id(governor)
+    gov.propose(governor, funding, admin)
+    gov.wait_for_voting_start(governor, proposal_id)
+    for voter in (admin, member, ess_member):  # the quorum of three founders: all of them
+        gov.vote(governor, proposal_id, Support.FOR, voter)
+    gov.wait_for_voting_end(governor, proposal_id)
+    gov.queue(governor, funding, admin)
+
+    registry.updateProject(project_id, OTHER_WALLET, "ipfs://project", METADATA_HASH, sender=ess_member)
+    registry.activateProject(project_id, 2, sender=governance)
+    assert tuple(registry.payoutOf(project_id)) == (OTHER_WALLET, True, 2)
+    gov.wait_for_timelock(governor, proposal_id)
+
+    for _attempt in range(2):
+        with reverts(
+            pool.RedistributionPayoutMismatch, projectId=project_id, payoutWallet=ESS_WALLET, walletVersion=1
+        ):
+            gov.execute(governor, funding, admin)
+        assert gov.state(governor, proposal_id) == ProposalState.QUEUED
+        gov.wait_until(int(governor.proposalExpiresAt(proposal_id)))  # the last second of grace
+
+    gov.wait_until(int(governor.proposalExpiresAt(proposal_id)) + 1)
+    assert gov.state(governor, proposal_id) == ProposalState.EXPIRED
+    with reverts(
+        governor.GovernorUnexpectedProposalState,
+        proposalId=proposal_id,
+        current=ProposalState.EXPIRED,
+        expectedStates=_states_bitmap(ProposalState.SUCCEEDED, ProposalState.QUEUED),
+    ):
+        gov.execute(governor, funding, admin)
+    assert token.balanceOf(OTHER_WALLET) == token.balanceOf(ESS_WALLET) == 0
+    assert pool.essAvailable() == available
 
 
 # ---------------------------------------------------------------------------- spendCollective
@@ -1174,6 +1278,223 @@ def test_spend_collective_reverts_beyond_the_collective_fund(
         pool.spendCollective(COLLECTIVE_RECIPIENT, available + 1, "too much", sender=steward)
 
 
+# ---------------------------------------------------------------------------- the steward's budget
+
+DAY = 86_400
+BUDGET = 10_000 * EUR  # the local settings: 10,000 tEUR per day
+
+
+def _budget(pool: Any) -> tuple[int, int, int, int]:
+    """The pool's `collectiveBudget()`: (amount, period, periodStart, spent)."""
+    budget = pool.collectiveBudget()
+    return int(budget.amount), int(budget.period), int(budget.periodStart), int(budget.spent)
+
+
+@pytest.fixture
+def rich_collective(contribute: Callable[..., Any], model: PoolModel, outsider: Any, settings: Any) -> int:
+    """A contribution leaves the collective fund well above a day's budget; returns what it holds."""
+    assert (settings.collective_budget, settings.collective_budget_period) == (BUDGET, DAY)
+    contribute(outsider, 200_000 * EUR)
+    assert model.collective_available == 40_000 * EUR
+    return model.collective_available
+
+
+def test_spend_collective_within_the_budget_and_not_beyond(
+    pool: Any,
+    token: Any,
+    model: PoolModel,
+    clock: ChainClock,
+    steward: Any,
+    rich_collective: int,
+    everyone: list[Any],
+) -> None:
+    assert _budget(pool) == (BUDGET, DAY, 0, 0)  # no period running before the first spending
+
+    first = pool.spendCollective(COLLECTIVE_RECIPIENT, 6_000 * EUR, "room hire", sender=steward)
+    model.spend_collective(6_000 * EUR)
+
+    start = first.timestamp
+    assert _budget(pool) == (BUDGET, DAY, start, 6_000 * EUR)
+    clock.travel(3_600)
+    with reverts(
+        pool.RedistributionCollectiveBudgetExceeded,
+        requested=4_000 * EUR + 1,
+        left=4_000 * EUR,
+        periodEndsAt=start + DAY,
+    ):
+        pool.spendCollective(COLLECTIVE_RECIPIENT, 4_000 * EUR + 1, "one unit too much", sender=steward)
+    receipt = pool.spendCollective(
+        COLLECTIVE_RECIPIENT, 4_000 * EUR, "the rest of the day's budget", sender=steward
+    )
+    model.spend_collective(4_000 * EUR)
+    assert emitted(receipt) == [
+        log(
+            pool.CollectiveSpent,
+            steward=steward,
+            recipient=COLLECTIVE_RECIPIENT,
+            amount=4_000 * EUR,
+            memo="the rest of the day's budget",
+        ),
+        log(token.Transfer, **{"from": pool, "to": COLLECTIVE_RECIPIENT, "value": 4_000 * EUR}),
+    ]
+    assert _budget(pool) == (BUDGET, DAY, start, BUDGET)
+    clock.travel_to(start + DAY - 1)  # the period's last second
+    with reverts(pool.RedistributionCollectiveBudgetExceeded, requested=1, left=0, periodEndsAt=start + DAY):
+        pool.spendCollective(COLLECTIVE_RECIPIENT, 1, "a unit more", sender=steward)
+    assert token.balanceOf(COLLECTIVE_RECIPIENT) == BUDGET
+    assert pool.collectiveAvailable() == rich_collective - BUDGET
+    assert_pool_matches(pool, model, everyone)
+    assert_pool_solvent(pool, token, everyone)
+
+
+def test_the_next_budget_period_starts_with_the_first_spending_after_the_last_ended(
+    pool: Any, token: Any, model: PoolModel, clock: ChainClock, steward: Any, rich_collective: int
+) -> None:
+    start = pool.spendCollective(COLLECTIVE_RECIPIENT, BUDGET, "the whole day", sender=steward).timestamp
+    clock.travel_to(start + DAY)
+    # The period ended: the view shows none running, and the whole budget is there again.
+    assert _budget(pool) == (BUDGET, DAY, 0, 0)
+    clock.travel(5_000)  # periods are not aligned: the next one starts with the next spending
+
+    # Asking for more than the budget reports the period this spending would start.
+    with reverts(
+        pool.RedistributionCollectiveBudgetExceeded,
+        requested=BUDGET + 1,
+        left=BUDGET,
+        periodEndsAt=clock.now + DAY,
+    ):
+        pool.spendCollective(COLLECTIVE_RECIPIENT, BUDGET + 1, "more than a day", sender=steward)
+    second = pool.spendCollective(COLLECTIVE_RECIPIENT, 2_500 * EUR, "the second day", sender=steward)
+
+    assert second.timestamp == start + DAY + 5_000
+    assert _budget(pool) == (BUDGET, DAY, second.timestamp, 2_500 * EUR)
+    clock.travel_to(second.timestamp + DAY - 1)
+    with reverts(
+        pool.RedistributionCollectiveBudgetExceeded,
+        requested=7_500 * EUR + 1,
+        left=7_500 * EUR,
+        periodEndsAt=second.timestamp + DAY,
+    ):
+        pool.spendCollective(COLLECTIVE_RECIPIENT, 7_500 * EUR + 1, "too much", sender=steward)
+    assert token.balanceOf(COLLECTIVE_RECIPIENT) == BUDGET + 2_500 * EUR
+    model.spend_collective(BUDGET + 2_500 * EUR)
+    assert pool.collectiveAvailable() == model.collective_available
+
+
+def test_set_collective_budget_keeps_what_the_running_period_spent(
+    pool: Any, token: Any, clock: ChainClock, governance: Any, steward: Any, rich_collective: int
+) -> None:
+    start = pool.spendCollective(COLLECTIVE_RECIPIENT, 6_000 * EUR, "room hire", sender=steward).timestamp
+    clock.travel(60)
+
+    receipt = pool.setCollectiveBudget(7_000 * EUR, DAY, sender=governance)
+
+    assert emitted(receipt) == [log(pool.CollectiveBudgetChanged, amount=7_000 * EUR, period=DAY)]
+    assert _budget(pool) == (7_000 * EUR, DAY, start, 6_000 * EUR)
+    with reverts(
+        pool.RedistributionCollectiveBudgetExceeded,
+        requested=1_000 * EUR + 1,
+        left=1_000 * EUR,
+        periodEndsAt=start + DAY,
+    ):
+        pool.spendCollective(COLLECTIVE_RECIPIENT, 1_000 * EUR + 1, "too much", sender=steward)
+
+    # Below what the period spent: nothing is left until the period ends.
+    pool.setCollectiveBudget(5_000 * EUR, DAY, sender=governance)
+    assert _budget(pool) == (5_000 * EUR, DAY, start, 6_000 * EUR)
+    with reverts(pool.RedistributionCollectiveBudgetExceeded, requested=1, left=0, periodEndsAt=start + DAY):
+        pool.spendCollective(COLLECTIVE_RECIPIENT, 1, "a unit", sender=steward)
+
+    # A longer period lengthens the running one: it still started at the first spending.
+    pool.setCollectiveBudget(8_000 * EUR, 2 * DAY, sender=governance)
+    assert _budget(pool) == (8_000 * EUR, 2 * DAY, start, 6_000 * EUR)
+    clock.travel_to(start + DAY)
+    with reverts(
+        pool.RedistributionCollectiveBudgetExceeded,
+        requested=2_000 * EUR + 1,
+        left=2_000 * EUR,
+        periodEndsAt=start + 2 * DAY,
+    ):
+        pool.spendCollective(COLLECTIVE_RECIPIENT, 2_000 * EUR + 1, "too much", sender=steward)
+    pool.spendCollective(COLLECTIVE_RECIPIENT, 2_000 * EUR, "the rest", sender=steward)
+    assert _budget(pool) == (8_000 * EUR, 2 * DAY, start, 8_000 * EUR)
+    assert token.balanceOf(COLLECTIVE_RECIPIENT) == 8_000 * EUR
+
+
+def test_set_steward_does_not_reset_the_budget_period(
+    pool: Any,
+    token: Any,
+    clock: ChainClock,
+    governance: Any,
+    steward: Any,
+    outsider: Any,
+    rich_collective: int,
+) -> None:
+    """The outgoing steward spends the whole budget once it sees its replacement coming: its
+    successor can spend nothing more until the period ends (no window to empty the fund)."""
+    start = pool.spendCollective(COLLECTIVE_RECIPIENT, BUDGET, "before leaving", sender=steward).timestamp
+    clock.travel(60)
+
+    pool.setSteward(outsider, sender=governance)
+
+    assert _budget(pool) == (BUDGET, DAY, start, BUDGET)
+    with reverts(pool.RedistributionCollectiveBudgetExceeded, requested=1, left=0, periodEndsAt=start + DAY):
+        pool.spendCollective(COLLECTIVE_RECIPIENT, 1, "first act", sender=outsider)
+    clock.travel_to(start + DAY)
+    pool.spendCollective(COLLECTIVE_RECIPIENT, EUR, "first act", sender=outsider)
+    assert token.balanceOf(COLLECTIVE_RECIPIENT) == BUDGET + EUR
+    assert pool.collectiveAvailable() == rich_collective - BUDGET - EUR
+
+
+@pytest.mark.parametrize(
+    ("amount", "period"), [(0, 3_600), (1, 365 * DAY), (2**88 - 1, DAY), (BUDGET, 3_600)]
+)
+def test_set_collective_budget_accepts_its_bounds(
+    pool: Any, governance: Any, amount: int, period: int
+) -> None:
+    receipt = pool.setCollectiveBudget(amount, period, sender=governance)
+
+    assert emitted(receipt) == [log(pool.CollectiveBudgetChanged, amount=amount, period=period)]
+    assert _budget(pool) == (amount, period, 0, 0)
+
+
+def test_a_zero_budget_stops_the_steward(
+    pool: Any, governance: Any, steward: Any, clock: ChainClock, rich_collective: int
+) -> None:
+    pool.setCollectiveBudget(0, DAY, sender=governance)
+
+    with reverts(
+        pool.RedistributionCollectiveBudgetExceeded, requested=1, left=0, periodEndsAt=clock.now + DAY
+    ):
+        pool.spendCollective(COLLECTIVE_RECIPIENT, 1, "anything", sender=steward)
+
+
+@pytest.mark.parametrize("period", [0, 3_599, 365 * DAY + 1, 2**32])
+def test_set_collective_budget_reverts_on_a_period_out_of_range(
+    pool: Any, governance: Any, period: int
+) -> None:
+    with reverts(
+        pool.RedistributionBudgetPeriodOutOfRange, period=period, minPeriod=3_600, maxPeriod=365 * DAY
+    ):
+        pool.setCollectiveBudget(EUR, period, sender=governance)
+    assert _budget(pool) == (BUDGET, DAY, 0, 0)
+
+
+def test_set_collective_budget_reverts_on_an_amount_over_88_bits(pool: Any, governance: Any) -> None:
+    with reverts(pool.RedistributionAmountTooLarge, amount=2**88):
+        pool.setCollectiveBudget(2**88, DAY, sender=governance)
+
+
+@pytest.mark.parametrize("period", [0, 3_599, 365 * DAY + 1])
+def test_constructor_reverts_on_a_budget_period_out_of_range(
+    deployer: Any, system: Any, pool: Any, steward: Any, settings: Any, period: int
+) -> None:
+    with reverts(
+        pool.RedistributionBudgetPeriodOutOfRange, period=period, minPeriod=3_600, maxPeriod=365 * DAY
+    ):
+        deploy_pool(deployer, system, steward, settings, collectiveBudgetPeriod=period)
+
+
 # ---------------------------------------------------------------------------- governance settings
 
 
@@ -1186,7 +1507,8 @@ GOVERNED_CALLS: dict[str, Callable[[Any, Any], Any]] = {
     "setEpochLength": lambda pool, caller: pool.setEpochLength(3_600, sender=caller),
     "setEpochRewardCap": lambda pool, caller: pool.setEpochRewardCap(1_000, sender=caller),
     "setPartiesMinShare": lambda pool, caller: pool.setPartiesMinShare(5_000, sender=caller),
-    "fundEssProject": lambda pool, caller: pool.fundEssProject(1, EUR, sender=caller),
+    "setCollectiveBudget": lambda pool, caller: pool.setCollectiveBudget(EUR, 3_600, sender=caller),
+    "fundEssProject": lambda pool, caller: pool.fundEssProject(1, ESS_WALLET, 1, EUR, sender=caller),
 }
 
 
@@ -1385,6 +1707,7 @@ def test_membership_fee_paid_on_joining_is_split_into_the_buckets(
     member: Any,
     invitee: Any,
     everyone: list[Any],
+    settings: Any,
 ) -> None:
     pay(admin, member, 20 * EUR)
     clock.next_epoch(model.clock)  # the fee rewards the relation's matured points
@@ -1394,7 +1717,7 @@ def test_membership_fee_paid_on_joining_is_split_into_the_buckets(
     token.mint(invitee, fee, sender=invitee)
     token.approve(pool, fee, sender=invitee)
 
-    receipt = membership.acceptInvitation(sender=invitee)
+    receipt = membership.acceptInvitation(member, ABEILLE, sender=invitee)
 
     split = model.receive(fee, receipt.timestamp)
     model.add_member(invitee, member)
@@ -1408,8 +1731,9 @@ def test_membership_fee_paid_on_joining_is_split_into_the_buckets(
             joinedAt=chain.blocks[receipt.block_number].timestamp,
             feePaid=fee,
             byGovernance=False,
+            votesFrom=receipt.timestamp + settings.probation,
         ),
-        log(membership.DelegateVotesChanged, delegate=invitee, previousVotes=0, newVotes=1),
+        # No vote yet (probation): no DelegateVotesChanged.
         log(
             membership.Transfer,
             **{"from": ZERO_ADDRESS, "to": invitee, "tokenId": int(invitee.address, 16)},
@@ -1528,6 +1852,7 @@ def test_books_balance_through_a_multi_step_scenario(
     claim: Callable[[Any], int],
     enrol: Callable[[Any, Any], None],
     exclude: Callable[[Any], Any],
+    serve_probation: Callable[..., None],
     governance: Any,
     steward: Any,
     project_id: int,
@@ -1550,6 +1875,7 @@ def test_books_balance_through_a_multi_step_scenario(
     contribute(outsider, 3 * EUR + 1)  # to ESS: nobody has points yet
     check()
     enrol(admin, alice)
+    serve_probation(alice, invitations=1)
     enrol(alice, bob)
     enrol(ess_member, carol)
     check()
@@ -1577,7 +1903,7 @@ def test_books_balance_through_a_multi_step_scenario(
     clock.next_epoch(model.clock, 3)
     pay(carol, member, 77 * EUR + 77, "intro 4")
     check()
-    pool.fundEssProject(project_id, model.ess_available // 2, sender=governance)
+    pool.fundEssProject(project_id, ESS_WALLET, 1, model.ess_available // 2, sender=governance)
     model.fund_ess(model.ess_available // 2)
     check()
     pool.spendCollective(COLLECTIVE_RECIPIENT, model.collective_available - 3, "training day", sender=steward)

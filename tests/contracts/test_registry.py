@@ -1,10 +1,11 @@
 """Unit tests of EssProjectRegistry: who may register ESS projects, metadata checks, updates by
-the owner, switching projects on and off by governance, and the views the pool and the directory
-read."""
+the owner, the wallet versions that void what was voted for an earlier wallet, activation and
+deactivation by governance, and the views the pool and the directory read."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from cmir.deployment import MEMBER_KINDS as KIND
 from cmir.deployment import ZERO_ADDRESS
 
 ZERO_HASH = b"\x00" * 32
+EUR = 10**6
 
 
 # --------------------------------------------------------------------------- helpers
@@ -42,6 +44,19 @@ def metadata(name: str) -> tuple[str, bytes]:
     return f"ipfs://cmir-demo/{name.lower().replace(' ', '-')}.json", keccak(text=document)
 
 
+def updated(registry: Any, project_id: int, wallet: Any, name: str, version: int) -> Any:
+    """The EssProjectUpdated event of project `project_id` given `wallet` and `name`'s metadata."""
+    uri, digest = metadata(name)
+    return log(
+        registry.EssProjectUpdated,
+        projectId=project_id,
+        payoutWallet=wallet,
+        metadataURI=uri,
+        metadataHash=digest,
+        walletVersion=version,
+    )
+
+
 @pytest.fixture
 def max_uri_length(registry: Any) -> int:
     """The longest metadata URI the registry accepts, in bytes."""
@@ -50,10 +65,27 @@ def max_uri_length(registry: Any) -> int:
 
 @pytest.fixture
 def project_id(registry: Any, ess_member: Any) -> int:
-    """A project registered by the ESS-structure founder."""
+    """A project registered by the ESS-structure founder: inactive, wallet version 1."""
     uri, digest = metadata("Atelier Vélo")
     receipt = registry.registerProject(fresh_address("payout-atelier"), uri, digest, sender=ess_member)
     return int(receipt.return_value)
+
+
+@pytest.fixture
+def active_project_id(registry: Any, governance: Any, project_id: int) -> int:
+    """The ESS-structure founder's project, activated by governance for wallet version 1."""
+    registry.activateProject(project_id, 1, sender=governance)
+    return project_id
+
+
+@pytest.fixture
+def ess_funds(pool: Any, fund: Callable[[Any, int], None], outsider: Any) -> int:
+    """ESS money in the pool (a contribution, all of it ESS's while no point has matured)."""
+    fund(outsider, 100 * EUR)
+    pool.contribute(100 * EUR, "don", sender=outsider)
+    available = int(pool.essAvailable())
+    assert available > 0
+    return available
 
 
 # --------------------------------------------------------------------------- deployment
@@ -78,7 +110,7 @@ def test_constructor_reverts_when_governance_is_zero(deployer: Any, membership: 
 # --------------------------------------------------------------------------- registerProject
 
 
-def test_register_project_by_ess_member(registry: Any, ess_member: Any) -> None:
+def test_register_project_by_ess_member_starts_inactive(registry: Any, ess_member: Any) -> None:
     wallet = fresh_address("payout-1")
     uri, digest = metadata("Ressourcerie du Canal")
     expected_id = registry.projectCount() + 1
@@ -96,8 +128,8 @@ def test_register_project_by_ess_member(registry: Any, ess_member: Any) -> None:
             metadataHash=digest,
         )
     ]
-    assert registry.projectOf(expected_id) == (ess_member.address, True, wallet, digest, uri)
-    assert registry.payoutOf(expected_id) == (wallet, True)
+    assert registry.projectOf(expected_id) == (ess_member.address, False, 1, wallet, digest, uri)
+    assert registry.payoutOf(expected_id) == (wallet, False, 1)
     assert registry.projectCount() == expected_id
 
 
@@ -112,7 +144,9 @@ def test_register_project_numbers_projects_in_order(registry: Any, ess_member: A
     assert registry.projectOf(project_id + 1).metadataURI == uri
 
 
-def test_register_project_by_governance(registry: Any, governance: Any, timelock: Any) -> None:
+def test_register_project_by_governance_is_active_at_once(
+    registry: Any, governance: Any, timelock: Any
+) -> None:
     wallet = fresh_address("payout-gov")
     uri, digest = metadata("Epicerie Solidaire")
     expected_id = registry.projectCount() + 1
@@ -127,21 +161,48 @@ def test_register_project_by_governance(registry: Any, governance: Any, timelock
             payoutWallet=wallet,
             metadataURI=uri,
             metadataHash=digest,
-        )
+        ),
+        log(registry.EssProjectStatusChanged, projectId=expected_id, active=True),
     ]
-    assert registry.projectOf(expected_id) == (timelock.address, True, wallet, digest, uri)
+    assert registry.projectOf(expected_id) == (timelock.address, True, 1, wallet, digest, uri)
+    assert registry.payoutOf(expected_id) == (wallet, True, 1)
 
 
 def test_register_project_by_an_invited_ess_structure(
-    registry: Any, membership: Any, admin: Any, invitee: Any
+    registry: Any, join: Callable[..., None], admin: Any, invitee: Any
 ) -> None:
-    membership.invite(invitee, KIND["EssStructure"], sender=admin)
-    membership.acceptInvitation(sender=invitee)
+    join(admin, invitee, KIND["EssStructure"])  # attested, then accepted
     uri, digest = metadata("Tiers-Lieu")
 
     receipt = registry.registerProject(invitee, uri, digest, sender=invitee)
 
-    assert registry.projectOf(receipt.return_value) == (invitee.address, True, invitee.address, digest, uri)
+    assert registry.projectOf(receipt.return_value) == (
+        invitee.address,
+        False,
+        1,
+        invitee.address,
+        digest,
+        uri,
+    )
+
+
+def test_a_members_new_project_cannot_be_funded_until_governance_activates_it(
+    registry: Any, pool: Any, token: Any, governance: Any, project_id: int, ess_funds: int
+) -> None:
+    wallet = fresh_address("payout-atelier")
+
+    with reverts(pool.RedistributionProjectInactive, projectId=project_id):
+        pool.fundEssProject(project_id, wallet, 1, ess_funds, sender=governance)
+
+    receipt = registry.activateProject(project_id, 1, sender=governance)
+
+    assert emitted(receipt) == [log(registry.EssProjectStatusChanged, projectId=project_id, active=True)]
+    receipt = pool.fundEssProject(project_id, wallet, 1, ess_funds, sender=governance)
+    assert emitted(receipt) == [
+        log(pool.EssProjectFunded, projectId=project_id, payoutWallet=wallet, amount=ess_funds),
+        log(token.Transfer, **{"from": pool, "to": wallet, "value": ess_funds}),
+    ]
+    assert token.balanceOf(wallet) == ess_funds
 
 
 @pytest.mark.parametrize("role", ["admin", "member", "outsider", "steward"])
@@ -231,64 +292,109 @@ def test_register_project_reverts_when_hash_is_zero(
 # --------------------------------------------------------------------------- updateProject
 
 
-def test_update_project_metadata_by_owner_keeps_it_active(
+def test_update_project_metadata_only_keeps_the_wallet_version_and_status(
+    registry: Any, ess_member: Any, active_project_id: int
+) -> None:
+    wallet = fresh_address("payout-atelier")
+    uri, digest = metadata("Atelier Vélo 2026")
+
+    receipt = registry.updateProject(active_project_id, wallet, uri, digest, sender=ess_member)
+
+    assert emitted(receipt) == [updated(registry, active_project_id, wallet, "Atelier Vélo 2026", 1)]
+    assert registry.projectOf(active_project_id) == (ess_member.address, True, 1, wallet, digest, uri)
+    assert registry.projectCount() == active_project_id
+
+
+def test_update_project_metadata_of_an_inactive_project_keeps_it_inactive(
     registry: Any, ess_member: Any, project_id: int
 ) -> None:
-    wallet = registry.payoutOf(project_id)[0]
+    wallet = fresh_address("payout-atelier")
     uri, digest = metadata("Atelier Vélo 2026")
 
     receipt = registry.updateProject(project_id, wallet, uri, digest, sender=ess_member)
 
-    assert emitted(receipt) == [
-        log(
-            registry.EssProjectUpdated,
-            projectId=project_id,
-            payoutWallet=wallet,
-            metadataURI=uri,
-            metadataHash=digest,
-        )
-    ]
-    assert registry.projectOf(project_id) == (ess_member.address, True, wallet, digest, uri)
-    assert registry.projectCount() == project_id
+    assert emitted(receipt) == [updated(registry, project_id, wallet, "Atelier Vélo 2026", 1)]
+    assert registry.payoutOf(project_id) == (wallet, False, 1)
 
 
-def test_update_project_wallet_switches_the_project_off_until_governance_approves_it(
-    registry: Any, governance: Any, ess_member: Any, project_id: int
+def test_update_project_wallet_bumps_the_version_and_switches_the_project_off(
+    registry: Any, governance: Any, ess_member: Any, active_project_id: int
 ) -> None:
     wallet = fresh_address("new-payout")
     uri, digest = metadata("Atelier Vélo 2026")
 
-    receipt = registry.updateProject(project_id, wallet, uri, digest, sender=ess_member)
+    receipt = registry.updateProject(active_project_id, wallet, uri, digest, sender=ess_member)
 
     assert emitted(receipt) == [
-        log(registry.EssProjectStatusChanged, projectId=project_id, active=False),
-        log(
-            registry.EssProjectUpdated,
-            projectId=project_id,
-            payoutWallet=wallet,
-            metadataURI=uri,
-            metadataHash=digest,
-        ),
+        log(registry.EssProjectStatusChanged, projectId=active_project_id, active=False),
+        updated(registry, active_project_id, wallet, "Atelier Vélo 2026", 2),
     ]
-    assert registry.payoutOf(project_id) == (wallet, False)
-    registry.setProjectActive(project_id, True, sender=governance)
-    assert registry.payoutOf(project_id) == (wallet, True)
+    assert registry.projectOf(active_project_id) == (ess_member.address, False, 2, wallet, digest, uri)
+    assert registry.payoutOf(active_project_id) == (wallet, False, 2)
 
 
-def test_update_project_wallet_cannot_redirect_a_voted_funding(
-    registry: Any, pool: Any, governance: Any, ess_member: Any, project_id: int, accounts: Any
+def test_activate_project_reverts_for_the_wallet_version_before_a_change(
+    registry: Any, governance: Any, ess_member: Any, project_id: int
 ) -> None:
-    # ESS money in the pool: a contribution, 30 % of which goes to the ESS bucket.
-    giver = accounts[7]
-    system_token = project.TestEuro.at(pool.token())
-    system_token.mint(giver, 100 * 10**6, sender=giver)
-    system_token.approve(pool, 100 * 10**6, sender=giver)
-    pool.contribute(100 * 10**6, "don", sender=giver)
-    uri, digest = metadata("Atelier Vélo, nouveau compte")
-    registry.updateProject(project_id, fresh_address("other-wallet"), uri, digest, sender=ess_member)
+    # Governance voted to activate the project for wallet version 1; the owner then changed it.
+    uri, digest = metadata("Atelier Vélo 2026")
+    registry.updateProject(project_id, fresh_address("new-payout"), uri, digest, sender=ess_member)
 
-    with reverts(pool.RedistributionProjectInactive, projectId=project_id):
-        pool.fundEssProject(project_id, pool.essAvailable(), sender=governance)
+    with reverts(registry.EssProjectRegistryWalletChanged, projectId=project_id, expected=1, current=2):
+        registry.activateProject(project_id, 1, sender=governance)
+
+    receipt = registry.activateProject(project_id, 2, sender=governance)
+    assert emitted(receipt) == [log(registry.EssProjectStatusChanged, projectId=project_id, active=True)]
+    assert registry.payoutOf(project_id) == (fresh_address("new-payout"), True, 2)
+
+
+def test_update_project_wallet_changed_back_still_voids_what_was_voted(
+    registry: Any, governance: Any, ess_member: Any, project_id: int
+) -> None:
+    original = fresh_address("payout-atelier")
+    uri, digest = metadata("Atelier Vélo")
+    registry.updateProject(project_id, fresh_address("elsewhere"), uri, digest, sender=ess_member)
+
+    receipt = registry.updateProject(project_id, original, uri, digest, sender=ess_member)
+
+    assert emitted(receipt) == [updated(registry, project_id, original, "Atelier Vélo", 3)]
+    assert registry.payoutOf(project_id) == (original, False, 3)
+    with reverts(registry.EssProjectRegistryWalletChanged, projectId=project_id, expected=1, current=3):
+        registry.activateProject(project_id, 1, sender=governance)
+
+
+def test_update_project_wallet_voids_a_voted_funding(
+    registry: Any, pool: Any, governance: Any, ess_member: Any, active_project_id: int, ess_funds: int
+) -> None:
+    old_wallet, new_wallet = fresh_address("payout-atelier"), fresh_address("other-wallet")
+    uri, digest = metadata("Atelier Vélo, nouveau compte")
+    registry.updateProject(active_project_id, new_wallet, uri, digest, sender=ess_member)
+
+    with reverts(
+        pool.RedistributionPayoutMismatch,
+        projectId=active_project_id,
+        payoutWallet=old_wallet,
+        walletVersion=1,
+    ):
+        pool.fundEssProject(active_project_id, old_wallet, 1, ess_funds, sender=governance)
+    # Even once the new wallet is activated, the funding voted for the old one stays void.
+    registry.activateProject(active_project_id, 2, sender=governance)
+    with reverts(
+        pool.RedistributionPayoutMismatch,
+        projectId=active_project_id,
+        payoutWallet=old_wallet,
+        walletVersion=1,
+    ):
+        pool.fundEssProject(active_project_id, old_wallet, 1, ess_funds, sender=governance)
+    # Nor can a funding name the new wallet with the old version.
+    with reverts(
+        pool.RedistributionPayoutMismatch,
+        projectId=active_project_id,
+        payoutWallet=new_wallet,
+        walletVersion=1,
+    ):
+        pool.fundEssProject(active_project_id, new_wallet, 1, ess_funds, sender=governance)
+    assert pool.essAvailable() == ess_funds
 
 
 def test_update_project_reverts_when_owner_was_excluded(
@@ -299,18 +405,6 @@ def test_update_project_reverts_when_owner_was_excluded(
 
     with reverts(registry.EssProjectRegistryNotEssMember, caller=ess_member.address):
         registry.updateProject(project_id, ess_member, uri, digest, sender=ess_member)
-
-
-def test_update_project_keeps_an_inactive_project_inactive(
-    registry: Any, governance: Any, ess_member: Any, project_id: int
-) -> None:
-    registry.setProjectActive(project_id, False, sender=governance)
-    wallet = fresh_address("new-payout")
-    uri, digest = metadata("Atelier Vélo en pause")
-
-    registry.updateProject(project_id, wallet, uri, digest, sender=ess_member)
-
-    assert registry.projectOf(project_id) == (ess_member.address, False, wallet, digest, uri)
 
 
 def test_update_project_by_governance_of_its_own_project(
@@ -327,14 +421,9 @@ def test_update_project_by_governance_of_its_own_project(
     # A new wallet switches even governance's own project off until it is switched on again.
     assert emitted(receipt) == [
         log(registry.EssProjectStatusChanged, projectId=project, active=False),
-        log(
-            registry.EssProjectUpdated,
-            projectId=project,
-            payoutWallet=timelock,
-            metadataURI=new_uri,
-            metadataHash=new_digest,
-        ),
+        updated(registry, project, timelock, "Epicerie Solidaire et Café", 2),
     ]
+    assert registry.payoutOf(project) == (timelock.address, False, 2)
 
 
 @pytest.mark.parametrize("role", ["admin", "outsider", "governance"])
@@ -346,14 +435,13 @@ def test_update_project_reverts_when_caller_is_not_owner(
 
     with reverts(registry.EssProjectRegistryNotOwner, projectId=project_id, caller=caller):
         registry.updateProject(project_id, caller, uri, digest, sender=caller)
-    assert registry.projectOf(project_id).payoutWallet == fresh_address("payout-atelier")
+    assert registry.payoutOf(project_id) == (fresh_address("payout-atelier"), False, 1)
 
 
 def test_update_project_reverts_when_caller_is_another_ess_member(
-    registry: Any, membership: Any, admin: Any, invitee: Any, project_id: int
+    registry: Any, join: Callable[..., None], admin: Any, invitee: Any, project_id: int
 ) -> None:
-    membership.invite(invitee, KIND["EssStructure"], sender=admin)
-    membership.acceptInvitation(sender=invitee)
+    join(admin, invitee, KIND["EssStructure"])
     uri, digest = metadata("Détournement")
 
     with reverts(registry.EssProjectRegistryNotOwner, projectId=project_id, caller=invitee):
@@ -397,57 +485,98 @@ def test_update_project_reverts_when_metadata_is_invalid(
         registry.updateProject(project_id, wallet, too_long, digest, sender=ess_member)
 
 
-# --------------------------------------------------------------------------- setProjectActive
+# --------------------------------------------------------------------------- activate, deactivate
 
 
-def test_set_project_active_switches_a_project_off_and_on(
-    registry: Any, governance: Any, project_id: int
+def test_deactivate_project_switches_a_project_off_and_activate_on_again(
+    registry: Any, governance: Any, active_project_id: int
 ) -> None:
     wallet = fresh_address("payout-atelier")
 
-    receipt = registry.setProjectActive(project_id, False, sender=governance)
+    receipt = registry.deactivateProject(active_project_id, sender=governance)
 
-    assert emitted(receipt) == [log(registry.EssProjectStatusChanged, projectId=project_id, active=False)]
-    assert registry.payoutOf(project_id) == (wallet, False)
-    assert not registry.projectOf(project_id).active
+    assert emitted(receipt) == [
+        log(registry.EssProjectStatusChanged, projectId=active_project_id, active=False)
+    ]
+    assert registry.payoutOf(active_project_id) == (wallet, False, 1)
+    assert not registry.projectOf(active_project_id).active
 
-    receipt = registry.setProjectActive(project_id, True, sender=governance)
+    receipt = registry.activateProject(active_project_id, 1, sender=governance)
 
-    assert emitted(receipt) == [log(registry.EssProjectStatusChanged, projectId=project_id, active=True)]
-    assert registry.payoutOf(project_id) == (wallet, True)
-    assert registry.projectOf(project_id).active
+    assert emitted(receipt) == [
+        log(registry.EssProjectStatusChanged, projectId=active_project_id, active=True)
+    ]
+    assert registry.payoutOf(active_project_id) == (wallet, True, 1)
+    assert registry.projectOf(active_project_id).active
 
 
-def test_set_project_active_reverts_when_status_is_unchanged(
+def test_deactivate_project_stops_a_voted_funding(
+    registry: Any, pool: Any, governance: Any, active_project_id: int, ess_funds: int
+) -> None:
+    registry.deactivateProject(active_project_id, sender=governance)
+
+    with reverts(pool.RedistributionProjectInactive, projectId=active_project_id):
+        pool.fundEssProject(
+            active_project_id, fresh_address("payout-atelier"), 1, ess_funds, sender=governance
+        )
+
+
+def test_activate_project_reverts_when_already_active(
+    registry: Any, governance: Any, active_project_id: int
+) -> None:
+    with reverts(registry.EssProjectRegistryStatusUnchanged, projectId=active_project_id, active=True):
+        registry.activateProject(active_project_id, 1, sender=governance)
+
+
+def test_deactivate_project_reverts_when_already_inactive(
     registry: Any, governance: Any, project_id: int
 ) -> None:
-    with reverts(registry.EssProjectRegistryStatusUnchanged, projectId=project_id, active=True):
-        registry.setProjectActive(project_id, True, sender=governance)
-
-    registry.setProjectActive(project_id, False, sender=governance)
-
     with reverts(registry.EssProjectRegistryStatusUnchanged, projectId=project_id, active=False):
-        registry.setProjectActive(project_id, False, sender=governance)
+        registry.deactivateProject(project_id, sender=governance)
+
+
+@pytest.mark.parametrize("version", [0, 2], ids=["older", "newer"])
+def test_activate_project_reverts_for_another_wallet_version(
+    registry: Any, governance: Any, project_id: int, version: int
+) -> None:
+    with reverts(registry.EssProjectRegistryWalletChanged, projectId=project_id, expected=version, current=1):
+        registry.activateProject(project_id, version, sender=governance)
+    assert registry.payoutOf(project_id) == (fresh_address("payout-atelier"), False, 1)
 
 
 @pytest.mark.parametrize("role", ["ess_member", "admin", "outsider"])
-def test_set_project_active_reverts_when_not_governance(
+def test_activate_project_reverts_when_not_governance(
     registry: Any, request: pytest.FixtureRequest, project_id: int, role: str
 ) -> None:
     caller = request.getfixturevalue(role)
 
     with reverts(registry.EssProjectRegistryNotGovernance, caller=caller):
-        registry.setProjectActive(project_id, False, sender=caller)
-    assert registry.projectOf(project_id).active
+        registry.activateProject(project_id, 1, sender=caller)
+    assert not registry.projectOf(project_id).active
 
 
-def test_set_project_active_reverts_when_project_is_unknown(
+@pytest.mark.parametrize("role", ["ess_member", "admin", "outsider"])
+def test_deactivate_project_reverts_when_not_governance(
+    registry: Any, request: pytest.FixtureRequest, active_project_id: int, role: str
+) -> None:
+    caller = request.getfixturevalue(role)
+
+    with reverts(registry.EssProjectRegistryNotGovernance, caller=caller):
+        registry.deactivateProject(active_project_id, sender=caller)
+    assert registry.projectOf(active_project_id).active
+
+
+def test_activate_and_deactivate_revert_when_project_is_unknown(
     registry: Any, governance: Any, project_id: int
 ) -> None:
     unknown = registry.projectCount() + 1
 
     with reverts(registry.EssProjectRegistryUnknownProject, projectId=unknown):
-        registry.setProjectActive(unknown, False, sender=governance)
+        registry.activateProject(unknown, 1, sender=governance)
+    with reverts(registry.EssProjectRegistryUnknownProject, projectId=unknown):
+        registry.deactivateProject(unknown, sender=governance)
+    with reverts(registry.EssProjectRegistryUnknownProject, projectId=0):
+        registry.activateProject(0, 0, sender=governance)
 
 
 # --------------------------------------------------------------------------- views
@@ -465,6 +594,6 @@ def test_project_of_reverts_past_the_last_id(registry: Any, project_id: int) -> 
         view_call(registry.projectOf, project_id + 1)
 
 
-def test_payout_of_an_unknown_id_is_zero_and_inactive(registry: Any, project_id: int) -> None:
-    assert registry.payoutOf(0) == (ZERO_ADDRESS, False)
-    assert registry.payoutOf(project_id + 1) == (ZERO_ADDRESS, False)
+def test_payout_of_an_unknown_id_is_zero_inactive_and_unversioned(registry: Any, project_id: int) -> None:
+    assert registry.payoutOf(0) == (ZERO_ADDRESS, False, 0)
+    assert registry.payoutOf(project_id + 1) == (ZERO_ADDRESS, False, 0)

@@ -1,34 +1,57 @@
 """The `cmir` command line: help everywhere, a revert explained in one sentence with a non-zero
-exit, bad input refused in one line with a non-zero exit, nothing sent without confirmation."""
+exit, bad input refused in one line with a non-zero exit, nothing sent without confirmation; an
+invitation accepted naming its sponsor and kind, the guardian's cancellation with its reason, an
+expired approval, the steward's budget and a member's probation."""
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT, Stack, cmir, free_port, rpc
 from eth_abi.abi import encode
 from eth_utils.crypto import keccak
 
-from cmir.cli.reverts import BUILD_MANIFEST, DOCS_FILE, docs_from_manifest, error_table, explain
+from cmir.cli.reverts import (
+    BUILD_MANIFEST,
+    DOCS_FILE,
+    EXPIRED_MEANING,
+    docs_from_manifest,
+    error_table,
+    explain,
+)
+from cmir.demo.data import GUARDIAN_REASON
 from cmir.deployment import NetworkSettings
 
 COMMANDS = [
     [],
     ["member"],
     ["member", "invite"],
+    ["member", "accept"],
     ["member", "join"],
+    ["member", "revoke"],
+    ["member", "attest"],
     ["member", "show"],
     ["member", "pay"],
     ["member", "claim"],
     ["member", "rewards"],
     ["dao"],
     ["dao", "propose-funding"],
+    ["dao", "propose-activate"],
     ["dao", "propose-shares"],
     ["dao", "propose-epoch-length"],
     ["dao", "propose-reward-cap"],
     ["dao", "propose-parties-min-share"],
+    ["dao", "propose-quorum-floor"],
+    ["dao", "propose-grace-period"],
+    ["dao", "propose-membership-rules"],
+    ["dao", "propose-collective-budget"],
+    ["dao", "propose-guardian"],
+    ["dao", "propose-attester"],
+    ["dao", "guardian-cancel"],
     ["dao", "vote"],
     ["dao", "queue"],
     ["dao", "execute"],
@@ -63,28 +86,71 @@ def test_error_table_matches_the_build() -> None:
     assert json.loads(DOCS_FILE.read_text()) == docs_from_manifest(), "run `python -m cmir.cli.reverts`"
 
 
-def test_every_error_of_the_pool_and_the_testnet_token_is_one_sentence() -> None:
+#: The contracts whose own errors (named after them) must each read as one sentence.
+OWN_ERRORS = {
+    "Redistribution": "Redistribution",
+    "TestnetEuro": "TestnetEuro",
+    "Membership": "Membership",
+    "EssProjectRegistry": "EssProjectRegistry",
+    "CmirGovernor": "CmirGovernor",
+}
+#: OpenZeppelin's errors that mean something precise in CMIR DAO.
+IN_CMIR = (
+    "GovernorRestrictedProposer",
+    "GovernorInsufficientProposerVotes",
+    "GovernorUnexpectedProposalState",
+)
+
+
+def _sample(entry: dict[str, Any]) -> bytes:
+    """Revert data of `entry` with made-up arguments (an Expired state for the Governor's)."""
+    types_ = [i["type"] for i in entry["inputs"]]
+    samples: dict[str, Any] = {"address": "0x" + "11" * 20, "bool": True, "bytes32": b"\1" * 32, "uint8": 6}
+    values = [samples.get(t, 7) for t in types_]
+    return keccak(text=entry["signature"])[:4] + encode(types_, values)
+
+
+def test_every_error_of_the_contracts_is_one_sentence() -> None:
     if not BUILD_MANIFEST.exists():
         pytest.skip("project not compiled")
     types = json.loads(BUILD_MANIFEST.read_text())["contractTypes"]
-    abis = [types["Redistribution"]["abi"], types["TestnetEuro"]["abi"]]
+    abis = [types[name]["abi"] for name in OWN_ERRORS]
     own = [
         entry
         for entry in error_table(abis).values()
-        if entry["name"].startswith(("Redistribution", "TestnetEuro"))
+        if entry["name"].startswith(tuple(OWN_ERRORS.values())) or entry["name"] in IN_CMIR
     ]
-    assert any(entry["name"] == "TestnetEuroDailyAllowanceExceeded" for entry in own)
-    assert any(entry["name"] == "RedistributionRewardCapAboveMax" for entry in own)
+    names = {entry["name"] for entry in own}
+    for expected in (
+        "TestnetEuroDailyAllowanceExceeded",
+        "RedistributionRewardCapAboveMax",
+        "RedistributionCollectiveBudgetExceeded",
+        "RedistributionBudgetPeriodOutOfRange",
+        "RedistributionPayoutMismatch",
+        "MembershipInProbation",
+        "MembershipNoInvitationLeft",
+        "MembershipInvitationExpired",
+        "MembershipInvitationKindMismatch",
+        "MembershipEssStructureNotAttested",
+        "MembershipRuleOutOfRange",
+        "MembershipFeeAboveCeiling",
+        "EssProjectRegistryWalletChanged",
+        "CmirGovernorGuardianCannotCancelReplacement",
+        "CmirGovernorGuardianChangeNotAlone",
+        "CmirGovernorNotGuardian",
+        "CmirGovernorSettingOutOfRange",
+        *IN_CMIR,
+    ):
+        assert expected in names, expected
     for entry in own:
-        types_ = [i["type"] for i in entry["inputs"]]
-        samples = {"address": "0x" + "11" * 20, "bool": True, "bytes32": b"\1" * 32}
-        values = [samples.get(t, 7) for t in types_]
-        data = keccak(text=entry["signature"])[:4] + encode(types_, values)
-        sentence = explain(data, abis)
+        sentence = explain(_sample(entry), abis)
         assert sentence.startswith(entry["name"] + "("), sentence
         meaning = sentence.split("): ", 1)[1]
         assert meaning != "no description in the contracts' NatSpec.", entry["signature"]
         assert meaning.endswith(".") and meaning.count(". ") == 0, sentence
+    expired = next(entry for entry in own if entry["name"] == "GovernorUnexpectedProposalState")
+    assert explain(_sample(expired), abis).endswith(EXPIRED_MEANING)
+    assert "current=Expired" in explain(_sample(expired), abis)
 
 
 def test_explain_decodes_standard_reverts() -> None:
@@ -222,3 +288,138 @@ def test_local_faucet_mints_test_euros(stack: Stack) -> None:
 def test_console_script_module_matches() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert "[project.scripts]" in pyproject
+
+
+def _accounts(stack: Stack, **wanted: Any) -> list[dict[str, Any]]:
+    return [a for a in stack.accounts["accounts"] if all(a.get(k) == v for k, v in wanted.items())]
+
+
+def test_accept_names_its_sponsor_and_kind(stack: Stack) -> None:
+    invitee = stack.account(97)
+    first, second = stack.account(1), stack.account(2)
+    for index, kind in ((1, "Abeille"), (2, "Pilote")):
+        sent = stack.cmir(
+            "member", "invite", invitee["address"], "--kind", kind, *stack.signer(index), "--yes"
+        )
+        assert sent.code == 0, sent.text
+        assert "invitations: 3 available now, at the cap of 3" in sent.out  # the founders kept theirs
+        assert "invitations: 2 available now, the next accrues" in sent.out
+    shown = stack.cmir("member", "show", invitee["address"])
+    assert f"pending from {first['address']} as Abeille until" in shown.out, shown.text
+    assert f"pending from {second['address']} as Pilote until" in shown.out, shown.text
+    # Two members invited it: accepting must name which.
+    ambiguous = stack.cmir("member", "accept", *stack.signer(97), "--yes")
+    assert ambiguous.code == 2, ambiguous.text
+    line = one_line(ambiguous.err)
+    assert f"2 live invitations for {invitee['address']}" in line
+    assert f"from {first['address']} as Abeille" in line and f"from {second['address']} as Pilote" in line
+    assert "choose one with --sponsor" in line
+    # The kind named must be the invitation's.
+    wrong = stack.cmir(
+        "member", "accept", "--sponsor", second["address"], "--kind", "abeille", *stack.signer(97), "--yes"
+    )
+    assert wrong.code == 1, wrong.text
+    assert "MembershipInvitationKindMismatch" in one_line(wrong.err)
+    assert "invited=Pilote, expected=Abeille" in wrong.err
+    accepted = stack.cmir("member", "accept", "--sponsor", second["address"], *stack.signer(97), "--yes")
+    assert accepted.code == 0, accepted.text
+    assert f"sponsor {second['address']}, kind Pilote" in accepted.out
+    assert "Membership.acceptInvitation" in accepted.out
+    member = stack.cmir("member", "show", invitee["address"])
+    assert f"sponsor      {second['address']}" in member.out and "Pilote" in member.out, member.text
+    assert "votes        0: in probation until" in member.out
+    assert "invitations  0 available now, the next accrues" in member.out
+    # The first sponsor's invitation can no longer be used: it is not listed as pending.
+    sponsor = stack.cmir("member", "show", first["address"])
+    assert invitee["address"] not in sponsor.out, sponsor.text
+    assert "votes        1 (probation over since" in sponsor.out
+
+
+def test_a_member_in_probation_cannot_invite_or_propose(stack: Stack) -> None:
+    newcomer = next(
+        a for a in _accounts(stack, role="member", excluded=False) if a["votes_from"] > time.time()
+    )
+    index = int(newcomer["index"])
+    invited = stack.cmir(
+        "member", "invite", stack.account(98)["address"], "--kind", "Abeille", *stack.signer(index), "--yes"
+    )
+    assert invited.code == 1, invited.text
+    line = one_line(invited.err)
+    assert f"would revert: MembershipInProbation(member={newcomer['address'].lower()}, votesFrom=" in line
+    assert "is in probation until `votesFrom`: it cannot invite yet." in line
+    proposed = stack.cmir("dao", "propose-shares", "4500", "3500", "2000", *stack.signer(index), "--yes")
+    assert proposed.code == 1, proposed.text
+    assert f"{newcomer['address']} is in probation until" in one_line(proposed.err)
+    shown = stack.cmir("member", "show", newcomer["address"])
+    assert "votes        0: in probation until" in shown.out, shown.text
+
+
+def test_the_steward_spends_within_its_budget(stack: Stack) -> None:
+    budget = NetworkSettings.for_network("demo").collective_budget
+    supplier = stack.account(91)["address"]
+    over = f"{budget / 10**6 + 0.01:.2f}"
+    done = stack.cmir(
+        "collective", "spend", supplier, over, "--memo", "au-delà du budget", *stack.signer(0), "--yes"
+    )
+    assert done.code == 1, done.text
+    assert "tEUR of the budget is left until" in done.out  # said before the revert
+    line = one_line(done.err)
+    assert f"would revert: RedistributionCollectiveBudgetExceeded(requested={budget + 10_000}, left=" in line
+    assert "of this period's budget remains, until `periodEndsAt`." in line
+
+
+def test_the_guardian_cancels_with_a_reason(stack: Stack) -> None:
+    accounts = _accounts(stack, role="guardian")
+    guardian = int(accounts[0]["index"])
+    record = json.loads(stack.deployment.read_text())
+    assert record["contracts"]["governor"]["abi"], "the record keeps the ABIs"
+    proposed = stack.cmir(
+        "dao",
+        "propose-grace-period",
+        "10d",
+        "-d",
+        "E2E : un délai de grâce de dix jours",
+        *stack.signer(1),
+        "--yes",
+    )
+    assert proposed.code == 0, proposed.text
+    assert "bound to its proposer" in proposed.out
+    number = proposed.out.split("proposal n°")[1].split(",")[0]
+    reason = "E2E : le conseil de surveillance demande d'attendre l'assemblée annuelle."
+    refused = stack.cmir("dao", "guardian-cancel", number, "--reason", "non", *stack.signer(1), "--yes")
+    assert refused.code == 1 and "CmirGovernorNotGuardian" in one_line(refused.err), refused.text
+    canceled = stack.cmir(
+        "dao", "guardian-cancel", number, "--reason", reason, *stack.signer(guardian), "--yes"
+    )
+    assert canceled.code == 0, canceled.text
+    assert f"reason: {reason}" in canceled.out
+    listed = stack.cmir("dao", "proposals", "--state", "canceled")
+    assert listed.code == 0, listed.text
+    assert f"n°{number} canceled by the guardian {accounts[0]['address']}: « {reason} »" in listed.out
+    assert GUARDIAN_REASON in listed.out  # the demo's own cancellation
+    # The same proposal again is worded anew: a cancelled id can never be proposed twice.
+    again = stack.cmir(
+        "dao",
+        "propose-grace-period",
+        "10d",
+        "-d",
+        "E2E : un délai de grâce de dix jours",
+        *stack.signer(1),
+        "--yes",
+    )
+    assert again.code == 0, again.text
+    assert "worded as révision 1" in again.out
+
+
+def test_an_expired_approval_is_shown_and_refused(stack: Stack) -> None:
+    listed = stack.cmir("dao", "proposals", "--state", "expired")
+    assert listed.code == 0, listed.text
+    assert "expired (expirée)" in listed.out
+    note = next(line for line in listed.out.splitlines() if "expired at" in line)
+    assert "adopted, but not queued within the grace period" in note
+    number = note.split()[0].lstrip("n°")
+    queued = stack.cmir("dao", "queue", number, *stack.signer(1), "--yes")
+    assert queued.code == 1, queued.text
+    line = one_line(queued.err)
+    assert "GovernorUnexpectedProposalState(" in line and "current=Expired" in line
+    assert line.endswith(EXPIRED_MEANING)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 
 import pytest
 import requests
@@ -14,7 +15,7 @@ from web3 import Web3
 
 pytestmark = pytest.mark.e2e
 
-STATES = {"pending", "active", "canceled", "defeated", "succeeded", "queued", "executed"}
+STATES = {"pending", "active", "canceled", "defeated", "succeeded", "queued", "expired", "executed"}
 
 
 def test_up_serves_the_seeded_demo(stack: Stack) -> None:
@@ -32,6 +33,16 @@ def test_up_serves_the_seeded_demo(stack: Stack) -> None:
     listed = stack.cmir("dao", "proposals")
     assert listed.code == 0, listed.text
     assert {state for state in STATES if f"{state} (" in listed.out} == STATES, listed.out
+    assert "canceled (annulée : gardien)" in listed.out and "canceled by the guardian" in listed.out
+    # The network grew as the admission rules allow: the founders first, newcomers in probation
+    # for 30 days, some still in it now; one ESS structure admitted by a vote.
+    members = [a for a in accounts if a["role"] == "member"]
+    assert sum(1 for a in members if a["votes_from"] > a["joined_at"]) == len(members) - 5
+    assert sum(1 for a in members if a["votes_from"] > time.time()) >= 5
+    assert sum(1 for a in members if a["admitted_by_governance"]) == 1
+    assert {a["role"] for a in accounts} >= {"attester", "guardian"}
+    printed_probation = next(line for line in stack.output if "still in probation" in line)
+    assert "awaiting activation" in printed_probation
     projects = requests.get(f"{stack.api_url}/api/v1/ess/projects", params={"limit": 100}, timeout=10).json()
     assert projects["page"]["total"] >= 20
     assert {p["metadata_status"] for p in projects["items"]} == {"ok"}, projects["items"][0]
@@ -47,8 +58,9 @@ def test_member_voter_and_steward_then_audit(stack: Stack) -> None:
     )
     assert invited.code == 0, invited.text
     assert "gas used" in invited.out and "About to invite" in invited.out
-    joined = stack.cmir("member", "join", *stack.signer(96), "--yes")
+    joined = stack.cmir("member", "join", *stack.signer(96), "--yes")  # its only invitation
     assert joined.code == 0, joined.text
+    assert f"sponsor {sponsor['address']}, kind Pilote" in joined.out
     first = stack.cmir(
         "member", "pay", counterparty["address"], "25", "--ref", "E2E-RDV-0001", *stack.signer(96), "--yes"
     )
@@ -71,6 +83,7 @@ def test_member_voter_and_steward_then_audit(stack: Stack) -> None:
     shown = stack.cmir("member", "show", newcomer["address"])
     assert "Pilote" in shown.out and f"sponsor      {sponsor['address']}" in shown.out, shown.text
     assert "points       5000000 matured" in shown.out and "pending      8500000 points" in shown.out
+    assert "votes        0: in probation until" in shown.out
     rewards = stack.cmir("member", "rewards", *stack.signer(96))
     assert "in 1 claim(s)" in rewards.out, rewards.text
 

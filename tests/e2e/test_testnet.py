@@ -79,9 +79,13 @@ def test_deploy_and_use_a_named_network(testnet: str, tmp_path: Path) -> None:
         f"{keys[2].address}:Abeille",
         "--founder",
         f"{keys[3].address}:EssStructure",
+        "--guardian",
+        keys[0].address,
         "--yes",
     )
     assert deployed.code == 0, deployed.text
+    assert f"guardian: {keys[0].address}" in deployed.out
+    assert "admission: probation 1 min, one invitation per 1 min (at most 10), valid 1 h" in deployed.out
     assert "on ethereum:cmir-testnet:node (chain id 31338)" in deployed.out
     assert "settings: ethereum:cmir-testnet" in deployed.out
     assert "token: a new TestnetEuro" in deployed.out and "points: epochs of 1 min" in deployed.out
@@ -145,6 +149,10 @@ def test_deploy_and_use_a_named_network(testnet: str, tmp_path: Path) -> None:
     assert "pending from" in shown.out, shown.text
     proposed = cmir("dao", "propose-shares", "4000", "4000", "2000", *target, *signer(1), "--yes")
     assert proposed.code == 0, proposed.text
+    # The guardian named at deployment cancels it, giving a reason.
+    reason = "Le conseil de surveillance préfère attendre le bilan annuel."
+    canceled = cmir("dao", "guardian-cancel", "1", "--reason", reason, *target, *signer(0), "--yes")
+    assert canceled.code == 0, canceled.text
 
     # Governance raises the reward cap to what a point costs with members at 50 % (5,000 bps)...
     cap = NetworkSettings.for_network("ethereum:cmir-testnet").epoch_reward_cap_bps
@@ -169,7 +177,8 @@ def test_deploy_and_use_a_named_network(testnet: str, tmp_path: Path) -> None:
     assert "would fail when executed: RedistributionRewardCapAboveMax(capBps=5000, maxBps=4000)" in dear.err
     listed = cmir("dao", "proposals", *target)
     assert "2 proposal(s)" in listed.out, listed.text
-    assert "defeated" in listed.out and "executed" in listed.out, listed.text  # nobody voted on n°1
+    assert "canceled (annulée : gardien)" in listed.out and "executed" in listed.out, listed.text
+    assert f"n°1 canceled by the guardian {keys[0].address}: « {reason} »" in listed.out
 
     audit = cmir("audit", "--rpc", testnet, "--deployment", str(record))
     assert audit.code == 0, audit.text[-2000:]

@@ -34,7 +34,7 @@ def dao(tmp_path: Path) -> Iterator[Dao]:
             dao.send(dao.token, "approve", dao.pool.address, MAX, sender=account)
         for sponsor, invitee, kind in ((a[1], a[5], ABEILLE), (a[2], a[6], PILOTE)):
             dao.send(dao.membership, "invite", invitee, kind, sender=sponsor)
-            dao.send(dao.membership, "acceptInvitation", sender=invitee)
+            dao.send(dao.membership, "acceptInvitation", sponsor, kind, sender=invitee)
         yield dao
     finally:
         anvil.stop()
@@ -135,6 +135,7 @@ def test_points_mature_as_epochs_end_and_the_mirror_follows(
             (dao.membership, "exclude", (a[5], "inactif")),
         ],
         "Raccourcir les époques, exclure",
+        a[1],
     )
     proposal = gov.propose(spec, a[1])
     dao.travel(2)

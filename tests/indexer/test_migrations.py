@@ -120,7 +120,7 @@ def test_the_maturity_revision_keeps_points_and_folds_them_back(new_database: Ca
         _insert(connection, "relations", {**key, "amount": BIG + 4})
         _insert(connection, "dao_state", {"chain_id": 31337, "total_points": BIG + 5})
     upgrade(engine)
-    assert current_revision(engine) == head_revision(engine) == "0003"
+    assert current_revision(engine) == head_revision(engine) == "0004"
     with engine.begin() as connection:
         assert _read(connection, "members", "matured_points", "pending_points") == (BIG, 0)
         assert _read(connection, "reward_freezes", "matured_removed", "pending_removed") == (BIG + 1, 0)
@@ -156,3 +156,63 @@ def test_the_maturity_revision_keeps_points_and_folds_them_back(new_database: Ca
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
         assert _read(connection, "members", "matured_points") == (2 * BIG,)
+
+
+def test_the_probation_revision_fills_old_rows_and_downgrades(new_database: Callable[[], str]) -> None:
+    """0004 gives rows written before a probation-free ``votes_from``, wallet version 1 and why an
+    inactive project is; it drops the invitation allowance for the membership rules; its
+    downgrade drops the new tables and columns and brings the allowance back as the cap."""
+    engine = engine_for(new_database())
+    upgrade(engine, "0003")
+    key = {"chain_id": 31337, "block_number": 7, "log_index": 1}
+    with engine.begin() as connection:
+        _insert(connection, "members", {"chain_id": 31337, "address": "0xabc", "joined_at": 1_700_000_000})
+        _insert(connection, "ess_projects", {"chain_id": 31337, "project_id": BIG, "active": False})
+        _insert(connection, "ess_projects", {"chain_id": 31337, "project_id": 2, "active": True})
+        _insert(
+            connection, "invitations", {**key, "invitee": "0xdef", "sponsor": "0xabc", "status": "pending"}
+        )
+        _insert(connection, "proposals", {"chain_id": 31337, "proposal_id": BIG + 1, "status": "queued"})
+        _insert(
+            connection, "dao_state", {"chain_id": 31337, "invitation_allowance": 10, "collective_spent": BIG}
+        )
+    upgrade(engine)
+    assert current_revision(engine) == head_revision(engine) == "0004"
+    with engine.begin() as connection:
+        assert _read(connection, "members", "votes_from", "invitation_anchor") == (1_700_000_000, None)
+        projects = sa.table(
+            "ess_projects",
+            sa.column("project_id", Uint256()),
+            sa.column("wallet_version"),
+            sa.column("inactive_reason"),
+        )
+        found = connection.execute(sa.select(*projects.c).order_by(projects.c.project_id)).all()
+        assert [tuple(r) for r in found] == [(2, 1, None), (BIG, 1, "deactivated")]
+        assert _read(connection, "invitations", "expires_at") == (None,)
+        assert _read(connection, "proposals", "expires_at", "approval_grace") == (None, None)
+        assert _read(connection, "dao_state", "budget_spent", "collective_spent") == (0, BIG)
+        texts = sa.text("SELECT revoked_by FROM invitations UNION ALL SELECT guardian FROM dao_state")
+        assert connection.execute(texts).scalars().all() == [None, None]
+        assert "invitation_allowance" not in _columns(connection, "dao_state")
+        connection.execute(
+            sa.update(sa.table("dao_state", sa.column("invitation_cap"))).values(invitation_cap=3)
+        )
+        _insert(connection, "attesters", {"chain_id": 31337, "address": "0xa77", "allowed": True})
+        _insert(connection, "attestations", {**key, "account": "0xe55", "attester": "0xa77"})
+        _insert(
+            connection, "proposal_payouts", {**key, "action_index": 0, "proposal_id": BIG + 1, "amount": BIG}
+        )
+    downgrade(engine, "0003")
+    with engine.connect() as connection:
+        assert _read(connection, "dao_state", "invitation_allowance", "collective_spent") == (3, BIG)
+        assert "votes_from" not in _columns(connection, "members")
+        assert "wallet_version" not in _columns(connection, "ess_projects")
+        assert "expires_at" not in _columns(connection, "proposals")
+        tables = set(inspect(connection).get_table_names())
+        assert not tables & {"attesters", "attestations", "proposal_payouts"}
+        assert _read(connection, "members", "joined_at") == (1_700_000_000,)
+    upgrade(engine)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+        assert _read(connection, "proposals", "proposal_id") == (BIG + 1,)

@@ -13,9 +13,13 @@ import pytest
 from conftest import deploy_dao
 from eth_utils import keccak
 from indexer_chain import EUR, Dao
-from indexer_mirror import diff, dump, run_indexer
+from indexer_mirror import diff, dump, engine_for, run_indexer
+from indexer_scenario import ABEILLE, ATTESTER, GUARDIAN, PILOTE, Governance, impersonate
+from indexer_views import governance_matches, membership_matches
+from sqlalchemy import func, select
 
 from cmir.devchain import rpc
+from indexer.db import Attestation, DaoState, Invitation, Proposal, ProposalPayout
 from indexer.errors import ReorgTooDeepError
 from indexer.sync import Indexer
 
@@ -34,7 +38,7 @@ def dao(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dao]:
             dao.send(dao.token, "approve", dao.pool.address, MAX, sender=account)
         for sponsor, invitee in ((a[1], a[5]), (a[2], a[6])):
             dao.send(dao.membership, "invite", invitee, 1, sender=sponsor)
-            dao.send(dao.membership, "acceptInvitation", sender=invitee)
+            dao.send(dao.membership, "acceptInvitation", sponsor, 1, sender=invitee)
         yield dao
     finally:
         anvil.stop()
@@ -118,6 +122,94 @@ def test_reorg_then_the_mirror_equals_a_fresh_index(
     fresh = new_database()
     index(dao, fresh)
     assert diff(dump(db), dump(fresh)) == []
+
+
+def test_a_reorg_rolls_back_invitations_attestations_payouts_and_the_guardian(
+    tmp_path: Path, new_database: Callable[[], str]
+) -> None:
+    """The blocks a reorganisation drops held an invitation renewed after it expired, a
+    revocation, an attestation, a funding proposal (its payout row), a guardian cancellation with
+    its reason and a steward's spending (the budget period): every new table and column is
+    rolled back, and the mirror equals a fresh index."""
+    anvil, dao = deploy_dao(tmp_path)
+    try:
+        a = dao.accounts
+        gov = Governance(dao)
+        impersonate(dao, GUARDIAN)
+        impersonate(dao, ATTESTER)
+        for account in (a[1], a[2], a[5]):
+            dao.send(dao.token, "mint", account, 100_000 * EUR, sender=account)
+            dao.send(dao.token, "approve", dao.pool.address, MAX, sender=account)
+        dao.send(dao.membership, "invite", a[5], ABEILLE, sender=a[1])
+        dao.send(dao.membership, "acceptInvitation", a[1], ABEILLE, sender=a[5])
+        dao.send(dao.membership, "invite", a[6], ABEILLE, sender=a[2])
+        dao.send(dao.pool, "payRelation", a[5], 50 * EUR, keccak(text="reorg-fees"), sender=a[1])
+        specs = [
+            gov.proposal([(dao.governor, "setGuardian", (GUARDIAN,))], "guardian", a[1]),
+            gov.proposal(
+                [
+                    (dao.membership, "setAttester", (ATTESTER, True)),
+                    (dao.pool, "setCollectiveBudget", (4 * EUR, 3600)),
+                    (dao.governor, "setApprovalGracePeriod", (7200,)),
+                ],
+                "attester, budget, grace",
+                a[1],
+            ),
+        ]
+        for spec in specs:
+            gov.propose(spec, a[1])
+        dao.travel(2)
+        for spec in specs:
+            for voter in a[1:4]:
+                dao.send(dao.governor, "castVote", gov.id_of(spec), 1, sender=voter)
+        dao.travel(301)
+        for spec in specs:
+            gov.step("queue", spec, a[1])
+        dao.travel(61)
+        for spec in specs:
+            gov.step("execute", spec, a[1])
+        dao.travel(3601)  # the invitation of 6 by 2 has expired: 2 may renew it
+        db = new_database()
+        index(dao, db)
+
+        vetoed = gov.proposal([(dao.pool, "fundEssProject", (1, a[9], 1, EUR))], "funding", a[2])
+        blocks = [
+            lambda: dao.send(dao.membership, "invite", a[6], PILOTE, sender=a[2]),
+            lambda: dao.send(dao.membership, "revokeInvitation", a[6], a[2], sender=a[2]),
+            lambda: dao.send(dao.membership, "attestEssStructure", a[8], sender=ATTESTER),
+            lambda: gov.propose(vetoed, a[2]),
+            lambda: gov.guardian_cancel(vetoed, "retirée : projet inconnu"),
+            lambda: dao.send(dao.pool, "spendCollective", a[9], EUR, "salle", sender=a[4]),
+            lambda: dao.send(dao.membership, "invite", a[7], ABEILLE, sender=a[1]),
+        ]
+        for send in blocks:
+            send()
+        index(dao, db)
+        with engine_for(db).connect() as connection:
+            (row,) = connection.execute(
+                select(Proposal.cancel_reason).where(Proposal.canceled_by_guardian == GUARDIAN)
+            ).all()
+            assert row.cancel_reason == "retirée : projet inconnu"
+            assert connection.execute(select(func.count()).select_from(ProposalPayout)).scalar_one() == 1
+            assert connection.execute(select(func.count()).select_from(Attestation)).scalar_one() == 1
+        rpc(dao.url, "anvil_rollback", [len(blocks)])
+        dao.send(dao.membership, "invite", a[8], ABEILLE, sender=a[1])
+        stats = index(dao, db)
+        assert stats.reorgs == 1
+        with engine_for(db).connect() as connection:
+            assert connection.execute(select(func.count()).select_from(ProposalPayout)).scalar_one() == 0
+            assert connection.execute(select(func.count()).select_from(Attestation)).scalar_one() == 0
+            statuses = connection.execute(select(Invitation.status, Invitation.invitee)).all()
+            assert sorted(statuses) == sorted([("accepted", a[5]), ("pending", a[6]), ("pending", a[8])])
+            budget = connection.execute(select(DaoState.budget_spent, DaoState.budget_period_start)).one()
+            assert tuple(budget) == (0, None)
+        fresh = new_database()
+        index(dao, fresh)
+        assert diff(dump(db), dump(fresh)) == []
+        assert membership_matches(dao, db) == []
+        assert governance_matches(dao, db) == []
+    finally:
+        anvil.stop()
 
 
 def test_a_reorg_deeper_than_the_window_stops_the_indexer(

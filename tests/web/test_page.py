@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo
 
 from conftest import DESKTOP, PHONE, PHONE_WIDTH, PageProbe
 from playwright.sync_api import Browser, Page, Route
@@ -233,7 +235,13 @@ def test_charts_and_tables_show_the_api_data(probe: PageProbe, api: ApiServer) -
         for support in ("for", "against", "abstain"):
             count = proposal["tally"][f"{support}_votes"]
             assert item.locator(f"[data-vote='{support}']").inner_text().endswith(" " + count)
-    executed = next(p for p in proposals["items"] if p["state"] == "executed")
+    executed = next(
+        p
+        for p in proposals["items"]
+        if p["state"] == "executed"
+        and "fundEssProject"
+        in [a["function"] for a in api.get(f"/governance/proposals/{p['id']}")["actions"]]
+    )
     item = page.locator(f"[data-proposal-id='{executed['id']}']")
     item.locator("summary").click()
     item.locator(".proposal-detail li").first.wait_for()
@@ -630,3 +638,97 @@ def test_figures_and_tables_without_the_charting_library(browser: Browser, api: 
         assert page.locator("#flows-body tr").count() > 0
     finally:
         context.close()
+
+
+FRENCH_MONTHS = (
+    "janv.",
+    "févr.",
+    "mars",
+    "avr.",
+    "mai",
+    "juin",
+    "juil.",
+    "août",
+    "sept.",
+    "oct.",
+    "nov.",
+    "déc.",
+)
+ENGLISH_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sept", "Oct", "Nov", "Dec")
+
+
+def paris_time(iso: str, lang: str) -> str:
+    """An API time as the page writes it in `lang` for a reader in Paris ("7 déc. 2026, 02:39")."""
+    moment = datetime.fromisoformat(iso).astimezone(ZoneInfo("Europe/Paris"))
+    months = FRENCH_MONTHS if lang == "fr" else ENGLISH_MONTHS
+    return f"{moment.day} {months[moment.month - 1]} {moment.year}, {moment:%H:%M}"
+
+
+def test_safeguards_show_the_guardian_reason_probation_and_the_budget(
+    probe: PageProbe, api: ApiServer
+) -> None:
+    """The guardian's cancellation and its reason (in the safeguards and on the proposal), when
+    a member in probation will vote and invite (in the list and in its member panel), expired
+    approvals, projects awaiting activation and the steward's budget with two decimals: the
+    API's figures, in French then in English."""
+    page = probe.open()
+    (cancellation,) = api.get("/governance/guardian-cancellations")["items"]
+    (newcomer,) = api.get("/members", in_probation="true")["items"]
+    expired = api.get("/governance/proposals", state="expired")["items"]
+    awaiting = api.get("/ess/projects", awaiting_activation="true")["items"]
+    budget = api.get("/pool")["steward_budget"]
+    proposal_id, reason = cancellation["proposal_id"], cancellation["reason"]
+    assert reason.startswith("Capture : ") and newcomer["can_vote"] is False and expired and awaiting
+
+    safeguards = page.locator("#safeguards")
+    assert safeguards.locator("h2").inner_text() == "Garde-fous de la gouvernance"
+    listed = safeguards.locator(f"[data-guardian-cancel='{proposal_id}']")
+    assert listed.locator("[data-reason]").inner_text() == f"« {reason} »"
+    assert cancellation["title"] in listed.inner_text()
+    on_proposal = page.locator(f"#proposal-list [data-guardian-reason='{proposal_id}']").inner_text()
+    assert on_proposal == f"Annulée par le conseil de surveillance : « {reason} »"
+    ends = safeguards.locator(f"[data-probation='{newcomer['address']}'] [data-time]")
+    assert ends.get_attribute("data-time") == newcomer["votes_from"]
+    assert ends.inner_text() == f"vote et invite à partir du {paris_time(newcomer['votes_from'], 'fr')}"
+    shown_expired = safeguards.locator("[data-expired]").evaluate_all(
+        "items => items.map(i => i.dataset.expired)"
+    )
+    assert shown_expired == [p["id"] for p in expired]
+    assert (
+        f"expirée le {paris_time(expired[0]['expires_at'], 'fr')}"
+        in safeguards.locator("[data-expired]").first.inner_text()
+    )
+    expiry = page.locator(f"#proposal-list [data-expiry='{expired[0]['id']}']").inner_text()
+    assert expiry.startswith("Expirée le ")
+    shown_awaiting = safeguards.locator("[data-awaiting-project]").evaluate_all(
+        "items => items.map(i => i.dataset.awaitingProject)"
+    )
+    assert shown_awaiting == [p["id"] for p in awaiting]
+    assert (
+        "nouveau portefeuille (version 2) : à revoter" in safeguards.locator("#awaiting-panel").inner_text()
+    )
+    assert number_text(figure(page, "budget.spent"), "fr") == budget["spent"]["display"] == "3.00"
+    assert figure(page, "budget.spent").endswith("EUR")
+    of = page.locator("[data-figure='budget.amount']").inner_text().replace("\u00a0", " ")
+    assert of == f"sur {budget['amount']['display'].replace('.', ',')} EUR cette période"
+    void = page.locator("#proposal-list [data-void-proposal]")
+    assert void.count() == 1 and void.inner_text().startswith("Caduque : ")
+
+    # The newcomer's own panel says until when it is in probation; a founder votes already.
+    panel = show_member(page, newcomer["address"])
+    votes = panel.locator("[data-member='votes_from']")
+    assert votes.get_attribute("data-can-vote") == "false"
+    assert votes.inner_text().startswith(f"en probation jusqu'au {paris_time(newcomer['votes_from'], 'fr')}")
+    assert member_figure(panel, "invitations").startswith("0 disponible(s) · prochaine le ")
+    founders = [m for m in api.get("/members", limit=200)["items"] if m["votes_from"] == m["joined_at"]]
+    panel = show_member(page, founders[0]["address"])
+    assert member_figure(panel, "votes_from").startswith("compte depuis le ")
+
+    page.locator("#lang-switch").click()
+    assert safeguards.locator("h2").inner_text() == "Governance safeguards"
+    assert listed.locator("[data-reason]").inner_text() == f"“{reason}”"
+    on_proposal = page.locator(f"#proposal-list [data-guardian-reason='{proposal_id}']").inner_text()
+    assert on_proposal == f"Cancelled by the guardian: “{reason}”"
+    assert ends.inner_text() == f"votes and invites from {paris_time(newcomer['votes_from'], 'en')}"
+    assert number_text(figure(page, "budget.spent"), "en") == "3.00"
+    assert not probe.problems, probe.problems
