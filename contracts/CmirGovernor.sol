@@ -10,6 +10,7 @@ import {GovernorVotesQuorumFraction} from
 import {GovernorTimelockControl} from "@openzeppelin/contracts/governance/extensions/GovernorTimelockControl.sol";
 import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {ICmirGovernor} from "./interfaces/ICmirGovernor.sol";
@@ -180,7 +181,9 @@ contract CmirGovernor is
             marker := mload(add(add(text, 0x20), sub(mload(text), 52)))
         }
         if (marker != bytes12("#proposer=0x")) return false;
-        return super._isValidDescriptionForProposer(proposer, description);
+        // OpenZeppelin accepts a suffix that is not an address; here it must be the proposer's.
+        (bool parsed, address named) = Strings.tryParseAddress(description, text.length - 42, text.length);
+        return parsed && named == proposer;
     }
 
     function _replacesGuardian(address[] memory targets, bytes[] memory calldatas) private view returns (bool) {

@@ -271,7 +271,7 @@ def test_invite_reverts_when_no_invitation_is_left(
 ) -> None:
     join(admin, invitee)
     serve_probation(invitee, invitations=1)
-    earned_at = clock.now
+    earned_at = int(membership.memberOf(invitee).votesFrom) + rules.refill
 
     receipt = membership.invite(fresh_address("first"), KIND["Abeille"], sender=invitee)
 
@@ -281,7 +281,7 @@ def test_invite_reverts_when_no_invitation_is_left(
             sponsor=invitee,
             invitee=fresh_address("first"),
             kind=KIND["Abeille"],
-            expiresAt=earned_at + rules.ttl,
+            expiresAt=receipt.timestamp + rules.ttl,
         )
     ]
     assert membership.invitationsAvailable(invitee) == (0, earned_at + rules.refill)

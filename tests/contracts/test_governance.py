@@ -526,7 +526,14 @@ def _exclusion(membership: Any, target: Any) -> gov.Proposal:
 
 @pytest.mark.parametrize(
     "wording",
-    ["no suffix", "another member's address", "suffix not at the end", "address cut short", "no 0x"],
+    [
+        "no suffix",
+        "another member's address",
+        "suffix not at the end",
+        "address cut short",
+        "no 0x",
+        "not an address",
+    ],
 )
 def test_propose_reverts_unless_the_description_names_the_proposer(
     governor: Any, membership: Any, crowd: list[Any], wording: str
@@ -540,6 +547,8 @@ def test_propose_reverts_unless_the_description_names_the_proposer(
         "suffix not at the end": f"{proposal.description}\n\n#proposer={own} (urgent)",
         "address cut short": f"{proposal.description}\n\n#proposer={own[:-1]}",
         "no 0x": f"{proposal.description}\n\n#proposer={own[2:]}",
+        # OpenZeppelin would accept this one, bound to nobody: anyone could copy or cancel it.
+        "not an address": f"{proposal.description}\n\n#proposer=0x{'zz' * 20}",
     }[wording]
 
     with reverts(governor.GovernorRestrictedProposer, proposer=proposer):
