@@ -90,7 +90,9 @@ def system(
     deployer: Any, admin: Any, member: Any, ess_member: Any, steward: Any, guardian: Any, settings: Any
 ) -> Deployment:
     """The whole system, deployed and wired once per session, with a guardian."""
-    return deploy_on_test_accounts(settings, [deployer, admin, member, ess_member, steward], guardian=guardian)
+    return deploy_on_test_accounts(
+        settings, [deployer, admin, member, ess_member, steward], guardian=guardian
+    )
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ from typing import Any
 import ape
 import pytest
 from eth_utils.crypto import keccak
+from proposal_steps import expected_states, pass_vote, start_voting, timelock_salt
 from strict_checks import emitted, log, reverts
 
 from cmir import governance as gov
@@ -109,15 +110,6 @@ def _setup(
     snapshot: Ape then reverts each test to the same state instead of rebasing fixtures."""
 
 
-def _start(governor: Any, proposal: gov.Proposal, proposer: Any) -> int:
-    """`proposer` submits `proposal` (bound to it) and voting opens; returns its id."""
-    bound = proposal.by(proposer)
-    gov.propose(governor, bound, proposer)
-    proposal_id = bound.proposal_id(governor)
-    gov.wait_for_voting_start(governor, proposal_id)
-    return proposal_id
-
-
 def _votes(governor: Any, proposal_id: int) -> tuple[int, int, int]:
     """(against, for, abstain) as the Governor tallies them."""
     against, for_, abstain = governor.proposalVotes(proposal_id)
@@ -140,30 +132,10 @@ def _quorum_votes(governor: Any, membership: Any) -> int:
     )
 
 
-def _bitmap(*states: ProposalState) -> bytes:
-    """OpenZeppelin's `expectedStates`: one bit per state a call accepts."""
-    return sum(1 << int(state) for state in states).to_bytes(32, "big")
-
-
-def _pass(governor: Any, proposal: gov.Proposal, proposer: Any, voters: list[Any]) -> int:
-    """`proposer` submits `proposal` (bound to it), `voters` vote For, and voting closes; returns its id."""
-    proposal_id = _start(governor, proposal.by(proposer), proposer)
-    for voter in voters:
-        gov.vote(governor, proposal_id, Support.FOR, voter)
-    gov.wait_for_voting_end(governor, proposal_id)
-    return proposal_id
-
-
 def _pool_shares(pool: Any) -> tuple[int, int, int]:
     """The pool's (members, ESS, collective) shares in basis points."""
     shares = pool.shares()
     return int(shares.membersBps), int(shares.essBps), int(shares.collectiveBps)
-
-
-def _salt(governor: Any, proposal: gov.Proposal) -> bytes:
-    """The timelock salt GovernorTimelockControl derives: governor address XOR description hash."""
-    padded = bytes.fromhex(str(governor.address)[2:]) + b"\x00" * 12
-    return bytes(a ^ b for a, b in zip(padded, proposal.description_hash, strict=True))
 
 
 def test_member_proposal_emits_proposal_created_with_its_calls(
@@ -205,7 +177,7 @@ def test_members_vote_for_against_and_abstain_with_reasons(
     governor: Any, pool: Any, registry: Any, crowd: list[Any], funded_project_id: int, ess_funds: int
 ) -> None:
     proposal = gov.fund_ess_project(pool, registry, funded_project_id, ess_funds)
-    proposal_id = _start(governor, proposal, crowd[0])
+    proposal_id = start_voting(governor, proposal, crowd[0])
     ballots = [
         (crowd[0], Support.FOR, "Repairing beats replacing"),
         (crowd[1], Support.AGAINST, "The budget should go to training first"),
@@ -238,7 +210,7 @@ def test_proposal_is_defeated_without_quorum(
     ess_funds: int,
 ) -> None:
     proposal = gov.fund_ess_project(pool, registry, funded_project_id, ess_funds).by(crowd[0])
-    proposal_id = _start(governor, proposal, crowd[0])
+    proposal_id = start_voting(governor, proposal, crowd[0])
     quorum = int(governor.quorum(governor.proposalSnapshot(proposal_id)))
     by_fraction = len(crowd) * int(governor.quorumNumerator()) // int(governor.quorumDenominator())
     assert quorum == _quorum_votes(governor, membership) == int(governor.quorumFloor()) == 3
@@ -254,7 +226,7 @@ def test_proposal_is_defeated_without_quorum(
         governor.GovernorUnexpectedProposalState,
         proposalId=proposal_id,
         current=ProposalState.DEFEATED,
-        expectedStates=_bitmap(ProposalState.SUCCEEDED),
+        expectedStates=expected_states(ProposalState.SUCCEEDED),
     ):
         gov.queue(governor, proposal, crowd[0])
 
@@ -273,13 +245,13 @@ def test_funding_proposal_is_queued_and_executed_paying_the_project(
 ) -> None:
     amount = ess_funds * 2 // 3
     proposal = gov.fund_ess_project(pool, registry, funded_project_id, amount).by(crowd[0])
-    proposal_id = _start(governor, proposal, crowd[0])
+    proposal_id = start_voting(governor, proposal, crowd[0])
     voters = crowd[: _quorum_votes(governor, membership)]
     for voter in voters:
         gov.vote(governor, proposal_id, Support.FOR, voter, "Fund it")
     gov.wait_for_voting_end(governor, proposal_id)
     assert gov.state(governor, proposal_id) == ProposalState.SUCCEEDED
-    salt = _salt(governor, proposal)
+    salt = timelock_salt(governor, proposal)
     operation = timelock.hashOperationBatch(
         proposal.targets, proposal.values, proposal.calldatas, ZERO_BYTES32, salt
     )
@@ -336,7 +308,7 @@ def test_shares_change_above_floor_is_executed(
     receipt = gov.enact(governor, proposal, crowd[0], voters, "More for the ESS")
 
     operation = timelock.hashOperationBatch(
-        proposal.targets, proposal.values, proposal.calldatas, ZERO_BYTES32, _salt(governor, proposal)
+        proposal.targets, proposal.values, proposal.calldatas, ZERO_BYTES32, timelock_salt(governor, proposal)
     )
     assert receipt.events == [
         pool.SharesChanged(),  # struct arguments: compared below (a mock cannot hold them)
@@ -360,7 +332,7 @@ def test_shares_change_below_floor_fails_at_execution(
     proposal = gov.set_shares(pool, members_bps + ess_bps - (floor - 1), floor - 1, collective_bps).by(
         crowd[0]
     )
-    proposal_id = _start(governor, proposal, crowd[0])
+    proposal_id = start_voting(governor, proposal, crowd[0])
     for voter in crowd[: _quorum_votes(governor, membership)]:
         gov.vote(governor, proposal_id, Support.FOR, voter)
     gov.wait_for_voting_end(governor, proposal_id)
@@ -396,7 +368,11 @@ def test_excluded_member_cannot_vote_later_and_keeps_its_earnings(
     receipt = gov.enact(governor, exclusion, crowd[0], voters)
 
     operation = timelock.hashOperationBatch(
-        exclusion.targets, exclusion.values, exclusion.calldatas, ZERO_BYTES32, _salt(governor, exclusion)
+        exclusion.targets,
+        exclusion.values,
+        exclusion.calldatas,
+        ZERO_BYTES32,
+        timelock_salt(governor, exclusion),
     )
     assert receipt.events == [
         membership.MemberExcluded(member=excluded, excludedAt=receipt.timestamp, reason="Fake invoices"),
@@ -426,7 +402,7 @@ def test_excluded_member_cannot_vote_later_and_keeps_its_earnings(
     proposal = gov.fund_ess_project(
         pool, registry, funded_project_id, ess_funds, "Fund the repair cafe, second round"
     )
-    proposal_id = _start(governor, proposal, crowd[0])
+    proposal_id = start_voting(governor, proposal, crowd[0])
     gov.vote(governor, proposal_id, Support.FOR, crowd[0])
     tallies = _votes(governor, proposal_id)
     receipt = gov.vote(governor, proposal_id, Support.AGAINST, excluded, "I object")
@@ -464,7 +440,7 @@ def test_member_who_joined_after_snapshot_has_zero_weight(
     ess_funds: int,
 ) -> None:
     proposal = gov.fund_ess_project(pool, registry, funded_project_id, ess_funds)
-    proposal_id = _start(governor, proposal, crowd[0])
+    proposal_id = start_voting(governor, proposal, crowd[0])
     snapshot = int(governor.proposalSnapshot(proposal_id))
     gov.vote(governor, proposal_id, Support.AGAINST, crowd[0])
     tallies = _votes(governor, proposal_id)
@@ -490,7 +466,7 @@ def test_vote_reverts_when_already_cast(
     governor: Any, pool: Any, registry: Any, crowd: list[Any], funded_project_id: int, ess_funds: int
 ) -> None:
     proposal = gov.fund_ess_project(pool, registry, funded_project_id, ess_funds)
-    proposal_id = _start(governor, proposal, crowd[0])
+    proposal_id = start_voting(governor, proposal, crowd[0])
     gov.vote(governor, proposal_id, Support.FOR, crowd[1], "Yes")
 
     for support in Support:
@@ -650,7 +626,7 @@ def test_a_proposer_cannot_cancel_once_voting_opened(
 ) -> None:
     author = crowd[0]
     proposal = _exclusion(membership, crowd[-1]).by(author)
-    proposal_id = _start(governor, proposal, author)
+    proposal_id = start_voting(governor, proposal, author)
 
     with reverts(governor.GovernorUnableToCancel, proposalId=proposal_id, account=author):
         governor.cancel(
@@ -678,7 +654,7 @@ def test_a_member_in_probation_cannot_propose_and_its_vote_weighs_nothing(
     with reverts(governor.GovernorInsufficientProposerVotes, proposer=invitee, votes=0, threshold=1):
         gov.propose(governor, proposal.by(invitee), invitee)
 
-    proposal_id = _start(governor, proposal, crowd[0])
+    proposal_id = start_voting(governor, proposal, crowd[0])
     gov.vote(governor, proposal_id, Support.FOR, crowd[0])
     receipt = gov.vote(governor, proposal_id, Support.AGAINST, invitee, "Newcomer against")
 
@@ -699,7 +675,7 @@ def test_a_member_in_probation_cannot_propose_and_its_vote_weighs_nothing(
     # and its vote on a proposal made then counts.
     serve_probation(invitee)
     gov.wait_until(votes_from + 1)
-    later_id = _start(governor, proposal, invitee)
+    later_id = start_voting(governor, proposal, invitee)
     receipt = gov.vote(governor, later_id, Support.FOR, invitee)
     assert receipt.events[0].weight == 1
     assert _votes(governor, later_id) == (0, 1, 0)
@@ -740,7 +716,7 @@ def test_quorum_is_the_larger_of_the_fraction_and_the_floor_at_most_every_member
 
     first, admit_eight = admission(8)
     admit_eight = admit_eight.by(survivor)
-    admit_eight_id = _pass(governor, admit_eight, survivor, [survivor])
+    admit_eight_id = pass_vote(governor, admit_eight, survivor, [survivor])
     assert gov.state(governor, admit_eight_id) == ProposalState.SUCCEEDED  # one vote of one
     gov.queue(governor, admit_eight, survivor)
     gov.wait_for_timelock(governor, admit_eight_id)
@@ -766,8 +742,8 @@ def test_quorum_is_the_larger_of_the_fraction_and_the_floor_at_most_every_member
         account.balance = 10**20
     short = _exclusion(membership, second[-1]).by(survivor)
     enough = _exclusion(membership, second[-2]).by(survivor)
-    short_id = _start(governor, short, survivor)
-    enough_id = _start(governor, enough, survivor)
+    short_id = start_voting(governor, short, survivor)
+    enough_id = start_voting(governor, enough, survivor)
     for voter in voters[:19]:
         gov.vote(governor, short_id, Support.FOR, voter)
     for voter in voters[:20]:
@@ -783,16 +759,16 @@ def test_a_quorum_floor_change_applies_to_proposals_made_after_it(
 ) -> None:
     voters = crowd[:3]
     change = gov.make_proposal([gov.call(governor, "setQuorumFloor", 5)], "Quorum floor of five").by(crowd[0])
-    change_id = _pass(governor, change, crowd[0], voters)
+    change_id = pass_vote(governor, change, crowd[0], voters)
     gov.queue(governor, change, crowd[0])
     before = _exclusion(membership, crowd[-1]).by(crowd[1])
-    before_id = _start(governor, before, crowd[1])  # its snapshot is before the change
+    before_id = start_voting(governor, before, crowd[1])  # its snapshot is before the change
     gov.wait_for_timelock(governor, change_id)
 
     receipt = gov.execute(governor, change, crowd[0])
 
     operation = timelock.hashOperationBatch(
-        change.targets, change.values, change.calldatas, ZERO_BYTES32, _salt(governor, change)
+        change.targets, change.values, change.calldatas, ZERO_BYTES32, timelock_salt(governor, change)
     )
     assert emitted(receipt) == [
         log(governor.QuorumFloorChanged, previousFloor=3, newFloor=5),
@@ -801,7 +777,7 @@ def test_a_quorum_floor_change_applies_to_proposals_made_after_it(
     ]
     assert governor.quorumFloor() == 5
     after = _exclusion(membership, crowd[-2]).by(crowd[1])
-    after_id = _start(governor, after, crowd[1])
+    after_id = start_voting(governor, after, crowd[1])
     for voter in voters:
         gov.vote(governor, before_id, Support.FOR, voter)
         gov.vote(governor, after_id, Support.FOR, voter)

@@ -103,7 +103,6 @@ from governance_model import (
     Outcome,
     ProposalRecord,
     Revert,
-    Rpc,
     calldata,
     decode_static,
 )
@@ -111,6 +110,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from raw_rpc import Rpc
 from redistribution_model import PoolModel
 
 from cmir.deployment import Deployment, NetworkSettings

@@ -17,6 +17,7 @@ import pytest
 from ape.exceptions import VirtualMachineError
 from chain_clock import ChainClock
 from eth_utils.crypto import keccak
+from proposal_steps import expected_states, pass_vote, start_voting, timelock_salt
 from strict_checks import emitted, log, reverts
 
 from cmir import governance as gov
@@ -100,40 +101,15 @@ def _setup(
 # ---------------------------------------------------------------------------- helpers
 
 
-def _bitmap(*states: ProposalState) -> bytes:
-    """OpenZeppelin's `expectedStates`: one bit per state a call accepts."""
-    return sum(1 << int(state) for state in states).to_bytes(32, "big")
-
-
-def _start(governor: Any, proposal: gov.Proposal, proposer: Any) -> int:
-    """`proposer` submits `proposal` (bound to it) and voting opens; returns its id."""
-    bound = proposal.by(proposer)
-    gov.propose(governor, bound, proposer)
-    proposal_id = bound.proposal_id(governor)
-    gov.wait_for_voting_start(governor, proposal_id)
-    return proposal_id
-
-
-def _pass(governor: Any, proposal: gov.Proposal, proposer: Any, voters: list[Any]) -> int:
-    """`proposer` submits `proposal` (bound to it), `voters` vote For, and voting closes; returns its id."""
-    proposal_id = _start(governor, proposal, proposer)
-    for voter in voters:
-        gov.vote(governor, proposal_id, Support.FOR, voter)
-    gov.wait_for_voting_end(governor, proposal_id)
-    return proposal_id
-
-
-def _salt(governor: Any, proposal: gov.Proposal) -> bytes:
-    """The timelock salt GovernorTimelockControl derives: governor address XOR description hash."""
-    padded = bytes.fromhex(str(governor.address)[2:]) + b"\x00" * 12
-    return bytes(a ^ b for a, b in zip(padded, proposal.description_hash, strict=True))
-
-
 def _operation(governor: Any, timelock: Any, proposal: gov.Proposal) -> bytes:
     """The timelock operation id of a queued proposal."""
     return bytes(
         timelock.hashOperationBatch(
-            proposal.targets, proposal.values, proposal.calldatas, ZERO_BYTES32, _salt(governor, proposal)
+            proposal.targets,
+            proposal.values,
+            proposal.calldatas,
+            ZERO_BYTES32,
+            timelock_salt(governor, proposal),
         )
     )
 
@@ -216,7 +192,7 @@ def test_guardian_cancels_a_proposal_before_it_is_queued_giving_its_reason(
         governor.GovernorUnexpectedProposalState,
         proposalId=proposal_id,
         current=ProposalState.CANCELED,
-        expectedStates=_bitmap(ProposalState.SUCCEEDED),
+        expectedStates=expected_states(ProposalState.SUCCEEDED),
     ):
         gov.queue(governor, proposal, founders[0])
 
@@ -252,7 +228,7 @@ def test_guardian_cancels_a_queued_proposal_and_its_timelock_operation(
         governor.GovernorUnexpectedProposalState,
         proposalId=proposal_id,
         current=ProposalState.CANCELED,
-        expectedStates=_bitmap(ProposalState.SUCCEEDED, ProposalState.QUEUED),
+        expectedStates=expected_states(ProposalState.SUCCEEDED, ProposalState.QUEUED),
     ):
         gov.execute(governor, proposal, founders[0])
     assert token.balanceOf(project_wallet) == 0
@@ -329,7 +305,7 @@ def test_guardian_cannot_cancel_an_executed_or_expired_proposal(
             governor.GovernorUnexpectedProposalState,
             proposalId=proposal_id,
             current=current,
-            expectedStates=_bitmap(*CANCELLABLE),
+            expectedStates=expected_states(*CANCELLABLE),
         ):
             gov.guardian_cancel(governor, proposal, REASON, guardian)
 
@@ -515,7 +491,7 @@ def test_the_guardian_has_no_other_power(
             proposal.values,
             proposal.calldatas,
             ZERO_BYTES32,
-            _salt(governor, proposal),
+            timelock_salt(governor, proposal),
             sender=guardian,
         )
     # Like anyone, it may execute the approved proposal through the Governor: as voted.
@@ -538,7 +514,7 @@ def test_a_succeeded_proposal_not_queued_within_the_grace_period_expires(
     ess_funds: int,
 ) -> None:
     proposal = _funding(pool, registry, project_id, ess_funds, founders[0], "Fund the repair cafe")
-    proposal_id = _pass(governor, proposal, founders[0], founders)
+    proposal_id = pass_vote(governor, proposal, founders[0], founders)
     deadline = int(governor.proposalDeadline(proposal_id))
     expires_at = int(governor.proposalExpiresAt(proposal_id))
     assert expires_at == deadline + settings.approval_grace_period
@@ -552,7 +528,7 @@ def test_a_succeeded_proposal_not_queued_within_the_grace_period_expires(
         governor.GovernorUnexpectedProposalState,
         proposalId=proposal_id,
         current=ProposalState.EXPIRED,
-        expectedStates=_bitmap(ProposalState.SUCCEEDED),
+        expectedStates=expected_states(ProposalState.SUCCEEDED),
     ):
         gov.queue(governor, proposal, founders[0])
     assert pool.essAvailable() == ess_funds
@@ -571,7 +547,7 @@ def test_a_succeeded_proposal_queued_on_the_last_second_of_grace_runs_within_its
     ess_funds: int,
 ) -> None:
     proposal = _funding(pool, registry, project_id, ess_funds, founders[0], "Fund the repair cafe")
-    proposal_id = _pass(governor, proposal, founders[0], founders)
+    proposal_id = pass_vote(governor, proposal, founders[0], founders)
     clock.travel_to(int(governor.proposalExpiresAt(proposal_id)))
 
     queued = gov.queue(governor, proposal, founders[0])
@@ -600,7 +576,7 @@ def test_a_queued_proposal_not_executed_within_the_grace_period_expires(
     ess_funds: int,
 ) -> None:
     proposal = _funding(pool, registry, project_id, ess_funds, founders[0], "Fund the repair cafe")
-    proposal_id = _pass(governor, proposal, founders[0], founders)
+    proposal_id = pass_vote(governor, proposal, founders[0], founders)
     queued = gov.queue(governor, proposal, founders[0])
     eta = int(governor.proposalEta(proposal_id))
     assert eta == queued.timestamp + settings.timelock_delay
@@ -613,7 +589,7 @@ def test_a_queued_proposal_not_executed_within_the_grace_period_expires(
         governor.GovernorUnexpectedProposalState,
         proposalId=proposal_id,
         current=ProposalState.EXPIRED,
-        expectedStates=_bitmap(ProposalState.SUCCEEDED, ProposalState.QUEUED),
+        expectedStates=expected_states(ProposalState.SUCCEEDED, ProposalState.QUEUED),
     ):
         gov.execute(governor, proposal, founders[0])
     # Nor can anyone run the operation on the timelock directly: the Governor is its only executor.
@@ -626,7 +602,7 @@ def test_a_queued_proposal_not_executed_within_the_grace_period_expires(
                 proposal.values,
                 proposal.calldatas,
                 ZERO_BYTES32,
-                _salt(governor, proposal),
+                timelock_salt(governor, proposal),
                 sender=caller,
             )
     assert token.balanceOf(project_wallet) == 0
@@ -637,7 +613,7 @@ def _failing_funding(
 ) -> tuple[gov.Proposal, int]:
     """A funding of more than the ESS bucket holds, voted and queued, whose execution reverts."""
     proposal = _funding(pool, registry, project_id, ess_funds + 1, founders[0], "Fund the repair cafe")
-    proposal_id = _pass(governor, proposal, founders[0], founders)
+    proposal_id = pass_vote(governor, proposal, founders[0], founders)
     gov.queue(governor, proposal, founders[0])
     gov.wait_for_timelock(governor, proposal_id)
     with reverts(pool.RedistributionInsufficientFunds, requested=ess_funds + 1, available=ess_funds):
@@ -694,7 +670,7 @@ def test_a_queued_funding_that_failed_cannot_be_retried_after_the_grace_period(
         governor.GovernorUnexpectedProposalState,
         proposalId=proposal_id,
         current=ProposalState.EXPIRED,
-        expectedStates=_bitmap(ProposalState.SUCCEEDED, ProposalState.QUEUED),
+        expectedStates=expected_states(ProposalState.SUCCEEDED, ProposalState.QUEUED),
     ):
         gov.execute(governor, proposal, founders[0])
     clock.travel(365 * DAY)
@@ -717,10 +693,10 @@ def test_a_grace_period_change_applies_to_proposals_made_after_it(
     change = gov.make_proposal(
         [gov.call(governor, "setApprovalGracePeriod", 2 * grace)], "Longer grace period"
     ).by(founders[0])
-    change_id = _pass(governor, change, founders[0], founders)
+    change_id = pass_vote(governor, change, founders[0], founders)
     gov.queue(governor, change, founders[0])
     before = _funding(pool, registry, project_id, ess_funds, founders[1], "Before the change")
-    before_id = _start(governor, before, founders[1])  # its snapshot is before the change
+    before_id = start_voting(governor, before, founders[1])  # its snapshot is before the change
     gov.wait_for_timelock(governor, change_id)
 
     receipt = gov.execute(governor, change, founders[0])
@@ -731,7 +707,7 @@ def test_a_grace_period_change_applies_to_proposals_made_after_it(
     ]
     assert governor.approvalGracePeriod() == 2 * grace
     after = _funding(pool, registry, project_id, ess_funds, founders[1], "After the change")
-    after_id = _start(governor, after, founders[1])
+    after_id = start_voting(governor, after, founders[1])
     for voter in founders:
         gov.vote(governor, before_id, Support.FOR, voter)
         gov.vote(governor, after_id, Support.FOR, voter)
@@ -870,7 +846,7 @@ def test_a_setting_out_of_range_fails_at_execution(
     view = getattr(governor, SETTING_VIEW[setter])
     before = int(view())
     proposal = _setting_change(governor, setter, value, founders[0])
-    proposal_id = _pass(governor, proposal, founders[0], founders)
+    proposal_id = pass_vote(governor, proposal, founders[0], founders)
     gov.queue(governor, proposal, founders[0])
     gov.wait_for_timelock(governor, proposal_id)
 

@@ -74,7 +74,6 @@ from functools import cache
 from typing import Any, ClassVar
 
 import pytest
-import requests
 from eth_abi.abi import decode, encode
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
@@ -82,6 +81,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from raw_rpc import Rpc, RpcError, signature_types
 from redistribution_model import (
     LOWEST_PARTIES_MIN_SHARE_BPS,
     MAX_EPOCH_LENGTH,
@@ -120,22 +120,6 @@ INFLOW_EVENTS = ("RelationPaid", "Contributed", "MembershipFeeReceived", "Surplu
 # ---------------------------------------------------------------------- JSON-RPC and ABI
 
 
-class RpcError(Exception):
-    """A JSON-RPC error answer."""
-
-    def __init__(self, error: dict[str, Any]) -> None:
-        super().__init__(error.get("message", str(error)))
-        self.error = error
-
-    @property
-    def revert_data(self) -> str | None:
-        """The revert data (0x-hex) carried by an "execution reverted" error, if any."""
-        data = self.error.get("data")
-        if isinstance(data, dict):
-            data = data.get("data")
-        return data.lower() if isinstance(data, str) and data.startswith("0x") else None
-
-
 class RevertedError(Exception):
     """A transaction reverted with revert data `data`."""
 
@@ -144,65 +128,10 @@ class RevertedError(Exception):
         self.data = data
 
 
-class Rpc:
-    """Minimal JSON-RPC client over one HTTP session (much faster than Ape's abstractions)."""
-
-    def __init__(self, url: str) -> None:
-        self._url = url
-        self._session = requests.Session()
-        self._session.trust_env = False  # no proxy look-up in the environment on every request
-
-    def request(self, method: str, params: list[Any]) -> Any:
-        """Call `method`; raise RpcError on an error answer."""
-        body = self._session.post(
-            self._url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params}, timeout=120
-        ).json()
-        if "error" in body:
-            raise RpcError(body["error"])
-        return body["result"]
-
-    def batch(self, calls: Sequence[tuple[str, list[Any]]]) -> list[Any]:
-        """Several calls in one HTTP round trip; results in order."""
-        payload = [{"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(calls)]
-        body = self._session.post(self._url, json=payload, timeout=120).json()
-        by_id = {item["id"]: item for item in body}
-        results = []
-        for i in range(len(calls)):
-            item = by_id[i]
-            if "error" in item:
-                raise RpcError(item["error"])
-            results.append(item["result"])
-        return results
-
-
-def _split_types(inner: str) -> list[str]:
-    """Top-level comma-separated ABI types of a signature's argument list."""
-    types: list[str] = []
-    depth, start = 0, 0
-    for i, char in enumerate(inner):
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "," and depth == 0:
-            types.append(inner[start:i])
-            start = i + 1
-    if inner[start:]:
-        types.append(inner[start:])
-    return types
-
-
-@cache
-def _signature(signature: str) -> tuple[bytes, tuple[str, ...]]:
-    """Selector and argument types of `name(type,...)`."""
-    inner = signature[signature.index("(") + 1 : -1]
-    return keccak(text=signature)[:4], tuple(_split_types(inner))
-
-
 @cache
 def calldata(signature: str, *args: Any) -> str:
     """ABI-encoded call of `signature` with `args`, as 0x-hex (cached: views repeat every step)."""
-    selector, types = _signature(signature)
+    selector, types = signature_types(signature)
     return "0x" + (selector + encode(list(types), list(args))).hex()
 
 
@@ -252,7 +181,7 @@ class Errors:
         signature = self._names.get(data[:10])
         if signature is None:
             return data
-        _, types = _signature(signature)
+        _, types = signature_types(signature)
         args = decode(list(types), bytes.fromhex(data[10:]))
         return f"{signature.split('(')[0]}{tuple(args)}"
 
@@ -266,7 +195,7 @@ class Events:
             for entry in contract.contract_type.abi:
                 if entry.type == "event":
                     signature = entry.selector  # "Name(type,...)"
-                    _, types = _signature(signature)
+                    _, types = signature_types(signature)
                     indexed = [bool(item.indexed) for item in entry.inputs]
                     self._by_topic["0x" + keccak(text=signature).hex()] = (entry.name, list(types), indexed)
 
