@@ -220,7 +220,7 @@ def admit_until(membership: Any, governance_account: Any, count: int) -> None:
 def _measure_governance(deployment: Deployment, cast: _Cast, record: Callable[[str, Any], None]) -> None:
     """A proposal to fund an ESS project: proposed, voted (the second vote measured), queued and
     executed."""
-    from ape import chain
+    from ape import accounts, chain
 
     governor, pool, registry = deployment.governor, deployment.pool, deployment.registry
     metadata = b'{"name": "Community garden", "territory": "69123", "themes": ["food"]}'
@@ -228,8 +228,6 @@ def _measure_governance(deployment: Deployment, cast: _Cast, record: Callable[[s
         cast.ess_structure, "ipfs://community-garden.json", keccak(metadata), sender=cast.ess_structure
     )
     project_id = int(receipt.events[0].projectId)
-    from ape import accounts
-
     # A member's project is paid only once governance has activated it (the timelock, impersonated).
     registry.activateProject(project_id, 1, sender=accounts[str(deployment.timelock.address)])
     proposal = gov.fund_ess_project(pool, registry, project_id, int(pool.essAvailable()) // 2).by(cast.payer)
