@@ -18,6 +18,7 @@ from backend.respcache import ResponseCacheMiddleware
 from backend.routers import (
     attestations,
     attesters,
+    audit,
     ess,
     flows,
     governance,
@@ -25,6 +26,7 @@ from backend.routers import (
     members,
     network,
     pool,
+    relations,
     status,
 )
 from backend.services.context import Context
@@ -122,9 +124,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         network,
         pool,
         flows,
+        relations,
         ess,
         governance,
         status,
+        audit,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     install_web(app)  # the transparency page at /

@@ -27,7 +27,9 @@ from indexer.db import Checkpoint
 log = logging.getLogger(__name__)
 
 CACHED_PREFIX = "/api/v1/"
-NEVER = ("/api/v1/health",)
+#: Not a function of the indexed block: the health check, and the audit report (a file the
+#: auditor rewrites whenever it runs).
+NEVER = ("/api/v1/health", "/api/v1/audit", "/api/v1/audit/report.html")
 MAX_ENTRY = 1 << 20
 
 

@@ -78,6 +78,11 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds a read of the indexer's checkpoint is reused by the response cache.",
     )
+    audit_report: Path | None = Field(
+        default=None,
+        description="JSON report of the latest full `cmir audit --report` (its .html beside it), shown"
+        " in the page's Vérification section and served at /api/v1/audit (none: no audit published).",
+    )
     host: str = Field(default="127.0.0.1", description="Address the production server binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port of the production server.")
     workers: int = Field(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from backend.deps import ADDRESS_PATTERN, UINT256_MAX, PageParams, State, checksum
 from backend.schemas.common import ERROR_RESPONSES, NOT_FOUND
 from backend.schemas.governance import (
+    AllVoteList,
     GovernanceSettings,
     GuardianCancellationList,
     ProposalDetail,
@@ -64,6 +65,21 @@ async def proposal_votes(
     """Votes with voter, support, weight and reason, in the order cast."""
     return await state.database.run(
         lambda c: service.votes(c, state.ctx, proposal_id, support, page.limit, page.offset)
+    )
+
+
+@router.get("/votes", response_model=AllVoteList, summary="Every vote")
+async def all_votes(
+    state: State,
+    page: PageParams,
+    proposal: Annotated[
+        int | None, Query(ge=0, le=UINT256_MAX, description="only this proposal's (its id, decimal)")
+    ] = None,
+) -> AllVoteList:
+    """Every proposal's votes in the order cast, each with its proposal: voter, support, weight
+    and reason (an auditor reads them all in a few pages)."""
+    return await state.database.run(
+        lambda c: service.all_votes(c, state.ctx, proposal, page.limit, page.offset)
     )
 
 

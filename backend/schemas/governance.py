@@ -147,6 +147,19 @@ class VoteList(Schema):
     page: PageMeta
 
 
+class ProposalVoteItem(VoteItem):
+    """A vote with the proposal it was cast on."""
+
+    proposal_id: str = Field(description="the Governor's proposal id (uint256, decimal)")
+
+
+class AllVoteList(Schema):
+    """A page of every proposal's votes (or one proposal's), in the order they were cast."""
+
+    items: list[ProposalVoteItem]
+    page: PageMeta
+
+
 class GuardianCancellationItem(GuardianCancellation):
     """A proposal the guardian cancelled, with its reason."""
 

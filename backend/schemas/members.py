@@ -66,6 +66,8 @@ class MemberItem(Schema):
     earned: Amount = Field(description="claimed + claimable: every reward ever attributed")
     claimed: Amount
     claimable: Amount = Field(description="what the pool's claimableOf gives at the indexed block")
+    exclusion_reason: str | None = Field(description="governance's reason, when excluded")
+    fee_paid: Amount = Field(description="membership fee paid on joining")
     explorer_url: str | None
 
 
@@ -145,8 +147,6 @@ class MemberDetail(MemberItem):
     """One member: sponsor, invitees, relations and rewards."""
 
     sponsor_member: MemberRef | None
-    exclusion_reason: str | None
-    fee_paid: Amount
     invitees: list[MemberRef] = Field(description="members it sponsored (first 50, by joining)")
     invitees_total: int
     pending_invitations: list[InvitationItem] = Field(

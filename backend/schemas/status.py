@@ -97,3 +97,34 @@ class Meta(Schema):
     token_decimals: int
     explorer_tx_url: str | None = Field(description="template with {tx}")
     explorer_address_url: str | None = Field(description="template with {address}")
+
+
+class AuditedResource(Schema):
+    """One resource of a published audit: records checked and what differed."""
+
+    name: str
+    checked: int = Field(ge=0)
+    differences: int = Field(ge=0, description="records or fields the API served differently from the chain")
+    problems: int = Field(ge=0, description="the chain's own events and views disagreeing")
+
+
+class AuditSummary(Schema):
+    """The latest audit the operator published (`cmir audit --report`): an independent program
+    recomputed every record from the chain and compared it with this API at one block. Anyone can
+    run it again with the command given."""
+
+    available: bool = Field(description="false: no audit report published here (or it is unreadable)")
+    error: str | None = Field(default=None, description="why the report cannot be read, when it cannot")
+    result: Literal["RECONCILED", "NOT RECONCILED"] | None = None
+    full: bool | None = Field(default=None, description="every member checked (false: a --sample run)")
+    block: int | None = None
+    block_hash: str | None = None
+    block_time: datetime | None = None
+    audited_at: datetime | None = None
+    seconds: float | None = Field(default=None, description="how long the audit took")
+    checked: int | None = Field(default=None, description="records checked, every resource together")
+    differences: int | None = None
+    failures: int | None = Field(default=None, description="identities that failed and chain-side problems")
+    resources: list[AuditedResource] = Field(default_factory=list)
+    report_url: str | None = Field(default=None, description="the audit's one-page HTML report")
+    command: str | None = Field(default=None, description="the command that re-runs this audit")

@@ -135,6 +135,8 @@ def _item_fields(ctx: Context, row: Any, pos: Position, admission: Admission) ->
         "earned": ctx.amount(int(row.claimed) + due),
         "claimed": ctx.amount(row.claimed),
         "claimable": ctx.amount(due),
+        "exclusion_reason": row.exclusion_reason,
+        "fee_paid": ctx.amount(row.fee_paid),
         "explorer_url": ctx.address_link(row.address),
     }
 
@@ -435,8 +437,6 @@ def member_detail(connection: Connection, ctx: Context, address: str) -> MemberD
     return MemberDetail(
         **_item_fields(ctx, row, positions.of(row), rules),
         sponsor_member=sponsor,
-        exclusion_reason=row.exclusion_reason,
-        fee_paid=ctx.amount(row.fee_paid),
         invitees=[_ref(r) for r in invitees],
         invitees_total=invitees_total,
         pending_invitations=pending,

@@ -41,6 +41,7 @@
     details: new Map(),
     member: null,
     recon: null,
+    audit: null,
     health: null,
     block: null,
   };
@@ -1491,6 +1492,58 @@
     );
   }
 
+  function renderAudit() {
+    const panel = $("audit-panel");
+    if (errors.audit) return showError(panel, errors.audit);
+    const audit = data.audit;
+    if (!audit) return;
+    if (!audit.available) {
+      fill(panel, h("h3", {}, t("audit.title")), h("p", { id: "audit-result", "data-result": "none" }, t("audit.none")));
+      return;
+    }
+    const ok = audit.result === "RECONCILED";
+    const rows = audit.resources.map((r) =>
+      h(
+        "tr",
+        { "data-resource": r.name },
+        h("th", { scope: "row" }, r.name),
+        h("td", { class: "num", "data-label": t("audit.checked") }, intText(r.checked)),
+        h("td", { class: "num", "data-label": t("audit.differences") }, intText(r.differences + r.problems)),
+      ),
+    );
+    fill(panel,
+      h(
+        "h3",
+        {},
+        t(audit.full ? "audit.title" : "audit.title.sample"),
+        h("span", { class: "badge " + (ok ? "ok" : "mismatch"), id: "audit-status", "data-result": audit.result }, t(ok ? "audit.ok" : "audit.ko")),
+      ),
+      h(
+        "p",
+        { id: "audit-result", "data-block": audit.block },
+        t("audit.summary", {
+          block: intText(audit.block),
+          when: timeText(audit.audited_at),
+          checked: intText(audit.checked),
+          differences: intText(audit.differences + audit.failures),
+        }),
+      ),
+      h(
+        "details",
+        { open: !ok },
+        h("summary", {}, t("audit.show", { count: audit.resources.length })),
+        h(
+          "table",
+          { class: "recon-table stack" },
+          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("audit.resource")), h("th", { scope: "col", class: "num" }, t("audit.checked")), h("th", { scope: "col", class: "num" }, t("audit.differences")))),
+          h("tbody", {}, rows),
+        ),
+      ),
+      h("p", { class: "help" }, t("audit.rerun"), " ", h("code", { class: "mono" }, audit.command)),
+      audit.report_url ? h("p", {}, h("a", { href: audit.report_url }, t("audit.report"))) : null,
+    );
+  }
+
   function renderHealth() {
     const panel = $("health-panel");
     if (errors.health) return showError(panel, errors.health);
@@ -1529,8 +1582,8 @@
   }
 
   async function loadAll() {
-    for (const key of ["figures", "sankey", "graph", "recon", "health", "safeguards"]) errors[key] = null;
-    const [meta, pool, utility, summary, sankey, graph, facets, recon, health, settings] = await Promise.all([
+    for (const key of ["figures", "sankey", "graph", "recon", "audit", "health", "safeguards"]) errors[key] = null;
+    const [meta, pool, utility, summary, sankey, graph, facets, recon, audit, health, settings] = await Promise.all([
       settle("figures", getJSON("/meta")),
       settle("figures", getJSON("/pool")),
       // the headline uses the current ratios only; the chart asks for its own series
@@ -1540,10 +1593,11 @@
       settle("graph", getJSON("/network/graph", { limit: 200, max_edges: 1000 })),
       settle("facets", getJSON("/ess/facets")),
       settle("recon", getJSON("/reconciliation")),
+      settle("audit", getJSON("/audit")),
       settle("health", getJSON("/health")),
       settle("safeguards", getJSON("/governance/settings")),
     ]);
-    Object.assign(data, { meta, pool, utility, summary, sankey, graph, facets, recon, health, settings });
+    Object.assign(data, { meta, pool, utility, summary, sankey, graph, facets, recon, audit, health, settings });
     data.block = pool ? pool.as_of.block : null;
     renderHeader();
     renderFigures();
@@ -1551,6 +1605,7 @@
     renderNetwork();
     renderFacets();
     renderReconciliation();
+    renderAudit();
     renderHealth();
     const shown = data.member && data.member.member ? data.member.address : null;
     await Promise.all([
@@ -1595,6 +1650,7 @@
     renderSafeguards();
     renderFlows();
     renderReconciliation();
+    renderAudit();
     renderHealth();
   }
 
