@@ -54,6 +54,7 @@ test-e2e: compile
 lint: setup
 	$(BIN)/ruff check indexer backend cmir/cli cmir/audit cmir/demo cmir/devchain.py cmir/stack.py cmir/attacks.py cmir/attack_stage.py cmir/governance_attacks.py cmir/capture.py cmir/governance.py scripts/attack_report.py tests/e2e tests/contracts/test_attacks.py tests/contracts/test_capture.py
 	$(BIN)/mypy --strict indexer backend cmir/cli cmir/audit cmir/demo cmir/devchain.py cmir/stack.py cmir/attacks.py cmir/attack_stage.py cmir/governance_attacks.py cmir/capture.py cmir/governance.py scripts/attack_report.py
+	$(BIN)/lint-imports --config pyproject.toml
 
 ## Slither builds through forge itself (offline, the provisioned compiler; see foundry.toml).
 slither: compile

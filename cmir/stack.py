@@ -80,6 +80,8 @@ class Stack:
         self.api_url = f"http://127.0.0.1:{self.api_port}"
         self.metadata_url = f"http://127.0.0.1:{self.metadata_port}"
         self.database_url = f"sqlite:///{self.state / 'index.sqlite3'}"
+        #: The latest full audit, shown by the page (`cmir audit --report` writes it).
+        self.audit_report = self.state / "audit" / "latest.json"
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
         self.logs: list[IO[bytes]] = []
         self.metadata_server: http.server.ThreadingHTTPServer | None = None
@@ -103,6 +105,7 @@ class Stack:
             "CMIR_POLL_INTERVAL": os.environ.get("CMIR_POLL_INTERVAL", "1"),
             "CMIR_HOST": "127.0.0.1",
             "CMIR_PORT": str(self.api_port),
+            "CMIR_AUDIT_REPORT": str(self.audit_report),
             "PYTHONUNBUFFERED": "1",
         }
 
@@ -262,6 +265,35 @@ class Stack:
 
         self.wait_until("the indexer and the API", healthy, 300)
 
+    def audit(self) -> str:
+        """A full `cmir audit --api` of what the stack serves, its report published for the page;
+        returns its verdict line."""
+        command = [
+            sys.executable,
+            "-m",
+            "cmir.cli",
+            "audit",
+            "--rpc",
+            self.rpc_url,
+            "--deployment",
+            str(self.deployment),
+            "--api",
+            self.api_url,
+            "--quiet",
+            "--report",
+            str(self.audit_report),
+        ]
+        with (self.state / "audit.log").open("wb") as log:
+            subprocess.run(  # noqa: S603 - our own fixed command
+                command, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, check=False
+            )
+        lines = (self.state / "audit.log").read_text(errors="replace").splitlines()
+        verdict = next((line for line in reversed(lines) if "RECONCILED" in line), None)
+        checked = next((line for line in reversed(lines) if line.startswith("Checked ")), "")
+        if verdict is None:
+            return f"the audit did not run (see {self.state / 'audit.log'})"
+        return f"{verdict.split(':')[0]}; {checked.lower()}" if checked else verdict
+
 
 def _euros(units: int) -> str:
     """Token units (6 decimals) as tEUR."""
@@ -289,14 +321,14 @@ def main() -> None:
     code = 0
     try:
         stack.preflight()
-        print(f"[1/5] anvil on {stack.rpc_url}", flush=True)
+        print(f"[1/6] anvil on {stack.rpc_url}", flush=True)
         stack.anvil()
-        print("[2/5] deploying the contracts (cmir deploy)", flush=True)
+        print("[2/6] deploying the contracts (cmir deploy)", flush=True)
         stack.deploy()
         summary: dict[str, Any] = {}
         stack.serve_metadata()
         if stack.demo:
-            print("[3/5] seeding the demo: six months of a network's life (time travel)", flush=True)
+            print("[3/6] seeding the demo: six months of a network's life (time travel)", flush=True)
             summary = stack.seed()
             print(
                 f"      {summary['transactions']} transactions in {summary['blocks']} blocks, "
@@ -310,9 +342,11 @@ def main() -> None:
                 flush=True,
             )
         else:
-            print("[3/5] no demo (CMIR_DEMO=0)", flush=True)
-        print("[4/5] indexer (follow mode) and [5/5] API", flush=True)
+            print("[3/6] no demo (CMIR_DEMO=0)", flush=True)
+        print("[4/6] indexer (follow mode) and [5/6] API", flush=True)
         stack.services()
+        print("[6/6] independent audit of everything the API serves (cmir audit --api --report)", flush=True)
+        print(f"      {stack.audit()}", flush=True)
         show = _relative
         accounts = ""
         if stack.demo:
@@ -330,9 +364,10 @@ def main() -> None:
             f"  database       sqlite:///{show(stack.state / 'index.sqlite3')}"
             " (CMIR_DATABASE_URL, e.g. for `cmir index status`)\n"
             f"{accounts}"
-            f"  logs           {show(stack.state)}/{{anvil,deploy,indexer,api}}.log\n"
+            f"  logs           {show(stack.state)}/{{anvil,deploy,indexer,api,audit}}.log\n"
             f"  audit          cmir audit --rpc {stack.rpc_url} --deployment {show(stack.deployment)}"
             f" --api {stack.api_url}\n"
+            f"                 (add --report {show(stack.audit_report)} to refresh the page's latest audit)\n"
             "Ctrl-C stops everything; the next `make up` starts again from a clean state.",
             flush=True,
         )

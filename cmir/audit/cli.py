@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as Bar
 from rich.table import Table
 
-from cmir.audit.api import (
-    Api,
-    Difference,
-    api_flows,
-    api_members,
-    compare_figures,
-    compare_flows,
-    compare_members,
-    excluded_details,
-    snapshot,
-)
-from cmir.audit.chain import AuditError, Rpc
-from cmir.audit.ledger import Ledger, build
+from cmir.audit import report
+from cmir.audit.chain import AuditError
+from cmir.audit.ledger import Ledger
+from cmir.audit.run import AuditRun, run_audit
+from cmir.audit.scope import Progress, no_progress
 
 REASON_LABELS = {
     "no_matured_points": "aucun point mûr / no matured points",
@@ -188,6 +185,62 @@ def print_ledger(console: Console, ledger: Ledger, decimals: int, flows_shown: i
     )
 
 
+@contextmanager
+def progress_bar(shown: bool) -> Iterator[Progress]:
+    """A progress bar on stderr (a line per long step; nothing when `shown` is false)."""
+    if not shown:
+        yield no_progress
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Bar(*columns, console=Console(stderr=True), transient=True) as bar:
+
+        def start(description: str, total: int) -> Callable[[int], None]:
+            task = bar.add_task(description, total=total)
+            return lambda n: bar.advance(task, n)
+
+        yield start
+
+
+def print_identities(console: Console, ledger: Ledger) -> None:
+    """The conservation identities, each ok or FAIL with what differs."""
+    console.print("[bold]Identities[/bold]")
+    for check in ledger.checks:
+        mark = "ok  " if check.ok else "FAIL"
+        line = f"  {mark} {check.name}"
+        listed = not check.ok and check.expected == [] and isinstance(check.actual, list)
+        if listed:
+            line += f": {len(check.actual)} problem(s)"
+        elif not check.ok:
+            line += f": expected {check.expected}, found {check.actual}"
+        if check.note:
+            line += f" ({check.note})"
+        console.print(line, markup=False, soft_wrap=True)
+        for problem in check.actual if listed else []:
+            console.print(f"       - {problem}", markup=False, soft_wrap=True)
+
+
+def print_resources(console: Console, run: AuditRun) -> None:
+    """Each resource: how many records were checked, the differences with the API (one `DIFF`
+    line each) and what the chain's own events and views disagree on (`FAIL`)."""
+    table = Table(
+        title=f"Resources checked at block {run.ledger.block}" + (f" against {run.api}" if run.api else "")
+    )
+    for column in ("resource", "checked", "API differences", "chain problems"):
+        table.add_column(column, justify="left" if column == "resource" else "right")
+    for result in run.results:
+        table.add_row(
+            result.name, f"{result.checked:,}", str(len(result.differences)), str(len(result.problems))
+        )
+    console.print(table)
+    for result in run.results:
+        for problem in result.problems:
+            console.print(f"  FAIL {result.name}: {problem}", markup=False, soft_wrap=True)
+        for difference in result.differences:
+            console.print(f"  DIFF {difference}", markup=False, soft_wrap=True)
+        for note in result.notes:
+            console.print(f"  note {result.name}: {note}", markup=False, soft_wrap=True)
+
+
 def audit(
     rpc: Annotated[
         str, typer.Option("--rpc", help="JSON-RPC URL of the chain (any node: not this project's).")
@@ -210,87 +263,82 @@ def audit(
         str | None,
         typer.Option("--api", help="Base URL of a CMIR API to compare with (e.g. http://127.0.0.1:8000)."),
     ] = None,
+    sample: Annotated[
+        int | None,
+        typer.Option(
+            "--sample", min=1, help="Check N members drawn at random (a quick check) instead of every member."
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Seed of --sample's draw (printed; to replay a draw).")
+    ] = None,
+    report_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Write the audit to FILE.json and FILE.html (block, identities, counts, differences).",
+            dir_okay=False,
+        ),
+    ] = None,
+    metadata_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--metadata-dir",
+            help="Folder whose file:// metadata documents may be read (a local chain's; other URIs "
+            "are fetched over http(s)).",
+            file_okay=False,
+            exists=True,
+        ),
+    ] = None,
     decimals: Annotated[int, typer.Option(help="Decimals of the payment token, for display.")] = 6,
     flows_shown: Annotated[int, typer.Option("--show", help="Collective spends listed.")] = 10,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the checks and differences.")] = False,
 ) -> None:
-    """Recompute every flow from raw chain logs and contract views alone, and check the books.
+    """Recompute every flow and every record from raw chain logs and contract views alone, and
+    check the books; with --api, check everything the API serves.
 
     No database and no API are read to build the ledger: eth_getLogs over the deployment's
-    contracts from its deployment block and eth_call at one block. The pool's rules are replayed
-    (epochs, points maturing, the per-epoch reward cap, what members cannot receive going to
-    ESS) and every member's claimable amount and points checked against the pool's views. Prints
-    the ledger and checks the conservation identities; with --api, compares every figure, every
-    flow (by tx hash and log index) and every member with the API's and lists each difference.
+    contracts from its deployment block and eth_call at one block (in JSON-RPC batches). The
+    pool's rules are replayed (epochs, points maturing, the per-epoch reward cap, what members
+    cannot receive going to ESS) and the conservation identities checked; then every resource
+    (members, invitations, attesters, the network graph, relations, proposals, votes, ESS projects
+    and their metadata documents, fundings, the pool's history) is read from the chain and, with
+    --api, compared record by record with the API at the block it holds, each difference named.
     Exit code 0 only if everything reconciles (1 when something does not, 2 when the audit
     cannot run).
     """
     console = Console(width=160, highlight=False)
+    if sample is not None and seed is None:
+        seed = int.from_bytes(os.urandom(4), "big")
     try:
-        client = Rpc(rpc)
-        remote: Api | None = None
-        api_block: int | None = None
-        api_hash: str | None = None
-        pool: dict[str, Any] = {}
-        social: dict[str, Any] = {}
-        members: list[dict[str, Any]] = []
-        if api:
-            remote = Api(api)
-            api_block, api_hash, pool, social = snapshot(remote)
-            if block is not None and block != api_block:
-                raise AuditError(
-                    f"the API holds block {api_block}: audit that block (omit --block) to compare"
-                )
-            block = api_block
-            members = api_members(remote, api_block)
-        ledger = build(client, deployment, block, [str(m["address"]) for m in members])
+        with progress_bar(not quiet) as progress:
+            run = run_audit(rpc, deployment, block, api, sample, seed, progress, metadata_dir)
     except AuditError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    ledger = run.ledger
     if not quiet:
         print_ledger(console, ledger, decimals, flows_shown)
-    console.print("[bold]Identities[/bold]")
-    for check in ledger.checks:
-        mark = "ok  " if check.ok else "FAIL"
-        line = f"  {mark} {check.name}"
-        listed = not check.ok and check.expected == [] and isinstance(check.actual, list)
-        if listed:
-            line += f": {len(check.actual)} problem(s)"
-        elif not check.ok:
-            line += f": expected {check.expected}, found {check.actual}"
-        if check.note:
-            line += f" ({check.note})"
-        console.print(line, markup=False, soft_wrap=True)
-        for problem in check.actual if listed else []:
-            console.print(f"       - {problem}", markup=False, soft_wrap=True)
-    differences: list[Difference] = []
-    if remote is not None and api_block is not None:
-        if api_hash and api_hash.lower() != ledger.block_hash.lower():
-            differences.append(Difference(f"hash of block {api_block}", api_hash, ledger.block_hash))
-        differences += compare_figures(ledger, pool, social)
-        try:
-            items = api_flows(remote, api_block)
-            details = excluded_details(remote, members)
-        except AuditError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
-        differences += compare_flows(ledger, items)
-        differences += compare_members(ledger, members, details)
-        console.print(
-            f"[bold]API {remote.base}[/bold] at block {api_block}: {len(items)} flows listed, "
-            f"{len(ledger.flows)} on chain; {len(members)} members compared; {len(differences)} difference(s)"
-        )
-        for difference in differences:
-            console.print(f"  DIFF {difference}", markup=False, soft_wrap=True)
-    if ledger.ok and not differences:
+    print_identities(console, ledger)
+    if run.sample is not None:
+        console.print(f"Sample: {len(run.sample)} members drawn with --seed {run.seed}", markup=False)
+    print_resources(console, run)
+    checked = sum(r.checked for r in run.results)
+    spent = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in run.timings.items())
+    console.print(f"Checked {checked:,} records in {run.seconds:.1f} s ({spent})", markup=False)
+    if report_file is not None:
+        json_path, html_path = report.write(run, report_file)
+        console.print(f"Report: {json_path} and {html_path}", markup=False, soft_wrap=True)
+    if run.ok:
         console.print(
             f"RECONCILED at block {ledger.block}: every identity holds"
-            + (" and the API agrees on every figure, flow and member" if remote else "")
+            + (" and the API agrees on every record checked" if api else ""),
+            markup=False,
         )
         return
-    failed = sum(1 for c in ledger.checks if not c.ok)
     console.print(
-        f"NOT RECONCILED at block {ledger.block}: {failed} identity failure(s), "
-        f"{len(differences)} API difference(s)"
+        f"NOT RECONCILED at block {ledger.block}: {run.failures} identity failure(s), "
+        f"{run.differences} API difference(s)",
+        markup=False,
     )
     raise typer.Exit(1)

@@ -10,7 +10,10 @@ collective spend beyond the steward's budget (`guards`).
 
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,6 +135,10 @@ class Ledger:
     members_replayed: int = 0
     event_count: int = 0
     guards: Guards | None = None
+    #: Every decoded event of the deployment's contracts up to the block, with its block's time.
+    events: list[Event] = field(default_factory=list, repr=False)
+    #: The deployment's contracts by role.
+    contracts: dict[str, Contract] = field(default_factory=dict, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -165,7 +172,9 @@ def call(contract: Contract, name: str, block: int, *args: Any) -> tuple[str, li
 def read_members(rpc: Rpc, pool: Contract, block: int, addresses: list[str]) -> dict[str, MemberFigures]:
     """claimableOf, pointsOf and memberPoints of each address at `block` (batched)."""
     names = ("claimableOf", "pointsOf", "memberPoints")
-    answers = rpc.batch([call(pool, name, block, who) for who in addresses for name in names])
+    answers = rpc.eth_calls(
+        [(pool.address, pool.encode_call(name, who)) for who in addresses for name in names], block
+    )
     figures: dict[str, MemberFigures] = {}
     for index, who in enumerate(addresses):
         claimable, points, member = (
@@ -457,9 +466,38 @@ def build(rpc: Rpc, record_path: Path, block: int | None = None, members: list[s
         "parties_min_share_bps": int(values["partiesMinShareBps"]),
     }
 
-    events = fetch_logs(rpc, [c for role, c in contracts.items() if role != "token"], start, at)
+    with _bulk():
+        _read_chain(ledger, rpc, contracts, start, at, members or [])
+    return ledger
+
+
+@contextmanager
+def _bulk() -> Iterator[None]:
+    """Cyclic garbage collection paused while hundreds of thousands of events and flows are made
+    (none of them is garbage, and each collection would walk them all again: a third of the
+    time), then kept out of later collections (`gc.freeze`): the resources' checks allocate a
+    lot while these live, as long as the audit."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def _read_chain(
+    ledger: Ledger, rpc: Rpc, contracts: dict[str, Contract], start: int, at: int, members: list[str]
+) -> None:
+    """The events up to the block, replayed into the flows and the pool's rules, and checked."""
+    pool = contracts["pool"]
+    events = with_timestamps(
+        rpc, fetch_logs(rpc, [c for role, c in contracts.items() if role != "token"], start, at)
+    )
     ledger.event_count = len(events)
-    pool_events = with_timestamps(rpc, [e for e in events if e.contract == "pool"])
+    ledger.events, ledger.contracts = events, contracts
+    pool_events = [e for e in events if e.contract == "pool"]
     replay = Replay(ledger.views["ess_floor_bps"])
     books = _Books(ledger, replay, events)
     for event in pool_events:
@@ -471,9 +509,8 @@ def build(rpc: Rpc, record_path: Path, block: int | None = None, members: list[s
     ledger.claimed = dict(replay.claimed)
     ledger.sums = _sums(ledger, replay)
     _check_books(ledger, replay)
-    _check_members(ledger, replay, rpc, pool, members or [])
+    _check_members(ledger, replay, rpc, pool, members)
     _check_guards(ledger, rpc, pool, pool_events + [e for e in events if e.contract == "registry"])
-    return ledger
 
 
 def _check_guards(ledger: Ledger, rpc: Rpc, pool: Contract, events: list[Event]) -> None:

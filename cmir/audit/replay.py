@@ -32,6 +32,8 @@ PRECISION = 10**27
 MAX_CAP_BPS = 10_000
 #: Why a members' part went to ESS, as the ledger prints it.
 REASONS = ("no_matured_points", "cap", "rounding")
+#: The zero address, as events give it (checksum form): no sponsor.
+ZERO = "0x0000000000000000000000000000000000000000"
 
 
 def ceil_div(a: int, b: int) -> int:
@@ -60,9 +62,10 @@ class Clock:
         return self.origin + (epoch - self.origin_epoch + 1) * self.length
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Account:
-    """A member's reward position, as the pool stores it."""
+    """A member's reward position, as the pool stores it (changed in place as events are
+    replayed: hundreds of thousands of them)."""
 
     accrued: int = 0
     paid: int = 0
@@ -131,19 +134,26 @@ class Replay:
             return self.last_epoch
         return self.clock.epoch_at(event.timestamp)
 
-    def _settled(self, account: Account, rpp: int, current: int, last_epoch: int) -> Account:
-        """`account` settled at `rpp` in epoch `current`, `last_epoch` being the last booking's:
-        pending points of an ended epoch mature from that epoch's matured-at value first."""
-        paid, accrued, matured, pending = account.paid, account.accrued, account.matured, account.pending
-        if pending and account.pending_epoch < current:
+    def _settle(self, account: Account, rpp: int, current: int, last_epoch: int) -> None:
+        """Settle `account` in place at `rpp` in epoch `current`, `last_epoch` being the last
+        booking's: pending points of an ended epoch mature from that epoch's matured-at value
+        first."""
+        if account.pending and account.pending_epoch < current:
             if account.pending_epoch == last_epoch:
                 at = rpp  # nothing booked since that epoch ended: the accumulator has not moved
             else:
                 at = self.matured_at.get(account.pending_epoch, rpp)
-            accrued += matured * (at - paid) // PRECISION
-            matured, pending, paid = matured + pending, 0, at
-        accrued += matured * (rpp - paid) // PRECISION
-        return replace(account, accrued=accrued, paid=rpp, matured=matured, pending=pending)
+            account.accrued += account.matured * (at - account.paid) // PRECISION
+            account.matured += account.pending
+            account.pending, account.paid = 0, at
+        account.accrued += account.matured * (rpp - account.paid) // PRECISION
+        account.paid = rpp
+
+    def _settled(self, account: Account, rpp: int, current: int, last_epoch: int) -> Account:
+        """A settled copy of `account` (see `_settle`)."""
+        copy = replace(account)
+        self._settle(copy, rpp, current, last_epoch)
+        return copy
 
     def _advance(self, current: int) -> None:
         """Roll the point totals over to epoch `current` if it is not the last booking's."""
@@ -160,12 +170,12 @@ class Replay:
         if points == 0:
             return
         account = self.accounts[who]
-        if account.pending == 0 or account.pending_epoch == current:
-            # Nothing matures: the pool only adds to the pending points (no settlement).
-            self.accounts[who] = replace(account, pending=account.pending + points, pending_epoch=current)
-            return
-        settled = self._settled(account, self.rpp, current, current)
-        self.accounts[who] = replace(settled, pending=points, pending_epoch=current)
+        if account.pending and account.pending_epoch != current:
+            self._settle(account, self.rpp, current, current)
+            account.pending = 0
+        # Otherwise nothing matures: the pool only adds to the pending points (no settlement).
+        account.pending += points
+        account.pending_epoch = current
 
     def _distribute(self, event: Event, amount: int, current: int) -> Booking:
         """Split `amount` by the shares in force and spread the members' part over the matured
@@ -245,18 +255,18 @@ class Replay:
         if int(a["epoch"]) != current:
             self._problem(event, f"epoch {a['epoch']}, the clock gives {current} at its block's time")
         self._advance(current)
-        parties = [
+        weights = self.weights
+        for who, awarded, slot in (
             (a["payer"], int(points["payerPoints"]), 0),
             (a["counterparty"], int(points["counterpartyPoints"]), 1),
             (points["payerSponsor"], int(points["payerSponsorPoints"]), 2),
             (points["counterpartySponsor"], int(points["counterpartySponsorPoints"]), 3),
-        ]
-        for who, awarded, slot in parties:
-            if int(who, 16) == 0:
+        ):
+            if who == ZERO:
                 if awarded:
                     self._problem(event, f"points {awarded} awarded to no sponsor")
                 continue
-            due = amount * self.weights[slot] // BPS if self.weights is not None else awarded
+            due = amount * weights[slot] // BPS if weights is not None else awarded
             if awarded != due:
                 self._problem(event, f"{who} got {awarded} points, the weights in force give {due}")
             self._award(who, awarded, current)
@@ -294,7 +304,8 @@ class Replay:
         settled = self._settled(self.accounts[who], self.rpp, self.epoch_of(event), self.last_epoch)
         if amount != settled.accrued:
             self._problem(event, f"{who} claimed {amount}, the replay accrued {settled.accrued}")
-        self.accounts[who] = replace(settled, accrued=0)
+        settled.accrued = 0
+        self.accounts[who] = settled
         self.claimed[who] += amount
 
     def freeze(self, event: Event) -> None:
@@ -316,7 +327,8 @@ class Replay:
                 self._problem(event, f"{name} {a[name]} differs from the replay's {value}")
         self.matured -= settled.matured
         self.pending -= settled.pending
-        self.accounts[who] = replace(settled, matured=0, pending=0)
+        settled.matured = settled.pending = 0
+        self.accounts[who] = settled
 
     # ------------------------------------------------------------------ views at one block
 

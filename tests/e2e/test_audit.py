@@ -6,15 +6,19 @@ so does a log altered on its way from the node."""
 from __future__ import annotations
 
 import re
+import shutil
+import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
 from audit_chain import TOKEN, AuditChain, audit_chain
-from audit_fakes import FakeApi, doctoring_rpc, serve
+from audit_mirror import Mirror, index_once
 from conftest import Result, cmir
+from rpc_proxy import doctoring_rpc
 
 from cmir.audit.chain import Contract, Rpc
 from cmir.audit.ledger import build
@@ -88,46 +92,91 @@ def test_every_block_of_the_chain_reconciles(chain: AuditChain) -> None:
     assert failures == {}
 
 
-def _pending_member(api: FakeApi) -> dict[str, Any]:
-    members = api.routes["/api/v1/members"]["items"]
-    return next(m for m in members if int(m["pending_points"]) and m["status"] == "active")
+@pytest.fixture(scope="module")
+def mirror(chain: AuditChain, tmp_path_factory: pytest.TempPathFactory) -> Mirror:
+    """The real indexer run once over the chain into a SQLite file, up to the block where the
+    last booking's points are still pending (one block behind the head)."""
+    mirror = index_once(chain.url, chain.record_path, tmp_path_factory.mktemp("mirror"), confirmations=1)
+    assert mirror.block == chain.blocks["pending"]
+    return mirror
 
 
-def test_audit_names_each_api_figure_that_differs(chain: AuditChain) -> None:
-    api = FakeApi(chain, chain.blocks["pending"])
-    with serve(api.routes) as url:
-        honest, seconds = audit(chain, "--api", url)
-    print(f"cmir audit --api at block {api.block}: {seconds:.2f} s")
+def _row(database: Path, sql: str) -> dict[str, Any]:
+    with closing(sqlite3.connect(database)) as connection:
+        connection.row_factory = sqlite3.Row
+        found = connection.execute(sql).fetchone()
+    assert found is not None, sql
+    return dict(found)
+
+
+def test_audit_names_each_api_figure_that_differs(chain: AuditChain, mirror: Mirror) -> None:
+    """The real API over the real indexer's mirror of this chain agrees with it at the mirror's
+    block; with one row of four tables doctored (and served by a new API process, which has
+    cached nothing), the audit names each figure that differs."""
+    block = mirror.block
+    with mirror.serving() as api:
+        honest, seconds = audit(chain, "--api", api)
+    print(f"cmir audit --api at block {block}: {seconds:.2f} s")
     assert honest.code == 0, honest.text[-4000:]
-    assert "the API agrees on every figure, flow and member" in honest.out
-    assert f"{len(chain.members)} members compared; 0 difference(s)" in honest.out
+    assert (
+        f"RECONCILED at block {block}: every identity holds and the API agrees on every record" in honest.out
+    )
+    assert "DIFF" not in honest.out
 
-    member = _pending_member(api)
-    relation = next(f for f in api.ledger.flows if f.kind == "relation" and f.members_to_ess)
-    frozen = next(who for who in chain.excluded if api.ledger.freezes[who].pending_removed)
-
-    def doctor(routes: dict[str, Any]) -> None:
-        listed = next(m for m in routes["/api/v1/members"]["items"] if m["address"] == member["address"])
-        listed["pending_points"] = str(int(member["pending_points"]) + 7)
-        routes["/api/v1/pool"]["matured_points"] = "1"
-        flow = next(f for f in routes["/api/v1/flows"]["items"] if f["tx_hash"] == relation.tx_hash)
-        flow["members_to_ess"] = {"units": "0", "display": "0"}
-        routes[f"/api/v1/members/{frozen}"]["freeze"]["pending_removed"] = "0"
-
-    with serve(api.doctored(doctor)) as url:
-        doctored, _ = audit(chain, "--api", url)
+    ledger = build(Rpc(chain.url), chain.record_path, block)
+    # A member who earned points in the epoch of the block (older pending points have matured).
+    member = _row(
+        mirror.database,
+        "SELECT address, pending_points FROM members"
+        " WHERE pending_points > 0 AND pending_epoch = (SELECT points_epoch FROM dao_state)",
+    )
+    relation = next(f for f in ledger.flows if f.kind == "relation" and f.members_to_ess)
+    frozen = next(who for who in chain.excluded if ledger.freezes[who].pending_removed)
+    was = int(member["pending_points"])
+    with (
+        mirror.doctored(
+            [
+                ("members", {"address": member["address"]}, {"pending_points": was + 7}),
+                ("dao_state", {}, {"matured_points": 1}),
+                (
+                    "inflows",
+                    {"block_number": relation.block, "log_index": relation.log_index},
+                    {"members_to_ess": 0},
+                ),
+                ("reward_freezes", {"member": frozen}, {"pending_removed": 0}),
+            ]
+        ),
+        mirror.serving() as api,
+    ):
+        doctored, _ = audit(chain, "--api", api)
     assert doctored.code == 1, doctored.text[-4000:]
     out = doctored.out
-    was = int(member["pending_points"])
+    print(*[line for line in out.splitlines() if "DIFF" in line], sep="\n")
     assert f"DIFF member {member['address']}: pending_points API {was + 7} != chain {was}" in out
-    assert f"DIFF pool matured_points: API 1 != chain {api.ledger.sums['matured_points']}" in out
+    assert f"DIFF pool matured_points: API 1 != chain {ledger.sums['matured_points']}" in out
     assert (
         f"DIFF flow {relation.tx_hash}:{relation.log_index} (relation, block {relation.block}) "
         f"members_to_ess: API 0 != chain {relation.members_to_ess}"
     ) in out
-    removed = api.ledger.freezes[frozen].pending_removed
-    assert f"DIFF member {frozen}: freeze.pending_removed API 0 != chain {removed}" in out
-    assert "4 API difference(s)" in out and "NOT RECONCILED" in out
+    removed = ledger.freezes[frozen].pending_removed
+    assert f"DIFF member detail {frozen}: freeze.pending_removed API 0 != chain {removed}" in out
+    assert f"NOT RECONCILED at block {block}: 0 identity failure(s)" in out
+
+
+def test_the_real_api_agrees_once_the_points_matured(
+    chain: AuditChain, mirror: Mirror, tmp_path: Path
+) -> None:
+    """A copy of the mirror (restored after the doctoring above, if it ran) carried on to the
+    head, where the last booking's points have matured on the clock alone (no booking since):
+    members, nodes and pool figures agree."""
+    shutil.copy(mirror.database, tmp_path / mirror.database.name)
+    later = index_once(chain.url, chain.record_path, tmp_path)
+    assert later.block == chain.blocks["later"]
+    with later.serving() as api:
+        done, seconds = audit(chain, "--api", api)
+    print(f"cmir audit --api at block {later.block}: {seconds:.2f} s")
+    assert done.code == 0, done.text[-4000:]
+    assert f"RECONCILED at block {later.block}: every identity holds and the API agrees" in done.out
 
 
 def test_a_log_altered_on_its_way_fails_the_replay(chain: AuditChain) -> None:
