@@ -78,10 +78,9 @@ class MemberList(Schema):
     page: PageMeta
 
 
-class RelationItem(TxRef):
-    """A paid relation seen from one member."""
+class RelationFields(TxRef):
+    """What a paid relation (RelationPaid) moved: its parties, its reference and the split."""
 
-    direction: Literal["paid", "received"]
     payer: str
     counterparty: str
     relation_ref: str
@@ -94,6 +93,12 @@ class RelationItem(TxRef):
         "above the epoch's reward cap, or rounding"
     )
     epoch: int = Field(ge=0, description="the epoch of the relation: its points mature when it ends")
+
+
+class RelationItem(RelationFields):
+    """A paid relation seen from one member."""
+
+    direction: Literal["paid", "received"]
     points_earned: str = Field(pattern=r"^[0-9]+$", description="points this relation gave the member")
 
 

@@ -4,27 +4,16 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from backend.schemas.common import Amount, Schema, TxRef
+from backend.schemas.common import Schema
+from backend.schemas.members import RelationFields
 
 POINTS = Field(pattern=r"^[0-9]+$")
 
 
-class RelationEntry(TxRef):
-    """A paid relation (RelationPaid) as the chain recorded it."""
+class RelationEntry(RelationFields):
+    """A paid relation (RelationPaid) as the chain recorded it, whole."""
 
     id: str = Field(description="<block>-<log index>")
-    payer: str
-    counterparty: str
-    relation_ref: str = Field(description="the reference the payer gave (a meeting or introduction id)")
-    amount: Amount
-    to_members: Amount
-    to_ess: Amount
-    to_collective: Amount
-    members_to_ess: Amount = Field(
-        description="of the members' share, what went to ESS (part of to_ess): no matured points, "
-        "above the epoch's reward cap, or rounding"
-    )
-    epoch: int = Field(ge=0, description="the epoch of the relation: its points mature when it ends")
     payer_sponsor: str | None = Field(description="the payer's sponsor (null when absent or not active)")
     counterparty_sponsor: str | None = Field(description="the counterparty's sponsor (null likewise)")
     payer_points: str = POINTS

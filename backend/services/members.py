@@ -229,21 +229,28 @@ def _ref(row: Any) -> MemberRef:
     )
 
 
+def relation_fields(ctx: Context, row: Any) -> dict[str, Any]:
+    """The `RelationFields` of a relations row (its parties, reference and split)."""
+    return {
+        **ctx.tx_fields(row),
+        "payer": row.payer,
+        "counterparty": row.counterparty,
+        "relation_ref": row.relation_ref,
+        "amount": ctx.amount(row.amount),
+        "to_members": ctx.amount(row.to_members),
+        "to_ess": ctx.amount(row.to_ess),
+        "to_collective": ctx.amount(row.to_collective),
+        "members_to_ess": ctx.amount(row.members_to_ess),
+        "epoch": row.epoch,
+    }
+
+
 def relation_item(ctx: Context, row: Any, member: str) -> RelationItem:
     """A relation seen from `member` (its payer or its counterparty)."""
     paid = row.payer == member
     return RelationItem(
-        **ctx.tx_fields(row),
+        **relation_fields(ctx, row),
         direction="paid" if paid else "received",
-        payer=row.payer,
-        counterparty=row.counterparty,
-        relation_ref=row.relation_ref,
-        amount=ctx.amount(row.amount),
-        to_members=ctx.amount(row.to_members),
-        to_ess=ctx.amount(row.to_ess),
-        to_collective=ctx.amount(row.to_collective),
-        members_to_ess=ctx.amount(row.members_to_ess),
-        epoch=row.epoch,
         points_earned=str(row.payer_points if paid else row.counterparty_points),
     )
 

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, bindparam, select, tuple_
 
 from backend.schemas.relations import RelationEntry, RelationPage
 from backend.services.context import Context, cursor_of
+from backend.services.members import relation_fields
 from backend.statements import Prepared
 from indexer.db import Relation
 
@@ -41,17 +42,8 @@ def _statement(after: bool, low: bool, high: bool) -> Prepared:
 
 def _entry(ctx: Context, r: Any) -> RelationEntry:
     return RelationEntry(
-        **ctx.tx_fields(r),
+        **relation_fields(ctx, r),
         id=cursor_of(r),
-        payer=r.payer,
-        counterparty=r.counterparty,
-        relation_ref=r.relation_ref,
-        amount=ctx.amount(r.amount),
-        to_members=ctx.amount(r.to_members),
-        to_ess=ctx.amount(r.to_ess),
-        to_collective=ctx.amount(r.to_collective),
-        members_to_ess=ctx.amount(r.members_to_ess),
-        epoch=r.epoch,
         payer_sponsor=r.payer_sponsor,
         counterparty_sponsor=r.counterparty_sponsor,
         payer_points=str(int(r.payer_points)),
