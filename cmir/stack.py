@@ -25,6 +25,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -287,12 +288,13 @@ class Stack:
             subprocess.run(  # noqa: S603 - our own fixed command
                 command, cwd=ROOT, env=self.env(), stdout=log, stderr=subprocess.STDOUT, check=False
             )
-        lines = (self.state / "audit.log").read_text(errors="replace").splitlines()
-        verdict = next((line for line in reversed(lines) if "RECONCILED" in line), None)
-        checked = next((line for line in reversed(lines) if line.startswith("Checked ")), "")
-        if verdict is None:
+        text = (self.state / "audit.log").read_text(errors="replace")
+        verdict = re.search(r"^(NOT )?RECONCILED at block \d+", text, re.MULTILINE)
+        counted = re.search(r"^Checked ([\d,]+) records in ([\d.]+) s", text, re.MULTILINE)
+        if verdict is None or counted is None:
             return f"the audit did not run (see {self.state / 'audit.log'})"
-        return f"{verdict.split(':')[0]}; {checked.lower()}" if checked else verdict
+        report = _relative(self.audit_report.with_suffix(".html"))
+        return f"{verdict.group(0)}: {counted.group(1)} records checked in {counted.group(2)} s ({report})"
 
 
 def _euros(units: int) -> str:
