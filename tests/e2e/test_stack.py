@@ -171,4 +171,7 @@ def test_member_voter_and_steward_then_audit(stack: Stack) -> None:
     assert "NOT RECONCILED" in tampered.out
     with sqlite3.connect(database) as connection:
         connection.execute("UPDATE inflows SET amount = amount - 1000000 WHERE tx_hash = ?", (relation_tx,))
+    # Put back: the API shows the true row again once its block moves (later tests audit it).
+    rpc(stack.rpc_url, "evm_mine")
+    stack.wait_mirrored()
     assert int(rpc(stack.rpc_url, "eth_chainId"), 16) == 31337
