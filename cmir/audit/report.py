@@ -20,7 +20,7 @@ body{font:15px/1.5 system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding
 h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
 .ok{color:#0b6b2b}.ko{color:#a4001d}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #d0d7de;padding:.3rem .5rem;
-text-align:left;vertical-align:top}td.n{text-align:right;font-variant-numeric:tabular-nums}
+text-align:left;vertical-align:top}.n{text-align:right;font-variant-numeric:tabular-nums}
 code{font-size:.85em;word-break:break-all}li{margin:.2rem 0}
 """
 
@@ -66,7 +66,7 @@ def html(report: dict[str, Any]) -> str:
         ["<th>chaîne / chain</th>", f"<td>{chain['chain_id']}</td>"],
         ["<th>bloc / block</th>", f"<td>{chain['block']} ({_utc(chain['block_time'])})</td>"],
         ["<th>hash du bloc / block hash</th>", f"<td><code>{escape(chain['block_hash'])}</code></td>"],
-        ["<th>événements lus / events read</th>", f"<td>{chain['events']}</td>"],
+        ["<th>événements lus / events read</th>", f"<td>{_count(chain['events'])}</td>"],
         ["<th>RPC</th>", f"<td><code>{escape(chain['rpc'])}</code></td>"],
         ["<th>API</th>", f"<td><code>{escape(report['api'] or '-')}</code></td>"],
         ["<th>déploiement / deployment</th>", f"<td><code>{escape(report['deployment'])}</code></td>"],
@@ -79,7 +79,7 @@ def html(report: dict[str, Any]) -> str:
     resource_rows = [
         [
             f"<td>{escape(r['name'])}</td>",
-            f"<td class='n'>{r['checked']}</td>",
+            f"<td class='n'>{_count(r['checked'])}</td>",
             f"<td class='n'>{len(r['differences'])}</td>",
             f"<td class='n'>{len(r['problems'])}</td>",
             f"<td class='{'ok' if r['ok'] else 'ko'}'>{'ok' if r['ok'] else 'écart / mismatch'}</td>",
@@ -106,14 +106,15 @@ def html(report: dict[str, Any]) -> str:
 <title>Audit CMIR DAO, bloc {chain["block"]}: {verdict}</title><style>{STYLE}</style></head>
 <body><main>
 <h1>Audit CMIR DAO: <span class="{"ok" if ok else "ko"}">{verdict}</span> au bloc {chain["block"]}</h1>
-<p>{escape(scope)}. {totals["checked"]} enregistrements vérifiés contre la chaîne / records checked;
+<p>{escape(scope)}. {_count(totals["checked"])} enregistrements vérifiés contre la chaîne / records checked;
 {totals["differences"]} écart(s) avec l'API / API differences; {totals["failures"]} identité(s) en échec /
 identity failures. Refaire l'audit / re-run:
 <code>cmir audit --rpc URL --deployment {escape(report["deployment"])}
 --block {chain["block"]}{" --api " + escape(report["api"]) if report["api"] else ""}</code></p>
 <h2>Identités / Identities</h2><table>{_rows(identity_rows)}</table>
 <h2>Ressources vérifiées / Resources checked</h2>
-<table><thead><tr><th>ressource</th><th>vérifiés / checked</th><th>écarts API</th><th>problèmes chaîne</th>
+<table><thead><tr><th>ressource</th><th class="n">vérifiés / checked</th><th class="n">écarts API</th>
+<th class="n">problèmes chaîne</th>
 <th>résultat</th></tr></thead><tbody>{_rows(resource_rows)}</tbody></table>
 <h2>Écarts / Differences</h2>{details or "<p>Aucun / none.</p>"}
 <h2>Égalités comptables / Conservation identities ({len(failed)} en échec)</h2><ul>{identities}</ul>
@@ -128,3 +129,8 @@ def _difference(d: dict[str, Any]) -> str:
 
 def _mark(ok: bool) -> str:
     return "ok" if ok else "ko"
+
+
+def _count(value: int) -> str:
+    """A count with French thousands separators (a narrow no-break space)."""
+    return f"{int(value):,}".replace(",", "\u202f")
