@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import codecs
 import gzip
-import hashlib
 import io
 import json
 import os
 import shutil
-import subprocess
 import time
 import zlib
 from collections.abc import Iterable, Iterator
@@ -32,8 +30,17 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from cmir.devchain import anvil_binary, deploy_founders
-from indexer.benchchain import GAS_LIMIT, ROOT, AnvilProcess, Chain, Rpc, artifacts, count_logs, say
+from cmir.devchain import deploy_founders
+from indexer.benchchain import (
+    GAS_LIMIT,
+    ROOT,
+    AnvilProcess,
+    Chain,
+    Rpc,
+    cache_key,
+    count_logs,
+    say,
+)
 from indexer.benchstory import Story
 
 #: Room left on a disk after writing a cached chain (bytes).
@@ -78,21 +85,7 @@ class AuditPlan:
     def key(self) -> str:
         """A cache key: the contracts' bytecode, this plan, the generator's code, the local
         settings and anvil's version."""
-        types = artifacts()
-        digest = hashlib.sha256()
-        for name in KEYED_CONTRACTS:
-            if name not in types:
-                raise SystemExit(f"{name} is not compiled: run `ape compile` (contracts/test/BenchCrowd.sol)")
-            digest.update(name.encode())
-            digest.update(str(types[name]["deploymentBytecode"]["bytecode"]).encode())
-        digest.update(json.dumps(asdict(self), sort_keys=True).encode())
-        for path in KEYED_FILES:
-            digest.update(path.read_bytes())
-        version = subprocess.run(  # noqa: S603 (the project's own anvil)
-            [anvil_binary(), "--version"], capture_output=True, text=True, check=False
-        ).stdout
-        digest.update(version.encode())
-        return "audit-" + digest.hexdigest()[:16]
+        return "audit-" + cache_key(KEYED_CONTRACTS, asdict(self), KEYED_FILES)
 
 
 def _text(chunks: Iterable[bytes]) -> Iterator[str]:

@@ -162,19 +162,28 @@ class ChainPlan:
     def key(self) -> str:
         """A cache key: the contracts' bytecode, these parameters, the generator's code and the
         anvil version."""
-        types = artifacts()
-        digest = hashlib.sha256()
-        for name in KEYED_CONTRACTS:
-            digest.update(name.encode())
-            digest.update(str(types[name]["deploymentBytecode"]["bytecode"]).encode())
-        digest.update(json.dumps(asdict(self), sort_keys=True).encode())
-        for module in GENERATOR:  # the generator's own code: a change makes another chain
-            digest.update(module.read_bytes())
-        version = subprocess.run(  # noqa: S603 (the project's own anvil)
-            [anvil_binary(), "--version"], capture_output=True, text=True, check=False
-        ).stdout
-        digest.update(version.encode())
-        return digest.hexdigest()[:16]
+        # the generator's own code keys it too: a change makes another chain
+        return cache_key(KEYED_CONTRACTS, asdict(self), GENERATOR)
+
+
+def cache_key(contracts: Sequence[str], plan: dict[str, Any], files: Sequence[Path]) -> str:
+    """A generated chain's cache key: the bytecode of `contracts`, the `plan`, the bytes of
+    `files` (the generator's code, its settings) and anvil's version."""
+    types = artifacts()
+    digest = hashlib.sha256()
+    for name in contracts:
+        if name not in types:
+            raise SystemExit(f"{name} is not compiled: run `ape compile`")
+        digest.update(name.encode())
+        digest.update(str(types[name]["deploymentBytecode"]["bytecode"]).encode())
+    digest.update(json.dumps(plan, sort_keys=True).encode())
+    for path in files:
+        digest.update(path.read_bytes())
+    version = subprocess.run(  # noqa: S603 (the project's own anvil)
+        [anvil_binary(), "--version"], capture_output=True, text=True, check=False
+    ).stdout
+    digest.update(version.encode())
+    return digest.hexdigest()[:16]
 
 
 @dataclass
