@@ -90,7 +90,8 @@ PageParams = Annotated[Page, Depends(page_params)]
 
 @dataclass(frozen=True)
 class CursorPage:
-    """Keyset pagination: at most `limit` items before `cursor` (block, log index)."""
+    """Keyset pagination: at most `limit` items beyond `cursor` (block, log index): before it in
+    a list newest first, after it in a list in the order cast."""
 
     limit: int
     cursor: tuple[int, int] | None

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from backend.deps import ADDRESS_PATTERN, UINT256_MAX, PageParams, State, checksum
+from backend.deps import ADDRESS_PATTERN, UINT256_MAX, CursorParams, PageParams, State, checksum
 from backend.schemas.common import ERROR_RESPONSES, NOT_FOUND
 from backend.schemas.governance import (
     AllVoteList,
@@ -71,15 +71,16 @@ async def proposal_votes(
 @router.get("/votes", response_model=AllVoteList, summary="Every vote")
 async def all_votes(
     state: State,
-    page: PageParams,
+    page: CursorParams,
     proposal: Annotated[
         int | None, Query(ge=0, le=UINT256_MAX, description="only this proposal's (its id, decimal)")
     ] = None,
 ) -> AllVoteList:
     """Every proposal's votes in the order cast, each with its proposal: voter, support, weight
-    and reason (an auditor reads them all in a few pages)."""
+    and reason (an auditor reads them all in a few pages; keyset pagination with `cursor`: every
+    page costs the same)."""
     return await state.database.run(
-        lambda c: service.all_votes(c, state.ctx, proposal, page.limit, page.offset)
+        lambda c: service.all_votes(c, state.ctx, proposal, page.cursor, page.limit)
     )
 
 

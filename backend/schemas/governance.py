@@ -154,10 +154,12 @@ class ProposalVoteItem(VoteItem):
 
 
 class AllVoteList(Schema):
-    """A page of every proposal's votes (or one proposal's), in the order they were cast."""
+    """A page of every proposal's votes (or one proposal's), in the order they were cast; pass
+    `next_cursor` as `cursor` for the next page."""
 
     items: list[ProposalVoteItem]
-    page: PageMeta
+    limit: int
+    next_cursor: str | None
 
 
 class GuardianCancellationItem(GuardianCancellation):

@@ -10,7 +10,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, func, select, text, tuple_
 
 from backend.db import fold
 from backend.errors import NotFoundError
@@ -34,7 +34,7 @@ from backend.schemas.governance import (
     VoteItem,
     VoteList,
 )
-from backend.services.context import Context, by_position, escape_like, load_as_of
+from backend.services.context import Context, by_position, cursor_of, escape_like, load_as_of
 from backend.services.ess import OPEN_STATES, payout_void, pg_fold
 from backend.services.points import now_of
 from backend.services.pool import dao_state
@@ -441,24 +441,32 @@ def _vote_fields(ctx: Context, r: Any) -> dict[str, Any]:
 
 
 def all_votes(
-    connection: Connection, ctx: Context, proposal_id: int | None, limit: int, offset: int
+    connection: Connection,
+    ctx: Context,
+    proposal_id: int | None,
+    cursor: tuple[int, int] | None,
+    limit: int,
 ) -> AllVoteList:
-    """A page of every vote (or of one proposal's, none if it has none), in the order cast: what
-    an auditor reads in a few requests rather than one per proposal."""
+    """A page of every vote (or of one proposal's, none if it has none) after `cursor`, in the
+    order cast: what an auditor reads in a few requests rather than one per proposal. Keyset
+    pages: every vote is read along the primary key (chain, block, log index), so the last page
+    costs what the first does (an offset would re-read and re-sort every vote before it)."""
     load_as_of(connection, ctx)
-    conditions = [V.c.chain_id == ctx.chain_id]
-    if proposal_id is not None:
+    conditions: list[Any] = [V.c.chain_id == ctx.chain_id]
+    if cursor is not None:
+        conditions.append(tuple_(V.c.block_number, V.c.log_index) > tuple_(*cursor))
+    if proposal_id is not None:  # a proposal's few votes: found by its index, then sorted
         conditions.append(V.c.proposal_id == proposal_id)
-    total = int(connection.execute(select(func.count()).select_from(V).where(*conditions)).scalar_one())
-    rows = connection.execute(
-        select(V).where(*conditions).order_by(*by_position(V, newest=False)).limit(limit).offset(offset)
-    ).all()
-    following = offset + len(rows)
+        order = by_position(V, newest=False)
+    else:
+        order = (V.c.block_number.asc(), V.c.log_index.asc())
+    rows = connection.execute(select(V).where(*conditions).order_by(*order).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
     return AllVoteList(
         items=[ProposalVoteItem(**_vote_fields(ctx, r), proposal_id=str(r.proposal_id)) for r in rows],
-        page=PageMeta(
-            limit=limit, offset=offset, total=total, next_offset=following if following < total else None
-        ),
+        limit=limit,
+        next_cursor=cursor_of(rows[-1]) if more and rows else None,
     )
 
 

@@ -100,6 +100,26 @@ def test_postgres_member_pages_equal_sqlite(pg_client: TestClient, client: TestC
             assert pages >= 1
 
 
+def test_postgres_keyset_lists_equal_sqlite(pg_client: TestClient, client: TestClient) -> None:
+    """Every vote and every relation, walked page after page along their cursors (the tuple
+    comparisons of keyset pagination), read the same on both databases."""
+    for path, params in (
+        ("/governance/votes", {"limit": "2"}),
+        ("/relations", {"limit": "3"}),
+        ("/relations", {"limit": "2", "from_block": "1"}),
+    ):
+        pages, cursor = 0, None
+        while True:
+            query = {**params, **({"cursor": cursor} if cursor else {})}
+            pg_page = get(pg_client, path, **query)
+            assert pg_page == get(client, path, **query), (path, query)
+            pages += 1
+            cursor = pg_page["next_cursor"]
+            if cursor is None:
+                break
+        assert pages > 2, path
+
+
 def test_postgres_database_without_index_is_503(world: World) -> None:
     """The API started on an empty PostgreSQL database (the indexer never ran): 503 and what
     to do, as on SQLite."""

@@ -11,8 +11,8 @@ chain against``), and every field of the chain's records must be served (`compar
 transaction it links to (`normalise`: the API builds the rest from its own configuration; a
 network without an explorer has none). The API's lists and details are read in parallel
 pages, never one request per item in a loop: for N proposals and V votes, ⌈N/200⌉ list pages,
-N details (in parallel) and ⌈V/200⌉ pages of ``/governance/votes`` (an API without that route:
-each proposal's votes).
+N details (in parallel) and ⌈V/200⌉ pages of ``/governance/votes``, one after the other along its
+cursor while the chain is read (an API without that route: each proposal's votes).
 """
 
 from __future__ import annotations
@@ -103,8 +103,8 @@ def _compare_proposals(
 def _compare_votes(
     scope: Scope, api: Api, g: Governance, link: records.Link, listed: set[str]
 ) -> list[Difference]:
-    """Every vote, keyed by proposal and voter, from ``/governance/votes`` (⌈votes/200⌉ pages
-    read in parallel); from each listed proposal's own votes when the API does not serve that
+    """Every vote, keyed by proposal and voter, from ``/governance/votes`` (⌈votes/200⌉ pages,
+    prefetched); from each listed proposal's own votes when the API does not serve that
     route (an older API)."""
     served = _all_votes(scope, api)
     if served is None:
