@@ -3,6 +3,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
+ECHARTS := cmir/api/web/vendor/echarts.min.js
 export PATH := $(CURDIR)/node_modules/.bin:$(BIN):$(PATH)
 # py-solc-x and ape-solidity find the pinned compiler here (see toolchain/provision_solc.py).
 export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
@@ -11,7 +12,7 @@ export APE_DATA_FOLDER := $(CURDIR)/.build/ape-data
 
 .PHONY: setup compile test test-contracts test-offchain test-e2e slither lint gas attacks up clean
 
-setup: $(VENV)/.installed node_modules/.installed .solcx/.provisioned
+setup: $(VENV)/.installed node_modules/.installed .solcx/.provisioned $(ECHARTS)
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,11 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
+
+## The page's assets are the package's data: ECharts is copied next to them (never committed).
+$(ECHARTS): node_modules/.installed
+	mkdir -p $(@D)
+	cp node_modules/echarts/dist/echarts.min.js $@
 
 .solcx/.provisioned: ape-config.yaml toolchain/provision_solc.py toolchain/solcjs-cli.js $(VENV)/.installed node_modules/.installed
 	mkdir -p .solcx
@@ -44,7 +50,7 @@ test-contracts: compile
 test-offchain: compile
 	bash tests/with_postgres.sh bash -c '\
 	  $(BIN)/python -m pytest tests/indexer -q && \
-	  $(BIN)/python -m pytest tests/backend -q && \
+	  $(BIN)/python -m pytest tests/api -q && \
 	  $(BIN)/python -m pytest tests/web -q'
 
 ## End to end: `make up` in the background on free ports, the cmir CLI as users run it, the audit.
@@ -52,8 +58,9 @@ test-e2e: compile
 	$(BIN)/python -m pytest tests/e2e -q
 
 lint: setup
-	$(BIN)/ruff check indexer backend cmir/cli cmir/audit cmir/demo cmir/devchain.py cmir/stack.py cmir/attacks.py cmir/attack_stage.py cmir/governance_attacks.py cmir/capture.py cmir/governance.py scripts/attack_report.py tests/e2e tests/contracts/test_attacks.py tests/contracts/test_capture.py
-	$(BIN)/mypy --strict indexer backend cmir/cli cmir/audit cmir/demo cmir/devchain.py cmir/stack.py cmir/attacks.py cmir/attack_stage.py cmir/governance_attacks.py cmir/capture.py cmir/governance.py scripts/attack_report.py
+	$(BIN)/ruff check cmir scripts tests toolchain
+	$(BIN)/ruff format --check cmir scripts tests toolchain
+	$(BIN)/mypy --strict cmir
 	$(BIN)/lint-imports --config pyproject.toml
 
 ## Slither builds through forge itself (offline, the provisioned compiler; see foundry.toml).

@@ -2,15 +2,15 @@
 
 Deploys a fresh system with the `ethereum:local` settings, an honest network (six members paying
 each other relations over a few epochs) and a colluding ring (a pair and their two sponsors),
-then plays the ring's best-known attacks with `cmir.attacks` and prints the ring's profit:
+then plays the ring's best-known attacks with `cmir.dev.attacks` and prints the ring's profit:
 - for an announced contribution of 1x, 10x, 100x and 1,000x the matured points base, the ring
   buying points in the epoch before it with budgets from 1 % to 100x the base (the README's table);
 - for an announced stream (the same contribution at the start of each of n epochs);
 - for every inflow kind and sniper strategy, at 1,000x the base (the attack table).
 
-Then the attacks on the vote (issue 11): each replayed with `cmir.governance_attacks` on a fresh
+Then the attacks on the vote (issue 11): each replayed with `cmir.dev.governance_attacks` on a fresh
 deployment with the `ethereum:local` settings and a guardian, the attacker's profit as the issue
-reported it and as measured now; and the capture race (`cmir.capture`) on the `demo` and
+reported it and as measured now; and the capture race (`cmir.dev.capture`) on the `demo` and
 `ethereum:sepolia` settings deployed on the same anvil: the days until one member's invitation
 tree outvotes H honest members (H = 40 and 400 by default), the capture proposal at the first H
 and the guardian's veto, and what that veto buys once the side keeps its majority.
@@ -26,10 +26,10 @@ from ape import accounts
 from ape.cli import ConnectedProviderCommand, network_option
 from ape.logging import LogLevel, logger
 
-from cmir import attacks, capture, governance_attacks
-from cmir.attack_stage import Stage
-from cmir.attacks import Attack, Outcome, Relation
-from cmir.deployment import NetworkSettings, deploy_on_test_accounts
+from cmir.chain.deploy import NetworkSettings, deploy_on_test_accounts
+from cmir.dev import attacks, capture, governance_attacks
+from cmir.dev.attack_stage import Stage
+from cmir.dev.attacks import Attack, Outcome, Relation
 
 EUR = 10**6
 DAY = 86_400

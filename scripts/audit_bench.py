@@ -2,13 +2,13 @@
 
     .venv/bin/python scripts/audit_bench.py [--no-api] [--profile FILE] [--members N ...]
 
-1. Builds (once: several minutes) or loads the generated chain of `indexer.benchaudit`: the real
+1. Builds (once: several minutes) or loads the generated chain of `cmir.dev.bench.audit`: the real
    contracts on our own anvil, 10,000 members who joined by invitation, 200,000 relations,
    1,000 proposals in every state with their votes, ESS projects funded (cached under
    ``.build/bench/`` by the contracts' bytecode, the plan, the generator's code, anvil's version).
 2. Serves it with anvil (``anvil_loadState``) and runs ``cmir audit --rpc ... --deployment ...``
    (the chain alone): prints its wall time and the records it checked per resource.
-3. Unless ``--no-api``: indexes the chain with the real indexer (``python -m indexer --once``) into
+3. Unless ``--no-api``: indexes the chain with the real indexer (``python -m cmir.indexer --once``) into
    a SQLite file (in memory, /dev/shm, when there is one; cached gzipped next to the chain, keyed
    by the indexer's code too), serves the API on it (``cmir serve``), runs ``cmir audit --api
    ...`` and prints its time, the counts per resource and whether it reconciled.
@@ -48,9 +48,9 @@ sys.path.insert(0, str(ROOT))
 import requests  # noqa: E402
 
 from cmir.audit import multicall  # noqa: E402
-from cmir.devchain import free_port  # noqa: E402
-from indexer.benchaudit import MARGIN, AuditPlan, build_audit_chain, serve_audit_chain  # noqa: E402
-from indexer.benchchain import Chain, Rpc, say  # noqa: E402
+from cmir.dev.bench.audit import MARGIN, AuditPlan, build_audit_chain, serve_audit_chain  # noqa: E402
+from cmir.dev.bench.chain import Chain, Rpc, say  # noqa: E402
+from cmir.dev.devchain import free_port  # noqa: E402
 
 #: Lines of the audit's output that say what it counted (echoed besides the report's counts).
 COUNT_LINE = re.compile(r"checked|compared|RECONCILED|DIFF|FAIL|error", re.IGNORECASE)
@@ -61,7 +61,7 @@ def audit_command(rpc_url: str, record: Path, api_url: str | None, report: Path 
     command = [
         sys.executable,
         "-m",
-        "cmir.cli",
+        "cmir.apps.cli",
         "audit",
         "--rpc",
         rpc_url,
@@ -79,7 +79,7 @@ def audit_command(rpc_url: str, record: Path, api_url: str | None, report: Path 
 def supports_report() -> bool:
     """Whether this ``cmir audit`` writes ``--report FILE``."""
     done = subprocess.run(
-        [sys.executable, "-m", "cmir.cli", "audit", "--help"],
+        [sys.executable, "-m", "cmir.apps.cli", "audit", "--help"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -184,9 +184,9 @@ def index(chain: Chain, rpc_url: str, folder: Path) -> Path:
         with gzip.open(cached, "rb") as source, database.open("wb") as target:
             shutil.copyfileobj(source, target, 1 << 22)
         return database
-    from indexer.bench import run_indexer
+    from cmir.dev.bench.indexer import run_indexer
 
-    say(f"index: python -m indexer --once into {database} (once; cached)")
+    say(f"index: python -m cmir.indexer --once into {database} (once; cached)")
     run = run_indexer(rpc_url, chain.record, f"sqlite:///{database}")
     say(f"  {run.events} events indexed in {run.seconds:.1f} s")
     for stale in chain.state.parent.glob("index-*.sqlite3.gz"):
@@ -231,7 +231,7 @@ def api_server(database: Path, rpc_url: str, record: Path) -> Iterator[str]:
     }
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "cmir.cli", "serve"],
+            [sys.executable, "-m", "cmir.apps.cli", "serve"],
             cwd=ROOT,
             env=env,
             stdout=log,

@@ -13,7 +13,7 @@ import click
 from ape import accounts, chain
 from ape.cli import ConnectedProviderCommand, network_option
 
-from cmir.deployment import ROOT, ZERO_ADDRESS, NetworkSettings, deploy, write_record
+from cmir.chain.deploy import ROOT, ZERO_ADDRESS, NetworkSettings, deploy, write_record
 
 
 @click.command(cls=ConnectedProviderCommand)

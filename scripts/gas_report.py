@@ -1,7 +1,7 @@
 """Gas report: `ape run gas_report` (a local anvil chain unless `--network` says otherwise).
 
 Deploys a fresh system as the tests do (three founders: a Pilote, an Abeille, an ESS structure),
-measures what members pay for each operation with `cmir.gas.measure` (receipts' `gasUsed`, the
+measures what members pay for each operation with `cmir.dev.gas.measure` (receipts' `gasUsed`, the
 21,000 base cost included; pay_relation and claim at 10, 100 and 1,000 members, each after 1, 10
 and 100 epochs without a booking), writes gas-report.json at the repository root and prints a
 table.
@@ -16,8 +16,8 @@ import click
 from ape import accounts, chain
 from ape.cli import ConnectedProviderCommand, network_option
 
-from cmir.deployment import ROOT, NetworkSettings, deploy_on_test_accounts
-from cmir.gas import EPOCHS_ELAPSED, MEMBER_COUNTS, measure, summary
+from cmir.chain.deploy import ROOT, NetworkSettings, deploy_on_test_accounts
+from cmir.dev.gas import EPOCHS_ELAPSED, MEMBER_COUNTS, measure, summary
 
 
 @click.command(cls=ConnectedProviderCommand)

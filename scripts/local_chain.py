@@ -1,6 +1,6 @@
 """`make up`: anvil, the contracts, a seeded demo, the indexer and the API, until Ctrl-C.
 
-See `cmir.stack` (settings by environment: CMIR_ANVIL_PORT, CMIR_PORT, CMIR_METADATA_PORT,
+See `cmir.apps.stack` (settings by environment: CMIR_ANVIL_PORT, CMIR_PORT, CMIR_METADATA_PORT,
 CMIR_STATE_DIR, CMIR_DEPLOYMENT_FILE, CMIR_DEMO_ACCOUNTS, CMIR_DEMO=0). Every run starts from a
 clean state: a fresh anvil chain and a wiped state folder (.build/stack).
 """
@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from cmir.stack import main
+from cmir.apps.stack import main
 
 if __name__ == "__main__":
     main()

@@ -3,7 +3,7 @@
 Expects a fresh anvil started 181 days in the past with 102 accounts
 (`anvil --accounts 102 --timestamp $(( $(date +%s) - 181*86400 ))`) and the contracts deployed
 with the demo's founders and guardian (`cmir deploy --settings demo --founder ... --guardian ...`):
-`make up` does all of this. The seeding itself is `cmir.demo.seed` (raw JSON-RPC with anvil's
+`make up` does all of this. The seeding itself is `cmir.dev.demo.seed` (raw JSON-RPC with anvil's
 unlocked accounts).
 """
 
@@ -16,7 +16,7 @@ import click
 from ape import chain
 from ape.cli import ConnectedProviderCommand, network_option
 
-from cmir.demo.seed import seed
+from cmir.dev.demo.seed import seed
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -34,7 +34,7 @@ def install_folder() -> Path:
 def answers_version(executable: Path, version: str) -> bool:
     """True when ``executable --version`` reports ``version``."""
     try:
-        out = subprocess.run(
+        out = subprocess.run(  # noqa: S603 - the compiler binary this script provisioned
             [str(executable), "--version"], capture_output=True, text=True, timeout=60
         ).stdout
     except (OSError, subprocess.TimeoutExpired):
@@ -48,7 +48,7 @@ def try_native(version: str, folder: Path) -> bool:
 
     try:
         solcx.install_solc(version, solcx_binary_path=folder, show_progress=False)
-    except Exception as exc:  # noqa: BLE001 - any failure means: fall back to solcjs
+    except Exception as exc:
         print(f"native solc {version} unavailable ({type(exc).__name__}); using npm solcjs")
         return False
     return True

@@ -14,7 +14,7 @@ from chain_clock import ChainClock
 from redistribution_model import PoolModel
 from strict_checks import emitted, log
 
-from cmir.deployment import Deployment, NetworkSettings, deploy_on_test_accounts
+from cmir.chain.deploy import Deployment, NetworkSettings, deploy_on_test_accounts
 
 # One euro of the 6-decimal test token.
 EUR = 10**6

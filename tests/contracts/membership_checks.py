@@ -9,7 +9,7 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from strict_checks import log
 
-from cmir.deployment import ZERO_ADDRESS
+from cmir.chain.deploy import ZERO_ADDRESS
 
 
 def token_id(account: Any) -> int:

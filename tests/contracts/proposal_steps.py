@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cmir import governance as gov
-from cmir.governance import ProposalState, Support
+from cmir.chain import governance as gov
+from cmir.chain.governance import ProposalState, Support
 
 
 def expected_states(*states: ProposalState) -> bytes:

@@ -15,8 +15,8 @@ from chain_clock import ChainClock
 from membership_checks import fresh_address, joined_events, member_record, token_id
 from strict_checks import emitted, log, reverts
 
-from cmir.deployment import MEMBER_KINDS as KIND
-from cmir.deployment import ZERO_ADDRESS
+from cmir.chain.deploy import MEMBER_KINDS as KIND
+from cmir.chain.deploy import ZERO_ADDRESS
 
 HOUR = 3_600
 DAY = 86_400

@@ -5,10 +5,10 @@ inflow kinds (a relation between others, a contribution, a membership fee, a pla
 launch), sizes from 1x to 1,000x the matured points base, and sniper strategies (a colluding
 pair, each with its own colluding sponsor, buying points in the inflow's block ahead of it,
 earlier in its epoch, or in the epoch before because the inflow was announced). The profit is
-what the ring gains against the same history without the attack (`cmir.attacks`): it is never
+what the ring gains against the same history without the attack (`cmir.dev.attacks`): it is never
 positive. Named cases replay the attacks of the issue that closed them with their figures.
 
-Then issue 11's attacks on the vote (`cmir.governance_attacks`): sybils, a wallet no vote saw,
+Then issue 11's attacks on the vote (`cmir.dev.governance_attacks`): sybils, a wallet no vote saw,
 approvals that never expire, copied proposals, invitations taken over, a quorum of one and an
 outgoing steward, each replayed and measured (the timed capture is in test_capture.py).
 """
@@ -22,13 +22,13 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cmir import attacks, governance_attacks
-from cmir.attack_stage import Stage, state_bitmap
-from cmir.attacks import Attack, Network, Relation
-from cmir.deployment import MEMBER_KINDS as KIND
-from cmir.deployment import NetworkSettings, deploy_on_test_accounts
-from cmir.governance import ProposalState
-from cmir.governance_attacks import Replay
+from cmir.chain.deploy import MEMBER_KINDS as KIND
+from cmir.chain.deploy import NetworkSettings, deploy_on_test_accounts
+from cmir.chain.governance import ProposalState
+from cmir.dev import attacks, governance_attacks
+from cmir.dev.attack_stage import Stage, state_bitmap
+from cmir.dev.attacks import Attack, Network, Relation
+from cmir.dev.governance_attacks import Replay
 
 EUR = 10**6
 #: The honest history of the issue's figures: 20 relations, 10,000 tEUR in all.
@@ -156,7 +156,7 @@ def test_an_announced_contribution_never_repays_the_points_bought_for_it(
 
 # ---------------------------------------------------------------------------- governance attacks
 #
-# Issue 11's attacks on the vote, replayed step by step by `cmir.governance_attacks` on a fresh
+# Issue 11's attacks on the vote, replayed step by step by `cmir.dev.governance_attacks` on a fresh
 # deployment with the local settings and a guardian. Each test compares every refused step (its
 # custom error and all its inputs) and the attacker's profit with what the rules allow. The timed
 # capture (sybils invited as fast as the rules allow, on the demo and testnet settings) is in

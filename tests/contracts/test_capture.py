@@ -2,9 +2,9 @@
 
 The attacker (a founder: a full invitation allowance from the start, the worst case) invites a
 sybil the moment an invitation accrues, every sybil does the same once its probation is over, and
-every invitation is accepted at once (`cmir.capture.race`, on chain, with the settings deployed on
+every invitation is accepted at once (`cmir.dev.capture.race`, on chain, with the settings deployed on
 the local anvil). The days until the attacker's side outnumbers H = 40 honest members at a
-snapshot must be at least 180; they equal the model's (`cmir.capture.model`, the contract's
+snapshot must be at least 180; they equal the model's (`cmir.dev.capture.model`, the contract's
 arithmetic in Python). Then the capture itself at H = 40: the sybils' proposal passes 41 to 40
 and is queued, and the guardian cancels it with its reason: the timelock pays nothing.
 CMIR_CAPTURE_DEEP=1 also plays H = 400 on chain (`ape run attack_report` prints both).
@@ -18,11 +18,11 @@ from typing import Any
 import pytest
 from strict_checks import emitted, log, reverts
 
-from cmir import capture
-from cmir import governance as gov
-from cmir.attack_stage import Stage, state_bitmap
-from cmir.deployment import NetworkSettings, deploy_on_test_accounts
-from cmir.governance import ProposalState
+from cmir.chain import governance as gov
+from cmir.chain.deploy import NetworkSettings, deploy_on_test_accounts
+from cmir.chain.governance import ProposalState
+from cmir.dev import capture
+from cmir.dev.attack_stage import Stage, state_bitmap
 
 EUR = 10**6
 HONEST = 40

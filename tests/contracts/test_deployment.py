@@ -8,9 +8,9 @@ import ape
 import pytest
 from strict_checks import reverts
 
-from cmir import governance as gov
-from cmir.deployment import ZERO_ADDRESS
-from cmir.governance import ProposalState, Support
+from cmir.chain import governance as gov
+from cmir.chain.deploy import ZERO_ADDRESS
+from cmir.chain.governance import ProposalState, Support
 
 ZERO_BYTES32 = b"\x00" * 32
 TIMELOCK_ROLES = ("PROPOSER_ROLE", "CANCELLER_ROLE", "EXECUTOR_ROLE")

@@ -1,5 +1,5 @@
 """Gas budgets: what a member pays (receipts' `gasUsed`, base cost included), measured by
-`cmir.gas.measure`, the function behind `ape run gas_report`. `pay_relation` and `claim` are
+`cmir.dev.gas.measure`, the function behind `ape run gas_report`. `pay_relation` and `claim` are
 measured at their dearest (the first booking of an epoch, maturing pending points) at every
 member count after every number of idle epochs, and must cost the same, within 1 %, whatever
 either."""
@@ -10,8 +10,8 @@ from itertools import product
 
 import pytest
 
-from cmir.deployment import Deployment
-from cmir.gas import (
+from cmir.chain.deploy import Deployment
+from cmir.dev.gas import (
     EPOCHS_ELAPSED,
     GROWTH_SENSITIVE,
     MEMBER_COUNTS,

@@ -113,7 +113,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from raw_rpc import Rpc
 from redistribution_model import PoolModel
 
-from cmir.deployment import Deployment, NetworkSettings
+from cmir.chain.deploy import Deployment, NetworkSettings
 
 T = TypeVar("T")
 

@@ -20,9 +20,9 @@ from eth_utils.crypto import keccak
 from proposal_steps import expected_states, pass_vote, start_voting, timelock_salt
 from strict_checks import emitted, log, reverts
 
-from cmir import governance as gov
-from cmir.deployment import ZERO_ADDRESS
-from cmir.governance import ProposalState, Support
+from cmir.chain import governance as gov
+from cmir.chain.deploy import ZERO_ADDRESS
+from cmir.chain.governance import ProposalState, Support
 
 ZERO_BYTES32 = b"\x00" * 32
 DAY = 86_400

@@ -24,7 +24,7 @@ from hexbytes import HexBytes
 from redistribution_model import PoolModel, assert_pool_matches, assert_pool_solvent
 from strict_checks import emitted, log, reverts
 
-from cmir.deployment import Deployment, deploy
+from cmir.chain.deploy import Deployment, deploy
 
 EUR = 10**6
 PILOTE, ABEILLE, ESS_STRUCTURE = 0, 1, 2
@@ -77,7 +77,7 @@ def hook_system(
     steward: Any,
     hook_token: Any,
 ) -> Deployment:
-    """The whole system deployed by cmir.deployment.deploy over the hook token."""
+    """The whole system deployed by cmir.chain.deploy.deploy over the hook token."""
     founders = [
         (str(admin.address), "Pilote"),
         (str(member.address), "Abeille"),
@@ -339,7 +339,7 @@ class HostileSystem:
 def hostile(
     clock: ChainClock, deployer: Any, settings: Any, admin: Any, member: Any, ess_member: Any
 ) -> HostileSystem:
-    """Membership, registry and pool wired as cmir/deployment.py wires them, over HostileEuro.
+    """Membership, registry and pool wired as cmir/chain/deploy.py wires them, over HostileEuro.
 
     Membership and registry are governed by `deployer` (an account here); the pool's governance
     and steward are the token itself, which calls the pool through `act`: so the re-entrant calls

@@ -92,7 +92,7 @@ from redistribution_model import (
     max_reward_cap_bps,
 )
 
-from cmir.deployment import Deployment, NetworkSettings
+from cmir.chain.deploy import Deployment, NetworkSettings
 
 SEQUENCES = int(os.environ.get("CMIR_PROPERTY_SEQUENCES", "200"))
 STEPS = int(os.environ.get("CMIR_PROPERTY_STEPS", "30"))

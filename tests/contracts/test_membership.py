@@ -15,8 +15,8 @@ from eth_utils.crypto import keccak
 from membership_checks import joined_events, member_record, token_id
 from strict_checks import emitted, log, reverts, view_call
 
-from cmir.deployment import MEMBER_KINDS as KIND
-from cmir.deployment import ZERO_ADDRESS, NetworkSettings
+from cmir.chain.deploy import MEMBER_KINDS as KIND
+from cmir.chain.deploy import ZERO_ADDRESS, NetworkSettings
 
 BPS = 10_000
 

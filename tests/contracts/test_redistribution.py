@@ -29,8 +29,8 @@ from redistribution_model import (
 )
 from strict_checks import emitted, log, reverts
 
-from cmir import governance as gov
-from cmir.governance import ProposalState, Support
+from cmir.chain import governance as gov
+from cmir.chain.governance import ProposalState, Support
 
 EUR = 10**6
 ABEILLE = 1

@@ -14,8 +14,8 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from strict_checks import emitted, log, reverts, view_call
 
-from cmir.deployment import MEMBER_KINDS as KIND
-from cmir.deployment import ZERO_ADDRESS
+from cmir.chain.deploy import MEMBER_KINDS as KIND
+from cmir.chain.deploy import ZERO_ADDRESS
 
 ZERO_HASH = b"\x00" * 32
 EUR = 10**6

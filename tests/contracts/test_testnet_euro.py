@@ -14,7 +14,7 @@ from ape import project
 from chain_clock import ChainClock
 from strict_checks import emitted, log, reverts
 
-from cmir.deployment import ZERO_ADDRESS, Deployment, deploy
+from cmir.chain.deploy import ZERO_ADDRESS, Deployment, deploy
 
 TEUR = 10**6
 DAILY_ALLOWANCE = 10_000 * TEUR

@@ -5,7 +5,7 @@ from typing import Any
 import cbor2
 import yaml
 
-from cmir.deployment import ROOT
+from cmir.chain.deploy import ROOT
 
 PINNED = yaml.safe_load((ROOT / "ape-config.yaml").read_text())["solidity"]
 

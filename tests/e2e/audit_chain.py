@@ -15,7 +15,7 @@ from typing import Any
 
 from web3 import Web3
 
-from cmir.devchain import Anvil, deploy_founders, rpc
+from cmir.dev.devchain import Anvil, deploy_founders, rpc
 
 TOKEN = 10**6  # TestEuro has 6 decimals
 

@@ -19,7 +19,7 @@ from typing import Any
 import requests
 from conftest import ROOT, base_env, cmir
 
-from cmir.devchain import free_port, rpc
+from cmir.dev.devchain import free_port, rpc
 
 #: One table's row (matched by `where`, every column equal) and the values written over it.
 Doctoring = tuple[str, Mapping[str, Any], Mapping[str, Any]]
@@ -53,7 +53,7 @@ class Mirror:
         env = {**self.env(), "CMIR_HOST": "127.0.0.1", "CMIR_PORT": str(port), "CMIR_WORKERS": "1"}
         with log.open("wb") as output:
             process = subprocess.Popen(
-                [sys.executable, "-m", "cmir.cli", "serve"],
+                [sys.executable, "-m", "cmir.apps.cli", "serve"],
                 cwd=ROOT,
                 env=env,
                 stdin=subprocess.DEVNULL,

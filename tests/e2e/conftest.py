@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 import requests
 
-from backend.settings import Settings
-from cmir.devchain import free_port, rpc
+from cmir.api.settings import Settings
+from cmir.dev.devchain import free_port, rpc
 
 ROOT = Path(__file__).resolve().parents[2]
 #: How long the API may serve a cached response after the indexer moved (per process).
@@ -60,9 +60,9 @@ class Result:
 
 
 def cmir(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> Result:
-    """Run `cmir ARGS` (python -m cmir.cli, the console script's module) and capture it."""
+    """Run `cmir ARGS` (python -m cmir.apps.cli, the console script's module) and capture it."""
     done = subprocess.run(  # noqa: S603 - this interpreter, our own module
-        [sys.executable, "-m", "cmir.cli", *args],
+        [sys.executable, "-m", "cmir.apps.cli", *args],
         cwd=ROOT,
         env=env or base_env(),
         capture_output=True,

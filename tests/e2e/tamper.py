@@ -10,7 +10,7 @@ from typing import Any
 
 from conftest import Result, Stack
 
-from cmir.devchain import rpc
+from cmir.dev.devchain import rpc
 
 
 def _mine(stack: Stack) -> None:

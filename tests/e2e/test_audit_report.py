@@ -13,7 +13,7 @@ import requests
 from conftest import CHECKPOINT_TTL, Stack
 from tamper import audit_api
 
-from cmir.devchain import rpc
+from cmir.dev.devchain import rpc
 
 pytestmark = pytest.mark.e2e
 

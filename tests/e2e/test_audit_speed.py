@@ -1,7 +1,7 @@
 """The auditor's fast paths read exactly what the slow ones read: every event of the deployment's
 ABIs decoded from its hex text as eth_abi decodes it; views through Multicall3 (on chain, or as a
 state override) as through plain JSON-RPC batches, a reverting view an error either way. And the
-audit benchmark's generated network (`indexer.benchaudit`, here at its smallest) leaves proposals
+audit benchmark's generated network (`cmir.dev.bench.audit`, here at its smallest) leaves proposals
 in every state and reconciles."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from eth_utils.crypto import keccak
 from cmir.audit import multicall
 from cmir.audit.chain import AuditError, Contract, Rpc, canonical
 from cmir.audit.ledger import build, load_contracts
-from cmir.devchain import Anvil, deploy_founders, rpc
+from cmir.dev.devchain import Anvil, deploy_founders, rpc
 
 pytestmark = pytest.mark.e2e
 
@@ -137,7 +137,7 @@ def test_views_read_the_same_through_multicall_or_batches(chain: tuple[str, Path
 
 
 def test_the_generated_network_ends_in_every_state_and_reconciles(tmp_path: Path) -> None:
-    from indexer.benchaudit import AuditPlan, build_audit_chain, serve_audit_chain
+    from cmir.dev.bench.audit import AuditPlan, build_audit_chain, serve_audit_chain
 
     plan = AuditPlan(members=60, relations=1_000, proposals=45, blocks=1_200)
     chain, summary = build_audit_chain(plan, cache=tmp_path, report=False)

@@ -15,16 +15,16 @@ from conftest import ROOT, Stack, cmir, free_port, rpc
 from eth_abi.abi import encode
 from eth_utils.crypto import keccak
 
-from cmir.cli.reverts import (
-    BUILD_MANIFEST,
+from cmir.chain.deploy import NetworkSettings
+from cmir.chain.reverts import (
     DOCS_FILE,
     EXPIRED_MEANING,
+    build_manifest,
     docs_from_manifest,
     error_table,
     explain,
 )
-from cmir.demo.data import GUARDIAN_REASON
-from cmir.deployment import NetworkSettings
+from cmir.dev.demo.data import GUARDIAN_REASON
 
 COMMANDS = [
     [],
@@ -80,10 +80,16 @@ def test_help_everywhere(command: list[str]) -> None:
     assert "Usage: cmir" in done.out
 
 
+def _manifest() -> Path:
+    """The compiled project's manifest (`make test` compiles before the end-to-end tests)."""
+    manifest = build_manifest()
+    assert manifest is not None and manifest.exists(), "compile the project first (ape compile)"
+    return manifest
+
+
 def test_error_table_matches_the_build() -> None:
-    if not BUILD_MANIFEST.exists():
-        pytest.skip("project not compiled")
-    assert json.loads(DOCS_FILE.read_text()) == docs_from_manifest(), "run `python -m cmir.cli.reverts`"
+    _manifest()
+    assert json.loads(DOCS_FILE.read_text()) == docs_from_manifest(), "run `python -m cmir.chain.reverts`"
 
 
 #: The contracts whose own errors (named after them) must each read as one sentence.
@@ -111,9 +117,7 @@ def _sample(entry: dict[str, Any]) -> bytes:
 
 
 def test_every_error_of_the_contracts_is_one_sentence() -> None:
-    if not BUILD_MANIFEST.exists():
-        pytest.skip("project not compiled")
-    types = json.loads(BUILD_MANIFEST.read_text())["contractTypes"]
+    types = json.loads(_manifest().read_text())["contractTypes"]
     abis = [types[name]["abi"] for name in OWN_ERRORS]
     own = [
         entry

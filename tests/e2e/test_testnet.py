@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT, base_env, cmir, free_port, rpc
 from eth_account import Account
 
-from cmir.deployment import NetworkSettings
+from cmir.chain.deploy import NetworkSettings
 
 pytestmark = pytest.mark.e2e
 

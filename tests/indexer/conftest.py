@@ -14,8 +14,8 @@ from indexer_mirror import dispose_engine
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from cmir.devchain import Anvil, deploy_founders
-from indexer.db.session import normalize_url
+from cmir.dev.devchain import Anvil, deploy_founders
+from cmir.store.session import normalize_url
 
 POSTGRES_URL = os.environ.get("CMIR_TEST_POSTGRES_URL")
 BACKENDS = [

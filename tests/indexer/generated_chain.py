@@ -1,5 +1,5 @@
 """A long generated chain for the crash and RPC-fault tests: the real contracts, deployed and
-driven by `BatchMember` helpers exactly as `python -m indexer.bench` does (``indexer.bench``),
+driven by `BatchMember` helpers exactly as `python -m cmir.dev.bench.indexer` does,
 cached under ``.build/bench/`` by the contracts' bytecode, and served by a fresh anvil."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from indexer_mirror import engine_for
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import make_url
 
-from indexer.bench import ROOT, AnvilProcess, Chain, ChainPlan, build_chain, serve
-from indexer.db import Checkpoint, RawEvent
+from cmir.dev.bench.indexer import ROOT, AnvilProcess, Chain, ChainPlan, build_chain, serve
+from cmir.store import Checkpoint, RawEvent
 
 #: About 20,000 events in about 1,000 blocks (20 pool calls per block).
 CRASH_PLAN = ChainPlan(events=20_000, helpers=4, calls_per_tx=20, txs_per_block=1, claim_every=53)
@@ -51,7 +51,7 @@ def served_chain(plan: ChainPlan = CRASH_PLAN) -> Iterator[Served]:
 
 
 def indexer_env(rpc_url: str, record: Path, db_url: str, **settings: Any) -> dict[str, str]:
-    """The environment of a ``python -m indexer`` subprocess: CMIR_* settings."""
+    """The environment of a ``python -m cmir.indexer`` subprocess: CMIR_* settings."""
     env = dict(os.environ)
     env.update(
         {
@@ -65,10 +65,10 @@ def indexer_env(rpc_url: str, record: Path, db_url: str, **settings: Any) -> dic
 
 
 def start_indexer(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
-    """``python -m indexer --once`` (or `args`) as a subprocess, its output appended to `log`."""
+    """``python -m cmir.indexer --once`` (or `args`) as a subprocess, its output appended to `log`."""
     with log.open("ab") as out:
         return subprocess.Popen(  # noqa: S603 (this interpreter, the project's indexer)
-            [sys.executable, "-m", "indexer", *(args or ("--once",))],
+            [sys.executable, "-m", "cmir.indexer", *(args or ("--once",))],
             cwd=ROOT,
             env=env,
             stdout=out,

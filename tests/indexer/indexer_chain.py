@@ -1,6 +1,6 @@
 """Test helpers: web3.py wrappers around the CMIR contracts deployed on an anvil, sending
 transactions from anvil's unlocked accounts. The anvil process and the deployment come from
-`cmir.devchain` (re-exported here for the tests that import them from this module)."""
+`cmir.dev.devchain` (re-exported here for the tests that import them from this module)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from web3 import HTTPProvider, Web3
 
-from cmir.devchain import Anvil, deploy, deploy_founders, free_port, rpc
+from cmir.dev.devchain import Anvil, deploy, deploy_founders, free_port, rpc
 
 __all__ = ["EUR", "Anvil", "Dao", "deploy", "deploy_founders", "free_port", "rpc"]
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from indexer.db import Base
-from indexer.db.session import make_engine
-from indexer.settings import Settings
-from indexer.sync import Indexer, RunStats
+from cmir.indexer.settings import Settings
+from cmir.indexer.sync import Indexer, RunStats
+from cmir.store import Base
+from cmir.store.session import make_engine
 
 #: Bookkeeping that legitimately differs between two runs over the same chain: batch boundaries,
 #: kept headers and undo images depend on how the indexer advanced, and times of writing vary.

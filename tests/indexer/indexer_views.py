@@ -2,7 +2,7 @@
 
 The views count a member's pending points of an ended epoch as matured (and the last booking's
 pending total in ``totals()``), so the mirror's rows — as of each one's last event — are seen
-at the indexed block's time through `indexer.epochs` before they are compared."""
+at the indexed block's time through `cmir.store.epochs` before they are compared."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from indexer_mirror import engine_for
 from sqlalchemy import select
 
-from indexer.db import (
+from cmir.store import (
     Attestation,
     Attester,
     Checkpoint,
@@ -23,9 +23,9 @@ from indexer.db import (
     Proposal,
     Vote,
 )
-from indexer.epochs import Clock, latest_clock, member_now
-from indexer.invitations import credits
-from indexer.proposals import proposal_state, quorum_at
+from cmir.store.epochs import Clock, latest_clock, member_now
+from cmir.store.invitations import credits
+from cmir.store.proposals import proposal_state, quorum_at
 
 ZERO = "0x0000000000000000000000000000000000000000"
 

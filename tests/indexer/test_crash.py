@@ -42,7 +42,7 @@ from generated_chain import (
 from indexer_mirror import diff, dump, run_indexer
 from rpc_proxy import FaultyProxy
 
-from indexer.bench import count_logs
+from cmir.dev.bench.indexer import count_logs
 
 SEED = 20_240_611
 #: Small batches: many commits, so kills land before, inside and after them.
@@ -171,7 +171,7 @@ def test_sigkill_at_observed_points_then_the_mirror_equals_a_fresh_index(
     rng = random.Random(SEED)  # noqa: S311 (seeded kill points)
     head = chain.chain.head
     db = new_database()
-    log = tmp_path / "indexer.log"
+    log = tmp_path / "cmir.indexer.log"
     # The first run is killed inside the migration of the empty database; the others in a
     # seeded order, those past a block at blocks spread over the backfill, in increasing order.
     later = [*STARTUP, *PAST_BLOCK]

@@ -1,4 +1,4 @@
-"""The mirror of the long generated chain (`indexer.benchchain`: about 20,000 events over about
+"""The mirror of the long generated chain (`cmir.dev.bench.chain`: about 20,000 events over about
 a hundred epochs, with claims, governance changing the epoch length, the reward cap, the shares
 and weights, and an exclusion) equals the pool's views at the head: every member's matured and
 pending points, pending epoch, maturity time and claimable rewards, and the pool's totals."""
@@ -16,7 +16,7 @@ from indexer_views import pool_matches
 from sqlalchemy import func, select
 from web3 import HTTPProvider, Web3
 
-from indexer.db import Claim, Inflow, ParameterChange, Relation, RewardFreeze
+from cmir.store import Claim, Inflow, ParameterChange, Relation, RewardFreeze
 
 
 @pytest.fixture(scope="module")

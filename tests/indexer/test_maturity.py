@@ -19,8 +19,8 @@ from indexer_scenario import ABEILLE, MAX, PILOTE, Governance, epoch_left
 from indexer_views import pool_matches
 from sqlalchemy import select
 
-from cmir.devchain import rpc
-from indexer.db import Claim, Inflow, Member, ParameterChange, RewardFreeze
+from cmir.dev.devchain import rpc
+from cmir.store import Claim, Inflow, Member, ParameterChange, RewardFreeze
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from alembic.script import ScriptDirectory
 from indexer_mirror import engine_for
 from sqlalchemy import Connection, Engine, inspect
 
-from indexer.db.base import Base
-from indexer.db.session import alembic_config, current_revision, make_engine, upgrade
-from indexer.db.types import Uint256
+from cmir.store.base import Base
+from cmir.store.session import alembic_config, current_revision, make_engine, upgrade
+from cmir.store.types import Uint256
 
 BIG = 2**70 + 12_345  # above 2**63: stored as text on SQLite, summed exactly in Python
 

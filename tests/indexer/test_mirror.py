@@ -15,7 +15,8 @@ from indexer_scenario import ATTESTED_ONLY, ATTESTER, GRACE, GUARDIAN, GUARDIAN_
 from indexer_views import governance_matches, membership_matches, pool_matches
 from sqlalchemy import select
 
-from indexer.db import (
+from cmir.indexer.sync import Indexer
+from cmir.store import (
     Attestation,
     Attester,
     DaoState,
@@ -31,8 +32,7 @@ from indexer.db import (
     Relation,
     RewardFreeze,
 )
-from indexer.proposals import proposal_state
-from indexer.sync import Indexer
+from cmir.store.proposals import proposal_state
 
 
 @pytest.fixture(scope="module")
@@ -286,7 +286,7 @@ def test_indexing_twice_changes_nothing(
     )
     indexer.prepare()
     batch = indexer.source.fetch(1, dao.head())
-    from indexer.events import decode_logs
+    from cmir.indexer.events import decode_logs
 
     events, _ = decode_logs(
         indexer.abi, 31337, batch.logs, {n: h.timestamp for n, h in batch.headers.items()}

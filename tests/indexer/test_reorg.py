@@ -18,10 +18,10 @@ from indexer_scenario import ABEILLE, ATTESTER, GUARDIAN, PILOTE, Governance, im
 from indexer_views import governance_matches, membership_matches
 from sqlalchemy import func, select
 
-from cmir.devchain import rpc
-from indexer.db import Attestation, DaoState, Invitation, Proposal, ProposalPayout
-from indexer.errors import ReorgTooDeepError
-from indexer.sync import Indexer
+from cmir.dev.devchain import rpc
+from cmir.indexer.errors import ReorgTooDeepError
+from cmir.indexer.sync import Indexer
+from cmir.store import Attestation, DaoState, Invitation, Proposal, ProposalPayout
 
 MAX = 2**256 - 1
 _counter = itertools.count()

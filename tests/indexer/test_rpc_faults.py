@@ -69,7 +69,7 @@ def test_an_endpoint_that_keeps_failing_ends_with_a_clear_error(
     run_indexer(chain.url, chain.record, db, confirmations=300)
     assert checkpoint(db) == head - 300
     before = dump(db)
-    log = tmp_path / "indexer.log"
+    log = tmp_path / "cmir.indexer.log"
     with FaultyProxy(chain.url, fault_rate=0.0, fail_methods=("eth_getLogs",)) as proxy:
         env = indexer_env(
             proxy.url, chain.record, db, rpc_max_retries=3, rpc_backoff_base=0.01, rpc_backoff_max=0.05

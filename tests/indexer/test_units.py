@@ -21,15 +21,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from indexer.abi import canonical_type
-from indexer.db import Relation
-from indexer.db.bulk import insert_rows
-from indexer.db.session import make_engine, upgrade
-from indexer.errors import RpcResponseError, RpcUnavailableError
-from indexer.fastabi import decoder
-from indexer.fetch import RangeSizer, is_range_error
-from indexer.metadata import MetadataFetchError, MetadataPolicy, check_document, fetch_document
-from indexer.rpc import RpcClient
+from cmir.chain.abi import canonical_type
+from cmir.chain.errors import RpcResponseError, RpcUnavailableError
+from cmir.chain.fastabi import decoder
+from cmir.chain.rpc import RpcClient
+from cmir.indexer.fetch import RangeSizer, is_range_error
+from cmir.indexer.metadata import MetadataFetchError, MetadataPolicy, check_document, fetch_document
+from cmir.store import Relation
+from cmir.store.bulk import insert_rows
+from cmir.store.session import make_engine, upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
 # The compiled artifacts (made by `ape compile`, which `make test` runs first): unlike a
@@ -287,7 +287,7 @@ def test_metadata_sources_and_checks(tmp_path: Path) -> None:
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 (this interpreter, our own module)
-        [sys.executable, "-m", "indexer", *args],
+        [sys.executable, "-m", "cmir.indexer", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

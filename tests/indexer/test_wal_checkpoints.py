@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from indexer.db.session import WalCheckpointer, make_engine, sqlite_file
+from cmir.store.session import WalCheckpointer, make_engine, sqlite_file
 
 
 def rows_in_the_file(path: Path) -> int:

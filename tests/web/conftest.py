@@ -39,9 +39,7 @@ PHONE_WIDTH = 390
 
 def _load_backend_conftest() -> Any:
     """The API tests' conftest as a module of its own name (both files are named conftest)."""
-    spec = importlib.util.spec_from_file_location(
-        "cmir_backend_conftest", ROOT / "tests" / "backend" / "conftest.py"
-    )
+    spec = importlib.util.spec_from_file_location("cmir_api_conftest", ROOT / "tests" / "api" / "conftest.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module

@@ -23,7 +23,7 @@ from indexer_chain import free_port  # noqa: E402
 
 
 class ApiServer:
-    """`uvicorn backend.app:create_app --factory` with the world's settings in ``CMIR_*``."""
+    """`uvicorn cmir.api.app:create_app --factory` with the world's settings in ``CMIR_*``."""
 
     def __init__(
         self,
@@ -51,7 +51,7 @@ class ApiServer:
                 sys.executable,
                 "-m",
                 "uvicorn",
-                "backend.app:create_app",
+                "cmir.api.app:create_app",
                 "--factory",
                 "--host",
                 "127.0.0.1",

@@ -1,4 +1,4 @@
-"""The chain's governance records in the shape the API serves them (backend/schemas/governance.py),
+"""The chain's governance records in the shape the API serves them (cmir/api/schemas/governance.py),
 from the Governor's replay and views (`governor`): a proposal as listed and in detail (its
 actions decoded from ProposalCreated's calldata with the deployment record's ABIs, the payouts
 they name against the registry's ``payoutOf`` now, its timeline), a vote, a guardian's

@@ -1,5 +1,0 @@
-"""``python -m indexer``: the ``cmir index`` commands."""
-
-from indexer.cli import main
-
-main()
