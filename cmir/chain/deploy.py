@@ -26,12 +26,19 @@ def settings_file() -> Path:
 
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+# The local development chain (anvil, Ape's foundry provider): the only chain TestEuro may be
+# deployed on, since its open faucet mints any amount to anyone.
+DEV_CHAIN_ID = 31337
+# Tokens deployed with the DAO, by contract name: TestEuro (contracts/test/, local chain only) and
+# TestnetEuro (contracts/tokens/, the capped faucet of public test networks; Slither analyses it).
+DEPLOYABLE_TOKENS = ("TestEuro", "TestnetEuro")
+LOCAL_ONLY_TOKENS = ("TestEuro",)
 MEMBER_KINDS = {"Pilote": 0, "Abeille": 1, "EssStructure": 2}
 CONTRACTS = ("Membership", "EssProjectRegistry", "Redistribution", "CmirGovernor", "CmirTimelock")
 
 
 class DeploymentError(CmirError):
-    """A deployment cannot proceed (bad settings, missing network entry)."""
+    """A deployment cannot proceed (bad settings, missing network entry, a local-only token)."""
 
 
 @dataclass(frozen=True)
@@ -162,6 +169,17 @@ class Deployment:
         }
 
 
+def check_token(token: str, chain_id: int) -> None:
+    """Refuse a local-only test token (TestEuro, whose open faucet mints anything for anyone) on
+    any chain but the local development chain: checked before the first transaction."""
+    if token in LOCAL_ONLY_TOKENS and chain_id != DEV_CHAIN_ID:
+        raise DeploymentError(
+            f"{token} (contracts/test/, an open faucet: anyone mints any amount) is deployed only on "
+            f"the local development chain (chain id {DEV_CHAIN_ID}), not on chain id {chain_id}: "
+            "use TestnetEuro (contracts/tokens/, a capped faucet) or an existing token's address"
+        )
+
+
 def deploy(
     deployer: Any,
     settings: NetworkSettings,
@@ -181,12 +199,12 @@ def deploy(
     for _, kind in founders:
         if kind not in MEMBER_KINDS:
             raise DeploymentError(f"unknown member kind {kind!r} (one of {', '.join(MEMBER_KINDS)})")
+    check_token(settings.token, chain.chain_id)
     start_block = chain.blocks.height + 1
 
     # A token deployed with the DAO (by contract name), or the address of an existing one.
-    deployable = {"TestEuro": project.TestEuro, "TestnetEuro": project.TestnetEuro}
-    if settings.token in deployable:
-        token = deployer.deploy(deployable[settings.token])
+    if settings.token in DEPLOYABLE_TOKENS:
+        token = deployer.deploy(getattr(project, settings.token))
     else:
         token = project.TestEuro.at(settings.token)  # any ERC-20 with permit: same calls used
     # No executor yet: the Governor becomes the only one, so an expired approval cannot be run

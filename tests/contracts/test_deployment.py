@@ -2,15 +2,26 @@
 timelock's only proposer, canceller and executor (an approval runs only through the Governor,
 which refuses expired ones), and every governed setting comes from the network's settings."""
 
+import json
+import re
 from typing import Any
 
 import ape
 import pytest
-from strict_checks import reverts
+import yaml
 
 from cmir.chain import governance as gov
-from cmir.chain.deploy import ZERO_ADDRESS
+from cmir.chain.deploy import (
+    DEV_CHAIN_ID,
+    LOCAL_ONLY_TOKENS,
+    ZERO_ADDRESS,
+    DeploymentError,
+    check_token,
+    deploy_on_test_accounts,
+    settings_file,
+)
 from cmir.chain.governance import ProposalState, Support
+from tests.contracts.strict_checks import reverts
 
 ZERO_BYTES32 = b"\x00" * 32
 TIMELOCK_ROLES = ("PROPOSER_ROLE", "CANCELLER_ROLE", "EXECUTOR_ROLE")
@@ -173,3 +184,53 @@ def test_governor_settings_come_from_the_network_settings(system: Any, settings:
     assert governor.proposalThreshold() == 1
     assert system.timelock.getMinDelay() == settings.timelock_delay
     assert governor.CLOCK_MODE() == "mode=timestamp"
+
+
+# Settings entries deployed on the local development chain (`demo` is `make up`'s, on anvil).
+LOCAL_ENTRIES = {"ethereum:local", "demo"}
+
+
+@pytest.mark.parametrize("chain_id", [1, 11155111, 31338])
+def test_the_open_faucet_token_is_refused_on_any_chain_but_the_local_one(
+    monkeypatch: pytest.MonkeyPatch, settings: Any, accounts: Any, chain_id: int
+) -> None:
+    # The chain answers another id (Sepolia, mainnet, the testnet rehearsal): TestEuro's open
+    # faucet would let anyone mint, so nothing is sent.
+    assert settings.token in LOCAL_ONLY_TOKENS
+    height = ape.chain.blocks.height
+    monkeypatch.setattr(type(ape.chain), "chain_id", property(lambda _: chain_id))
+
+    with pytest.raises(
+        DeploymentError, match=rf"TestEuro .* local development chain .* not on chain id {chain_id}"
+    ):
+        deploy_on_test_accounts(settings, accounts)
+    assert ape.chain.blocks.height == height
+
+
+def test_the_open_faucet_token_deploys_on_the_local_chain_only() -> None:
+    assert ape.chain.chain_id == DEV_CHAIN_ID
+    check_token("TestEuro", DEV_CHAIN_ID)
+    for chain_id in (1, 11155111, 31338):
+        check_token("TestnetEuro", chain_id)
+        check_token("0x" + "11" * 20, chain_id)  # an existing token, by address
+        with pytest.raises(DeploymentError):
+            check_token("TestEuro", chain_id)
+
+
+def test_test_networks_get_the_token_of_contracts_tokens_which_slither_analyses() -> None:
+    root = settings_file().parent.parent
+    table = yaml.safe_load(settings_file().read_text())
+    sources = {path.stem: path.relative_to(root).as_posix() for path in (root / "contracts").rglob("*.sol")}
+    assert sources["TestEuro"] == "contracts/test/TestEuro.sol"
+    # Slither's filter (comma-separated regular expressions, trimmed as Slither trims them) skips
+    # contracts/test/, not contracts/tokens/.
+    config = json.loads((root / "slither.config.json").read_text())
+    skipped = [rule.split("..")[-1].strip(".").strip("/") for rule in config["filter_paths"].split(",")]
+    for entry, values in table.items():
+        token = str(values["token"])
+        if entry in LOCAL_ENTRIES or not token.isidentifier():
+            continue  # the local chain's open faucet, or an existing token's address
+        assert token not in LOCAL_ONLY_TOKENS, entry
+        assert sources[token].startswith("contracts/tokens/"), entry
+        assert not any(re.search(rule, (root / sources[token]).as_posix()) for rule in skipped), entry
+    assert any(re.search(rule, (root / sources["TestEuro"]).as_posix()) for rule in skipped)
