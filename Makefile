@@ -60,7 +60,7 @@ test-e2e: compile
 lint: setup
 	$(BIN)/ruff check cmir scripts tests toolchain
 	$(BIN)/ruff format --check cmir scripts tests toolchain
-	$(BIN)/mypy --strict cmir
+	$(BIN)/mypy --strict cmir scripts tests toolchain
 	$(BIN)/lint-imports --config pyproject.toml
 
 ## Slither builds through forge itself (offline, the provisioned compiler; see foundry.toml).

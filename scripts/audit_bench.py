@@ -42,15 +42,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import requests
+
+from cmir.audit import multicall
+from cmir.dev.bench.audit import MARGIN, AuditPlan, build_audit_chain, serve_audit_chain
+from cmir.dev.bench.chain import Chain, Rpc, say
+from cmir.dev.devchain import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import requests  # noqa: E402
-
-from cmir.audit import multicall  # noqa: E402
-from cmir.dev.bench.audit import MARGIN, AuditPlan, build_audit_chain, serve_audit_chain  # noqa: E402
-from cmir.dev.bench.chain import Chain, Rpc, say  # noqa: E402
-from cmir.dev.devchain import free_port  # noqa: E402
 
 #: Lines of the audit's output that say what it counted (echoed besides the report's counts).
 COUNT_LINE = re.compile(r"checked|compared|RECONCILED|DIFF|FAIL|error", re.IGNORECASE)

@@ -13,7 +13,16 @@ import click
 from ape import accounts, chain
 from ape.cli import ConnectedProviderCommand, network_option
 
-from cmir.chain.deploy import ROOT, ZERO_ADDRESS, NetworkSettings, deploy, write_record
+from cmir.chain.deploy import ZERO_ADDRESS, NetworkSettings, deploy, write_record
+from cmir.chain.paths import project_root
+
+
+def founder_entry(text: str) -> tuple[str, str]:
+    """``--founder ADDRESS:KIND`` as (address, kind name)."""
+    address, separator, kind = text.partition(":")
+    if not separator:
+        raise click.BadParameter(f"{text!r} is not ADDRESS:KIND", param_hint="--founder")
+    return address, kind
 
 
 @click.command(cls=ConnectedProviderCommand)
@@ -42,16 +51,17 @@ def cli(
     key = f"{ecosystem}:{network_name}"
     settings = NetworkSettings.for_network(key)
     deployer = accounts.load(alias) if alias else accounts.test_accounts[0]
-    founder_list = [tuple(f.split(":", 1)) for f in founders] or [(str(deployer.address), "Pilote")]
+    founder_list = [founder_entry(f) for f in founders] or [(str(deployer.address), "Pilote")]
     deployment = deploy(
         deployer,
         settings,
-        founder_list,  # type: ignore[arg-type]
+        founder_list,
         steward or str(deployer.address),
         guardian or ZERO_ADDRESS,
     )
-    path = ROOT / "deployments" / f"{network_name}.json"
+    root = project_root()
+    path = root / "deployments" / f"{network_name}.json"
     write_record(deployment, key, path)
     for name, address in deployment.addresses().items():
         click.echo(f"{name:>10}: {address}")
-    click.echo(f"record: {path.relative_to(ROOT)}")
+    click.echo(f"record: {path.relative_to(root)}")

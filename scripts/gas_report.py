@@ -16,7 +16,8 @@ import click
 from ape import accounts, chain
 from ape.cli import ConnectedProviderCommand, network_option
 
-from cmir.chain.deploy import ROOT, NetworkSettings, deploy_on_test_accounts
+from cmir.chain.deploy import NetworkSettings, deploy_on_test_accounts
+from cmir.chain.paths import project_root
 from cmir.dev.gas import EPOCHS_ELAPSED, MEMBER_COUNTS, measure, summary
 
 
@@ -43,7 +44,7 @@ from cmir.dev.gas import EPOCHS_ELAPSED, MEMBER_COUNTS, measure, summary
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=ROOT / "gas-report.json",
+    default=project_root() / "gas-report.json",
     show_default=True,
     help="Where the JSON report goes.",
 )

@@ -7,11 +7,6 @@ clean state: a fresh anvil chain and a wiped state folder (.build/stack).
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from cmir.apps.stack import main
 
 if __name__ == "__main__":

@@ -9,12 +9,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from cmir.api import __version__
-from cmir.api.cache import AggregateCache
+from cmir.api.cache import AggregateCache, ResponseCacheMiddleware
 from cmir.api.chain import ChainReader
 from cmir.api.db import Database, make_read_engine
 from cmir.api.deps import AppState
 from cmir.api.errors import install_handlers
-from cmir.api.respcache import ResponseCacheMiddleware
 from cmir.api.routers import (
     attestations,
     attesters,

@@ -1,5 +1,7 @@
 """Chain reads over JSON-RPC: contract views at a given block (``eth_call`` with a block number),
-the head, and a block's hash; batched in one HTTP request, decoded with the deployment's ABIs."""
+the head, and a block's hash; batched in one HTTP request through the project's client
+(`cmir.chain.rpc`, not retried: a request answers 503 at once rather than wait), decoded with
+the deployment's ABIs."""
 
 from __future__ import annotations
 
@@ -9,14 +11,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from eth_abi.abi import decode as abi_decode
 from eth_abi.abi import encode as abi_encode
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from cmir.api.errors import ChainReadError
+from cmir.chain.abi import canonical_type
 from cmir.chain.deployment import Deployment
+from cmir.chain.errors import RpcError, RpcResponseError
+from cmir.chain.rpc import RpcClient
+
+#: Calls in one batch at the most: a page's reads go in one HTTP request.
+BATCH_SIZE = 1_000
 
 
 @dataclass(frozen=True)
@@ -38,27 +45,19 @@ class _Function:
     components: tuple[tuple[str, ...] | None, ...]
 
 
-def _abi_type(param: dict[str, Any]) -> str:
-    kind = str(param["type"])
-    if kind.startswith("tuple"):
-        inner = ",".join(_abi_type(c) for c in param.get("components", []))
-        return f"({inner}){kind[5:]}"
-    return kind
-
-
 def _functions(deployment: Deployment) -> dict[tuple[str, str, int], _Function]:
     table: dict[tuple[str, str, int], _Function] = {}
     for role, contract in deployment.contracts.items():
         for item in contract.abi:
             if item.get("type") != "function" or item.get("stateMutability") not in ("view", "pure"):
                 continue
-            inputs = tuple(_abi_type(p) for p in item.get("inputs", []))
+            inputs = tuple(canonical_type(p) for p in item.get("inputs", []))
             signature = f"{item['name']}({','.join(inputs)})"
             outputs = item.get("outputs", [])
             table[(role, str(item["name"]), len(inputs))] = _Function(
                 selector=keccak(text=signature)[:4],
                 inputs=inputs,
-                outputs=tuple(_abi_type(p) for p in outputs),
+                outputs=tuple(canonical_type(p) for p in outputs),
                 output_names=tuple(str(p.get("name", "")) for p in outputs),
                 components=tuple(
                     tuple(str(c["name"]) for c in p["components"]) if p["type"] == "tuple" else None
@@ -79,12 +78,13 @@ def _plain(value: Any, names: tuple[str, ...] | None) -> Any:
 
 
 class ChainReader:
-    """Reads the deployment's contracts through `rpc_url`. Thread-safe (one pooled HTTP client)."""
+    """Reads the deployment's contracts through `rpc_url`. Thread-safe (the client keeps a
+    session per thread)."""
 
     def __init__(self, rpc_url: str, deployment: Deployment, timeout: float, head_ttl: float = 2.0) -> None:
         self.rpc_url = rpc_url
         self.deployment = deployment
-        self._client = httpx.Client(timeout=timeout)
+        self._client = RpcClient(rpc_url, timeout=timeout, max_retries=0, batch_size=BATCH_SIZE)
         self._functions = _functions(deployment)
         self._head_ttl = head_ttl
         self._head: tuple[float, int] | None = None
@@ -98,27 +98,12 @@ class ChainReader:
 
     def batch(self, requests: Sequence[tuple[str, list[Any]]]) -> list[Any]:
         """Results of JSON-RPC `requests` sent in one batch; `ChainReadError` on any failure."""
-        payload = [
-            {"jsonrpc": "2.0", "id": i, "method": method, "params": params}
-            for i, (method, params) in enumerate(requests)
-        ]
         try:
-            response = self._client.post(self.rpc_url, json=payload)
-            response.raise_for_status()
-            replies = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
+            return self._client.batch(requests)
+        except RpcResponseError as exc:
+            raise ChainReadError(f"{exc.method} failed: {exc.rpc_message[:200]}") from None
+        except RpcError as exc:  # the kind only: the message names the URL, which may hold a key
             raise ChainReadError(f"chain RPC unreachable: {type(exc).__name__}") from None
-        if not isinstance(replies, list):
-            raise ChainReadError("chain RPC answered a batch with something else")
-        by_id = {r.get("id"): r for r in replies if isinstance(r, dict)}
-        results = []
-        for i, (method, _) in enumerate(requests):
-            reply = by_id.get(i)
-            if reply is None or "error" in reply:
-                message = (reply or {}).get("error", {}).get("message", "no reply")
-                raise ChainReadError(f"{method} failed: {str(message)[:200]}")
-            results.append(reply.get("result"))
-        return results
 
     def head(self) -> int:
         """The chain's latest block number (reused for `head_ttl` seconds)."""

@@ -1,18 +1,19 @@
-"""Read-only database access: engines with statement timeouts, SQL helper functions on SQLite,
-and `Database.run`, which runs one function over one read transaction in a worker thread."""
+"""Read-only database access: engines with statement timeouts, the SQL functions SQLite needs,
+and `Database`, which opens each request's read transaction on the event loop or on a worker
+thread (`Database.transaction`, the routes' `cmir.api.deps.Conn`)."""
 
 from __future__ import annotations
 
-import json
 import math
 import sqlite3
 import time
-import unicodedata
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import anyio
 import anyio.to_thread
 from anyio import CapacityLimiter
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -21,99 +22,10 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import QueuePool
 
 from cmir.api.errors import ConfigurationError
-from cmir.api.territories import department_of
+from cmir.api.text import SQLITE_FUNCTIONS
 from cmir.store.session import normalize_url
 
 T = TypeVar("T")
-
-_FOLD_EXTRA = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "\u2019": "'"})
-
-
-def fold(text: str) -> str:
-    """Lower case without accents (``"Épicerie"`` → ``"epicerie"``): how text is compared."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLD_EXTRA))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-DOC_TEXT_FIELDS = ("name", "legalForm", "description", "themes", "territories")
-
-
-def doc_text(raw: str | None) -> str:
-    """The searchable text of an ESS project's metadata document (JSON text), folded."""
-    if not raw:
-        return ""
-    try:
-        doc = json.loads(raw)
-    except ValueError:
-        return ""
-    if not isinstance(doc, dict):
-        return ""
-    parts: list[str] = []
-    for key in DOC_TEXT_FIELDS:
-        value = doc.get(key)
-        if isinstance(value, str):
-            parts.append(value)
-        elif isinstance(value, list):
-            parts.extend(v for v in value if isinstance(v, str))
-    return fold(" ".join(parts))
-
-
-def doc_list(raw: str | None, key: str) -> list[str]:
-    """The strings of list `key` in a metadata document (JSON text); a lone string counts as one."""
-    if not raw:
-        return []
-    try:
-        doc = json.loads(raw)
-    except ValueError:
-        return []
-    value = doc.get(key) if isinstance(doc, dict) else None
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, str)]
-    return []
-
-
-def clean_doc(doc: Any, description_max: int) -> dict[str, Any]:
-    """The directory's fields of a metadata document, typed and cut to bounded sizes."""
-    if not isinstance(doc, dict):
-        return {"name": None, "legalForm": None, "description": None, "themes": [], "territories": []}
-
-    def text(key: str, limit: int) -> str | None:
-        value = doc.get(key)
-        return value[:limit] if isinstance(value, str) else None
-
-    def strings(key: str, count: int, limit: int) -> list[str]:
-        value = doc.get(key)
-        items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-        return [v[:limit] for v in items if isinstance(v, str)][:count]
-
-    return {
-        "name": text("name", 200),
-        "legalForm": text("legalForm", 200),
-        "description": text("description", description_max),
-        "themes": strings("themes", 20, 100),
-        "territories": strings("territories", 50, 20),
-    }
-
-
-def _doc_summary(raw: str | None) -> str | None:
-    if not raw:
-        return None
-    try:
-        doc = json.loads(raw)
-    except ValueError:
-        return None
-    return json.dumps(clean_doc(doc, 500))
-
-
-def _has_item(raw: str | None, key: str, wanted: str) -> int:
-    return int(any(fold(v) == wanted for v in doc_list(raw, key)))
-
-
-def _in_departments(raw: str | None, departments: str) -> int:
-    wanted = set(departments.split(","))
-    return int(any(department_of(v) in wanted for v in doc_list(raw, "territories")))
 
 
 class _ExactSum:
@@ -131,7 +43,44 @@ class _ExactSum:
         return str(self.total)
 
 
-def _sqlite_setup(connection: sqlite3.Connection, holder: list[float]) -> None:
+class _Deadline:
+    """When the running statement of one SQLite connection must stop (``at``, monotonic)."""
+
+    __slots__ = ("at", "seconds")
+
+    def __init__(self, seconds: float) -> None:
+        self.at = math.inf
+        self.seconds = seconds
+
+    def expired(self) -> int:
+        """The progress handler: non-zero interrupts the statement ("interrupted")."""
+        return int(time.monotonic() > self.at)
+
+
+class _DeadlineCursor(sqlite3.Cursor):
+    """Arms its connection's statement deadline as each statement starts. Every query goes
+    through here (SQLAlchemy's, and `cmir.api.statements.Prepared`'s on the raw cursor), so this
+    is the one place the statement timeout is armed."""
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _DeadlineCursor:
+        """Execute `sql` with the deadline armed for the statement timeout."""
+        deadline: _Deadline = self.connection.deadline  # type: ignore[attr-defined]
+        deadline.at = time.monotonic() + deadline.seconds
+        super().execute(sql, parameters)
+        return self
+
+
+class _ReadConnection(sqlite3.Connection):
+    """A SQLite connection whose cursors arm its statement deadline."""
+
+    deadline: _Deadline
+
+    def cursor(self, factory: Any = _DeadlineCursor) -> Any:
+        """A cursor arming the deadline (unless another `factory` is given)."""
+        return super().cursor(factory)
+
+
+def _sqlite_setup(connection: _ReadConnection) -> None:
     connection.isolation_level = None  # transactions are ours (BEGIN in the "begin" event)
     cursor = connection.cursor()
     for pragma in (
@@ -143,23 +92,10 @@ def _sqlite_setup(connection: sqlite3.Connection, holder: list[float]) -> None:
     ):
         cursor.execute(pragma)
     cursor.close()
-    connection.create_function(
-        "cmir_fold", 1, lambda s: fold(s) if isinstance(s, str) else s, deterministic=True
-    )
-    connection.create_function("cmir_doc_text", 1, doc_text, deterministic=True)
-    connection.create_function("cmir_doc_summary", 1, _doc_summary, deterministic=True)
-    connection.create_function("cmir_has_item", 3, _has_item, deterministic=True)
-    connection.create_function("cmir_in_departments", 2, _in_departments, deterministic=True)
+    for name, arguments, function in SQLITE_FUNCTIONS:
+        connection.create_function(name, arguments, function, deterministic=True)
     connection.create_aggregate("cmir_sum", 1, _ExactSum)  # type: ignore[arg-type]
-    connection.set_progress_handler(lambda: int(time.monotonic() > holder[0]), 20_000)
-
-
-def arm_deadline(info: dict[str, Any]) -> None:
-    """Start the statement timeout of a SQLite connection (its pool record's `info`) for the
-    statement about to run; PostgreSQL connections have none here (the server enforces it)."""
-    holder = info.get("deadline")
-    if holder is not None:
-        holder[0] = time.monotonic() + info["statement_timeout"]
+    connection.set_progress_handler(connection.deadline.expired, 20_000)
 
 
 def make_read_engine(url: str, *, statement_timeout_ms: int, pool_size: int) -> Engine:
@@ -180,32 +116,30 @@ def make_read_engine(url: str, *, statement_timeout_ms: int, pool_size: int) -> 
         target = f"file:{urllib.parse.quote(str(path))}?mode=rw"
 
         def creator() -> sqlite3.Connection:
-            return sqlite3.connect(target, uri=True, check_same_thread=False, timeout=5)
+            connection = sqlite3.connect(
+                target, uri=True, check_same_thread=False, timeout=5, factory=_ReadConnection
+            )
+            connection.deadline = _Deadline(timeout)
+            return connection
 
         engine = create_engine(
             "sqlite://", creator=creator, poolclass=QueuePool, pool_size=pool_size, max_overflow=pool_size
         )
 
         @event.listens_for(engine, "connect")
-        def _connect(dbapi_connection: Any, record: Any) -> None:
-            holder = [math.inf]
-            record.info["deadline"] = holder
-            record.info["statement_timeout"] = timeout
-            _sqlite_setup(dbapi_connection, holder)
+        def _connect(dbapi_connection: Any, _record: Any) -> None:
+            _sqlite_setup(dbapi_connection)
 
         @event.listens_for(engine, "begin")
         def _begin(connection: Connection) -> None:
-            connection.exec_driver_sql("BEGIN")
-
-        @event.listens_for(engine, "before_cursor_execute")
-        def _deadline(connection: Connection, *_args: Any) -> None:
-            arm_deadline(connection.connection.info)
+            # on the DBAPI connection: SQLAlchemy's execution path (exec_driver_sql) costs about
+            # 25 µs, half the cost of opening a request's transaction
+            connection.connection.dbapi_connection.execute("BEGIN")  # type: ignore[union-attr]
 
         @event.listens_for(engine, "checkin")
-        def _reset(_dbapi_connection: Any, record: Any) -> None:
-            holder = record.info.get("deadline")
-            if holder is not None:
-                holder[0] = math.inf
+        def _reset(dbapi_connection: Any, _record: Any) -> None:
+            if dbapi_connection is not None:  # None once invalidated
+                dbapi_connection.deadline.at = math.inf  # back in the pool: nothing runs
 
         return engine
     try:
@@ -227,21 +161,83 @@ def make_read_engine(url: str, *, statement_timeout_ms: int, pool_size: int) -> 
 
 
 class Database:
-    """The engine, and how each request's queries run: on a pool of worker threads, or inline on
-    the event loop's thread (`threads` = 0)."""
+    """The engine, and where each request's read transaction runs: inline on the event loop's
+    thread (`threads` = 0, SQLite's default), or on a pool of `threads` worker threads."""
 
     def __init__(self, engine: Engine, threads: int) -> None:
         self.engine = engine
         self.inline = threads == 0
         self.limiter = CapacityLimiter(max(threads, 1))
+        self._kept: Connection | None = None  # inline reads' connection (`_on_loop`)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        """One read transaction (a request's, see `cmir.api.deps.Conn`). Inline, it is opened
+        on the event loop, where the routes then run start to end without yielding: requests are
+        served in arrival order and no thread hop or GIL hand-off is paid (SQLite's statements
+        are short and CPU-bound, threads would only interleave them). Otherwise it is opened
+        and closed on a worker thread (a PostgreSQL round trip), and at most `threads`
+        transactions are open at once in the process."""
+        if self.inline:
+            with self._on_loop() as connection:
+                yield connection
+            return
+        async with self.limiter:
+            with anyio.CancelScope(shield=True):  # a connection opened is always closed
+                connection, stack = await anyio.to_thread.run_sync(self._begin)
+            failure: BaseException | None = None
+            try:
+                yield connection
+            except BaseException as exc:
+                failure = exc
+                raise
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(self._end, stack, failure)
+
+    @contextmanager
+    def _on_loop(self) -> Iterator[Connection]:
+        # Inline reads run one at a time on the event loop's thread, so they share one kept
+        # connection: checking a pooled one out and back in cost as much as the rest of an
+        # empty transaction. A read that starts while the kept one is still in a transaction
+        # (a route that waited while holding it) takes a pooled connection instead.
+        kept = self._kept
+        if kept is not None and kept.in_transaction():
+            with self.engine.connect() as connection, connection.begin():
+                yield connection
+            return
+        if kept is None:
+            kept = self._kept = self.engine.connect()
+        try:
+            with kept.begin():
+                yield kept
+        except BaseException:
+            self._kept = None  # back to the pool (rolled back); the next read checks one out
+            kept.close()
+            raise
+
+    def _begin(self) -> tuple[Connection, ExitStack]:
+        with ExitStack() as stack:
+            connection = stack.enter_context(self.engine.connect())
+            stack.enter_context(connection.begin())
+            return connection, stack.pop_all()
+
+    @staticmethod
+    def _end(stack: ExitStack, failure: BaseException | None) -> None:
+        # as a `with` block ends: commit, or roll back on `failure`; then the connection is returned
+        if failure is None:
+            stack.close()
+        else:
+            stack.__exit__(type(failure), failure, failure.__traceback__)
 
     async def run(self, fn: Callable[[Connection], T]) -> T:
-        """``fn(connection)`` inside one read transaction. Inline, the request runs start to end
-        without yielding, so requests are served in arrival order and no thread hop or GIL
-        hand-off is paid; SQLite's statements are short and CPU-bound, so threads would only
-        interleave them."""
+        """``fn(connection)`` inside one read transaction, inline or on a worker thread as
+        `transaction` does: for reads that are not a route's `Conn` (the response cache's
+        checkpoint clock; the health check, which reports a failure instead of raising it; the
+        reconciliation, whose transaction ends before the chain is read)."""
         if self.inline:
-            return self.call(fn)
+            with self._on_loop() as connection:
+                return fn(connection)
         return await anyio.to_thread.run_sync(self.call, fn, limiter=self.limiter)
 
     def call(self, fn: Callable[[Connection], T]) -> T:
@@ -251,4 +247,7 @@ class Database:
 
     def dispose(self) -> None:
         """Close the pooled connections."""
+        if self._kept is not None:
+            self._kept.close()
+            self._kept = None
         self.engine.dispose()

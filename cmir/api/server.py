@@ -12,9 +12,9 @@ the kernel had queued on its socket are reset with it, not handed to another wor
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
-import os
 import shutil
 import signal
 import socket
@@ -27,7 +27,9 @@ from typing import Any
 
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
+from uvicorn.supervisors import Multiprocess
 
+from cmir.api.app import create_app
 from cmir.api.errors import ConfigurationError
 from cmir.api.settings import Settings
 
@@ -41,7 +43,7 @@ RESTART_MIN_INTERVAL = 1.0
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
-    """uvicorn's options for the API (the application comes from the environment's settings)."""
+    """uvicorn's options for the API (the application is `application(settings)`)."""
     return {
         "factory": True,
         "host": settings.host,
@@ -56,7 +58,11 @@ def server_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-APP = "cmir.api.app:create_app"
+def application(settings: Settings) -> functools.partial[Any]:
+    """The application's factory, bound to `settings`: uvicorn calls it in each server process
+    (spawned processes receive it pickled, settings included, instead of reading the
+    environment)."""
+    return functools.partial(create_app, settings)
 
 
 def listening_socket(host: str, port: int, backlog: int, *, listen: bool = True) -> socket.socket:
@@ -75,6 +81,18 @@ def listening_socket(host: str, port: int, backlog: int, *, listen: bool = True)
         raise
     sock.set_inheritable(False)
     return sock
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """`OSError` (address in use) when anything listens on (`host`, `port`), another `cmir serve`
+    included. The workers' sockets share their port through SO_REUSEPORT, which Linux grants to
+    any process of the same user that asks for it too: a second server would silently take half
+    of the first one's connections. A plain bind (SO_REUSEADDR alone, so that connections left
+    in TIME_WAIT by a previous run do not count) is refused while a socket listens there."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
 
 
 def _tune_process() -> None:
@@ -97,9 +115,10 @@ def _worker(config: uvicorn.Config) -> None:
 class Supervisor:
     """Keeps `workers` server processes alive on one port, each with its own socket."""
 
-    def __init__(self, config: uvicorn.Config, workers: int) -> None:
-        self.config = config
-        self.workers = workers
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.config = uvicorn.Config(application(settings), **server_options(settings))
+        self.workers = settings.workers
         self.context = multiprocessing.get_context("spawn")
         self.processes: list[Any] = []
         self.started_at: list[float] = []
@@ -147,14 +166,16 @@ class Supervisor:
         a worker cannot start."""
         config = self.config
         try:
+            _check_port_free(config.host, config.port)
             reserved = listening_socket(config.host, config.port, config.backlog, listen=False)
         except OSError as exc:
             raise ConfigurationError(
                 f"cannot listen on {config.host}:{config.port}: {exc.strerror}"
             ) from None
-        # the workers' shared response cache (their settings read it from the environment)
+        # the workers' shared response cache, in the settings each worker is given
         shared = Path(tempfile.mkdtemp(prefix="cmir-api-cache-"))
-        os.environ["CMIR_SHARED_CACHE_FILE"] = str(shared / "responses.sqlite3")
+        given = self.settings.model_copy(update={"shared_cache_file": shared / "responses.sqlite3"})
+        self.config = uvicorn.Config(application(given), **server_options(given))
         previous = {
             sig: signal.signal(sig, lambda *_: self.stopping.set()) for sig in (signal.SIGINT, signal.SIGTERM)
         }
@@ -169,7 +190,6 @@ class Supervisor:
         finally:
             self._stop_all()
             reserved.close()
-            os.environ.pop("CMIR_SHARED_CACHE_FILE", None)
             shutil.rmtree(shared, ignore_errors=True)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -183,7 +203,13 @@ def serve(settings: Settings | None = None) -> None:
     settings = settings or Settings()
     options = server_options(settings)
     if settings.workers > 1 and REUSE_PORT:
-        Supervisor(uvicorn.Config(APP, **options, workers=settings.workers), settings.workers).run()
+        Supervisor(settings).run()
         return
-    _tune_process()  # uvicorn's own workers (not on Linux) are spawned without it
-    uvicorn.run(APP, **options, workers=settings.workers)
+    if settings.workers > 1:
+        # uvicorn's own workers share one socket (not on Linux); `uvicorn.run` takes only an
+        # import string for them, which could read settings from the environment alone
+        config = uvicorn.Config(application(settings), **options, workers=settings.workers)
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        return
+    _tune_process()
+    uvicorn.run(application(settings), **options)

@@ -6,8 +6,9 @@ about 70 µs to every statement: five to eight times SQLite's own time for a loo
 most of a member page's cost. A `Prepared` statement is compiled once per dialect by SQLAlchemy's
 own compiler (the same SQL, the same bind and result type conversions), then executed on the
 connection's DBAPI cursor inside the request's transaction. What is kept: the SQLite statement
-deadline is armed as for any statement, and driver errors are raised as SQLAlchemy's
-(`OperationalError` on a timeout), so the API's error handlers see no difference."""
+deadline is armed as for any statement (by the cursor itself, see `cmir.api.db`), and driver
+errors are raised as SQLAlchemy's (`OperationalError` on a timeout), so the API's error handlers
+see no difference."""
 
 from __future__ import annotations
 
@@ -19,8 +20,6 @@ from typing import Any
 from sqlalchemy import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Select
-
-from cmir.api.db import arm_deadline
 
 Processor = Callable[[Any], Any]
 _named_tuple: Callable[..., Any] = namedtuple  # field names known at run time only
@@ -92,9 +91,7 @@ class Prepared:
         for name, processor in compiled.binds:
             values[name] = processor(values[name])
         arguments: Any = values if compiled.positional is None else [values[k] for k in compiled.positional]
-        fairy = connection.connection
-        arm_deadline(fairy.info)
-        cursor = fairy.cursor()
+        cursor = connection.connection.cursor()
         try:
             cursor.execute(compiled.sql, arguments)
             raw = cursor.fetchall()

@@ -39,7 +39,10 @@ from typing import IO, Any
 
 import requests
 
+from cmir.chain.errors import RpcError
 from cmir.chain.paths import project_root
+from cmir.chain.rpc import request
+from cmir.chain.settings import StackSettings, default_state_dir
 
 ROOT = project_root()
 DAY = 86_400
@@ -56,33 +59,26 @@ def port_free(port: int) -> bool:
 
 
 def rpc(url: str, method: str, params: list[Any] | None = None) -> Any:
-    """One JSON-RPC call."""
-    reply = requests.post(
-        url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}, timeout=10
-    )
-    return reply.json()["result"]
+    """One JSON-RPC call (`cmir.chain.rpc.request`, not retried: `wait_until` polls)."""
+    return request(url, method, params or [], timeout=10)
 
 
 class Stack:
     """The processes of `make up` and how to stop them."""
 
-    def __init__(self) -> None:
-        env = os.environ
-        self.anvil_port = int(env.get("CMIR_ANVIL_PORT", "8545"))
-        self.api_port = int(env.get("CMIR_PORT", "8000"))
-        self.metadata_port = int(env.get("CMIR_METADATA_PORT", "8001"))
-        self.state = Path(env.get("CMIR_STATE_DIR", str(ROOT / ".build" / "stack"))).resolve()
-        self.deployment = Path(
-            env.get("CMIR_DEPLOYMENT_FILE", str(ROOT / "deployments" / "local.json"))
-        ).resolve()
-        self.accounts_file = Path(
-            env.get("CMIR_DEMO_ACCOUNTS", str(ROOT / "deployments" / "demo-accounts.json"))
-        ).resolve()
-        self.demo = env.get("CMIR_DEMO", "1") != "0"
+    def __init__(self, settings: StackSettings | None = None) -> None:
+        settings = settings or StackSettings()  # CMIR_ANVIL_PORT, CMIR_PORT, CMIR_STATE_DIR...
+        self.anvil_port = settings.anvil_port
+        self.api_port = settings.port
+        self.metadata_port = settings.metadata_port
+        self.state = settings.state_dir.resolve()
+        self.deployment = settings.deployment_file.resolve()
+        self.accounts_file = settings.demo_accounts.resolve()
+        self.demo = settings.demo
         self.rpc_url = f"http://127.0.0.1:{self.anvil_port}"
         self.api_url = f"http://127.0.0.1:{self.api_port}"
         self.metadata_url = f"http://127.0.0.1:{self.metadata_port}"
-        self.database_url = f"sqlite:///{self.state / 'index.sqlite3'}"
+        self.database_url = f"sqlite:///{settings.database_file().resolve()}"
         #: The latest full audit, shown by the page (`cmir audit --report` writes it).
         self.audit_report = self.state / "audit" / "latest.json"
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
@@ -138,7 +134,7 @@ class Stack:
             try:
                 if predicate():
                     return
-            except (requests.RequestException, ValueError, KeyError, TypeError):
+            except (RpcError, requests.RequestException, ValueError, KeyError, TypeError):
                 pass
             time.sleep(0.3)
         raise Stop(f"{what} not ready after {timeout:.0f} s (logs in {self.state})")
@@ -308,6 +304,15 @@ def _euros(units: int) -> str:
     return show_units(units, 6, "tEUR")
 
 
+def _command_line() -> str:
+    """How to run `cmir`: the virtualenv's script, or its activation first."""
+    scripts = Path(sys.executable).parent
+    if not (scripts / "activate").exists():  # not a virtualenv: installed where the shell finds it
+        return "cmir (`cmir --help`)"
+    script, activate = _relative(scripts / "cmir"), _relative(scripts / "activate")
+    return f"{script}, or `. {activate}` first, then `cmir --help`"
+
+
 def _relative(path: Path) -> str:
     """A path relative to the repository when it is inside it."""
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
@@ -361,14 +366,20 @@ def main() -> None:
                 f"  demo accounts  {show(stack.accounts_file)} (keyfiles in {show(stack.state / 'keyfiles')},"
                 f" password file {show(Path(data['password_file']))})\n"
             )
+        # `cmir index status` finds the stack's database in the default state folder
+        finds = (
+            "`cmir index status` finds it"
+            if stack.state == default_state_dir().resolve()
+            else f"for `cmir index status`: CMIR_STATE_DIR={show(stack.state)}"
+        )
         print(
             f"\nCMIR DAO is up in {time.monotonic() - started:.0f} s.\n"
             f"  page           {stack.api_url}/\n"
             f"  API health     {stack.api_url}/api/v1/health   (API docs: {stack.api_url}/docs)\n"
             f"  chain          {stack.rpc_url} (anvil, chain id 31337)\n"
             f"  deployment     {show(stack.deployment)}\n"
-            f"  database       sqlite:///{show(stack.state / 'index.sqlite3')}"
-            " (CMIR_DATABASE_URL, e.g. for `cmir index status`)\n"
+            f"  cmir           {_command_line()}\n"
+            f"  database       sqlite:///{show(stack.state / 'index.sqlite3')} ({finds})\n"
             f"{accounts}"
             f"  logs           {show(stack.state)}/{{anvil,deploy,indexer,api,audit}}.log\n"
             f"  audit          cmir audit --rpc {stack.rpc_url} --deployment {show(stack.deployment)}"

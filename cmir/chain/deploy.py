@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from cmir.chain import vocabulary
 from cmir.chain.errors import CmirError
 from cmir.chain.paths import project_root
 
@@ -33,7 +34,8 @@ DEV_CHAIN_ID = 31337
 # TestnetEuro (contracts/tokens/, the capped faucet of public test networks; Slither analyses it).
 DEPLOYABLE_TOKENS = ("TestEuro", "TestnetEuro")
 LOCAL_ONLY_TOKENS = ("TestEuro",)
-MEMBER_KINDS = {"Pilote": 0, "Abeille": 1, "EssStructure": 2}
+#: A member kind's name -> its value in ``IMembership.MemberKind`` (`cmir.chain.vocabulary`).
+MEMBER_KINDS = {name: value for value, name in enumerate(vocabulary.MEMBER_KINDS)}
 CONTRACTS = ("Membership", "EssProjectRegistry", "Redistribution", "CmirGovernor", "CmirTimelock")
 
 

@@ -38,10 +38,11 @@ class RpcResponseTooLargeError(RpcError):
 
 
 class RpcResponseError(RpcError):
-    """The endpoint answered with a JSON-RPC error object."""
+    """The endpoint answered with a JSON-RPC error object (its ``data``, if any: a revert's bytes)."""
 
-    def __init__(self, code: int | None, message: str, method: str = "") -> None:
+    def __init__(self, code: int | None, message: str, method: str = "", data: object = None) -> None:
         self.code = code
         self.rpc_message = message
         self.method = method
+        self.data = data
         super().__init__(f"{method or 'RPC'} failed: {message} (code {code})")

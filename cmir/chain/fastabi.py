@@ -38,7 +38,8 @@ def _word(data: bytes, at: int) -> int:
     return int.from_bytes(data[at : at + 32], "big")
 
 
-def _split_components(inner: str) -> list[str]:
+def split_types(inner: str) -> list[str]:
+    """The types of a comma-separated list (``uint256,(address,bool)[]``), tuples kept whole."""
     parts, depth, current = [], 0, ""
     for char in inner:
         if char == "," and depth == 0:
@@ -62,7 +63,7 @@ def codec(type_: str) -> Codec:
             return _dynamic_array(element)
         return _fixed_array(element, int(array.group(2)))
     if type_.startswith("(") and type_.endswith(")"):
-        return _tuple([codec(t) for t in _split_components(type_[1:-1])])
+        return _tuple([codec(t) for t in split_types(type_[1:-1])])
     if type_.startswith("uint"):
         return Codec(False, 32, _word)
     if type_.startswith("int"):

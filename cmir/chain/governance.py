@@ -23,31 +23,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from enum import IntEnum
 from typing import Any
 
 from eth_utils.crypto import keccak
 
-
-class Support(IntEnum):
-    """How a member votes (GovernorCountingSimple's vote types)."""
-
-    AGAINST = 0
-    FOR = 1
-    ABSTAIN = 2
-
-
-class ProposalState(IntEnum):
-    """OpenZeppelin's `IGovernor.ProposalState`."""
-
-    PENDING = 0
-    ACTIVE = 1
-    CANCELED = 2
-    DEFEATED = 3
-    SUCCEEDED = 4
-    QUEUED = 5
-    EXPIRED = 6
-    EXECUTED = 7
+# the vocabulary's words, re-exported: a proposal's state and a vote's support come with these helpers
+from cmir.chain.vocabulary import ProposalState as ProposalState
+from cmir.chain.vocabulary import Support as Support
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ when the project is compiled, else from ``error_docs.json`` beside this file (wr
 same build by ``python -m cmir.chain.reverts``; a test keeps the two equal). A few of
 OpenZeppelin's generic errors mean something precise in CMIR DAO (an expired approval, a
 proposal that does not name its proposer, a proposer still in probation): `IN_CMIR` says it.
-Times are shown as UTC dates and member kinds by name.
+Times are shown as UTC dates, member kinds by name, and the token amounts of the fee errors in
+euros when the caller says how (`explain`'s `amount`: the CLI passes its token's decimals and
+symbol).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,7 +24,9 @@ from typing import Any
 from eth_abi.abi import decode
 from eth_utils.crypto import keccak
 
+from cmir.chain.abi import canonical_type
 from cmir.chain.paths import checkout, project_root
+from cmir.chain.vocabulary import MEMBER_KINDS, PROPOSAL_STATES, ProposalState
 
 DOCS_FILE = Path(__file__).with_name("error_docs.json")
 DOCUMENTED_CONTRACTS = (
@@ -33,14 +38,18 @@ DOCUMENTED_CONTRACTS = (
     "TestEuro",
     "TestnetEuro",
 )
-PROPOSAL_STATES = ("Pending", "Active", "Canceled", "Defeated", "Succeeded", "Queued", "Expired", "Executed")
 OPERATION_STATES = ("Unset", "Waiting", "Ready", "Done")
-MEMBER_KINDS = ("Pilote", "Abeille", "EssStructure")
 #: Arguments that are Unix times (shown as UTC dates; 0 stays 0).
 TIME_ARGUMENTS = {"votesFrom", "nextAt", "expiresAt", "periodEndsAt"}
 #: Arguments that are a `MemberKind`, by error.
 KIND_ARGUMENTS = {"MembershipInvitationKindMismatch": {"invited", "expected"}}
-EXPIRED = 6  # ProposalState.Expired
+#: Arguments that are token amounts (shown in euros when `explain` is given how), by error.
+AMOUNT_ARGUMENTS = {
+    "RedistributionFeeBelowMinimum": {"amount", "minimum"},
+    "RedistributionMinRelationFeeAboveCeiling": {"fee", "ceiling"},
+    "MembershipFeeAboveCeiling": {"fee", "ceiling"},
+}
+EXPIRED = ProposalState.EXPIRED
 #: What some of OpenZeppelin's generic errors mean in CMIR DAO (one sentence each), by signature.
 IN_CMIR = {
     "GovernorRestrictedProposer(address)": "A proposal's description must end with `#proposer=` and its "
@@ -102,13 +111,6 @@ def error_docs() -> dict[str, str]:
     return loaded
 
 
-def _canonical(entry: dict[str, Any]) -> str:
-    if entry["type"].startswith("tuple"):
-        inner = ",".join(_canonical(c) for c in entry.get("components", []))
-        return f"({inner}){entry['type'][5:]}"
-    return str(entry["type"])
-
-
 def error_table(abis: list[list[dict[str, Any]]]) -> dict[bytes, dict[str, Any]]:
     """Selector -> error ABI entry, over several contracts' ABIs."""
     table: dict[bytes, dict[str, Any]] = {}
@@ -116,7 +118,7 @@ def error_table(abis: list[list[dict[str, Any]]]) -> dict[bytes, dict[str, Any]]
         for entry in abi:
             if entry.get("type") != "error":
                 continue
-            signature = f"{entry['name']}({','.join(_canonical(i) for i in entry.get('inputs', []))})"
+            signature = f"{entry['name']}({','.join(canonical_type(i) for i in entry.get('inputs', []))})"
             table[keccak(text=signature)[:4]] = {**entry, "signature": signature}
     return table
 
@@ -133,11 +135,18 @@ def _states(bitmap: bytes, names: tuple[str, ...]) -> str:
     return " or ".join(wanted) or "none"
 
 
-def _arguments(name: str, inputs: list[dict[str, Any]], values: tuple[Any, ...]) -> str:
+def _arguments(
+    name: str,
+    inputs: list[dict[str, Any]],
+    values: tuple[Any, ...],
+    amount: Callable[[int], str] | None = None,
+) -> str:
     shown = []
     for entry, value in zip(inputs, values, strict=True):
         label = entry.get("name") or entry["type"]
         text = _show(value)
+        if amount is not None and label in AMOUNT_ARGUMENTS.get(name, ()) and isinstance(value, int):
+            text = amount(value)
         if label in TIME_ARGUMENTS and isinstance(value, int) and value > 0:
             text = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(value))
         if label in KIND_ARGUMENTS.get(name, ()) and isinstance(value, int) and value < len(MEMBER_KINDS):
@@ -153,8 +162,13 @@ def _arguments(name: str, inputs: list[dict[str, Any]], values: tuple[Any, ...])
     return ", ".join(shown)
 
 
-def explain(data: str | bytes | None, abis: list[list[dict[str, Any]]]) -> str:
-    """One sentence for revert `data` (hex or bytes) given the ABIs of the contracts involved."""
+def explain(
+    data: str | bytes | None,
+    abis: list[list[dict[str, Any]]],
+    amount: Callable[[int], str] | None = None,
+) -> str:
+    """One sentence for revert `data` (hex or bytes) given the ABIs of the contracts involved;
+    `amount`, when given, shows a token amount (in token units) for people, e.g. "10.00 tEUR"."""
     raw = bytes.fromhex(data[2:] if data.startswith("0x") else data) if isinstance(data, str) else data or b""
     if len(raw) < 4:
         return "the transaction reverted without a reason (out of gas, or a call to a non-contract)"
@@ -171,8 +185,8 @@ def explain(data: str | bytes | None, abis: list[list[dict[str, Any]]]) -> str:
     inputs = entry.get("inputs", [])
     values: tuple[Any, ...] = ()
     try:
-        values = tuple(decode([_canonical(i) for i in inputs], body))
-        arguments = _arguments(entry["name"], inputs, values)
+        values = tuple(decode([canonical_type(i) for i in inputs], body))
+        arguments = _arguments(entry["name"], inputs, values, amount)
     except Exception:  # undecodable arguments: still name the error
         arguments = "?"
     meaning = IN_CMIR.get(entry["signature"]) or error_docs().get(

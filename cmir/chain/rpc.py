@@ -1,8 +1,20 @@
-"""A small JSON-RPC client: raw requests, batching, bounded retries with backoff and jitter.
+"""The project's one JSON-RPC client: raw requests, batching, bounded retries with backoff and
+jitter.
+
+Every part of CMIR that talks to a node goes through `RpcClient`: the indexer (logs, headers,
+receipts), the API's chain reads (`cmir.api.chain`), the development tools (`cmir.dev.devchain`,
+the demo seed, the benchmarks' generators) and the stack launcher; `request` is its one-shot form
+for a probe or a set-up call. The independent auditor (`cmir.audit`) keeps a client of its own, on
+purpose: it checks what the indexer and the API serve, so it shares none of their code, not even
+this transport (a bug here must not hide the same bug on both sides), and the import contracts
+in pyproject.toml enforce it.
 
 Retried: connection errors, timeouts (unless the caller handles them), HTTP 429 and 5xx, bodies
 that are not JSON (a dropped connection) and JSON-RPC rate-limit errors. Not retried: other
-JSON-RPC errors, which the caller interprets (for instance a log range that is too large).
+JSON-RPC errors, which the caller interprets (for instance a log range that is too large); they
+are raised as `RpcResponseError` with the error's code, message and data (a revert's bytes).
+A caller that must not repeat a request (one that sends a transaction) passes
+``max_retries=0``.
 """
 
 from __future__ import annotations
@@ -11,6 +23,7 @@ import itertools
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -35,7 +48,11 @@ class _RetryableError(Exception):
 
 
 class RpcClient:
-    """JSON-RPC over HTTP with retries. `sleep` and `rng` are injectable for tests."""
+    """JSON-RPC over HTTP with retries. `sleep` and `rng` are injectable for tests.
+
+    Threads may share a client: each thread gets its own HTTP session (``requests.Session`` is
+    not documented as thread-safe); a forked process takes a `fresh` one. The counters
+    (`requests_sent`, `retries`) are statistics, not exact under threads."""
 
     def __init__(
         self,
@@ -58,8 +75,9 @@ class RpcClient:
         self._sleep = sleep
         self._rng = rng or random.Random()  # noqa: S311 (jitter, not cryptography)
         self._ids = itertools.count(1)
-        self._session = requests.Session()
-        self._session.headers.update({"Content-Type": "application/json"})
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
         self.requests_sent = 0
         self.retries = 0
 
@@ -76,8 +94,30 @@ class RpcClient:
         )
 
     def close(self) -> None:
-        """Close the HTTP connection pool."""
-        self._session.close()
+        """Close the HTTP connection pools (of every thread's session)."""
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+            self._local = threading.local()
+        for session in sessions:
+            session.close()
+
+    def _session(self) -> requests.Session:
+        """This thread's HTTP session, made on its first request."""
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.headers.update({"Content-Type": "application/json"})
+            with self._lock:
+                self._local.session = session
+                self._sessions.append(session)
+        return session
+
+    def _next_ids(self, count: int) -> int:
+        """The first of `count` consecutive request ids no other request of this client uses."""
+        with self._lock:
+            first = next(self._ids)
+            self._ids = itertools.count(first + count)
+        return first
 
     def backoff(self, attempt: int) -> float:
         """Delay before retry number `attempt` (0-based): exponential, capped, with jitter."""
@@ -96,7 +136,7 @@ class RpcClient:
         `RpcTimeoutError` at once, so the caller can ask for less. With `max_bytes`, a response
         body growing past that size is dropped unread and `RpcResponseTooLargeError` raised (the
         memory it would take is bounded; the caller asks for less)."""
-        payload = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": list(params)}
+        payload = {"jsonrpc": "2.0", "id": self._next_ids(1), "method": method, "params": list(params)}
 
         def extract(body: Any) -> Any:
             if not isinstance(body, dict):
@@ -113,8 +153,7 @@ class RpcClient:
             if len(chunk) == 1:
                 results.append(self.call(chunk[0][0], chunk[0][1]))
                 continue
-            first_id = next(self._ids)
-            self._ids = itertools.count(first_id + len(chunk))
+            first_id = self._next_ids(len(chunk))
             payload = [
                 {"jsonrpc": "2.0", "id": first_id + n, "method": m, "params": list(p)}
                 for n, (m, p) in enumerate(chunk)
@@ -168,7 +207,7 @@ class RpcClient:
     def _post_once(self, payload: Any, method: str, retry_timeouts: bool, max_bytes: int | None) -> Any:
         self.requests_sent += 1
         try:
-            response = self._session.post(
+            response = self._session().post(
                 self.url, data=json.dumps(payload), timeout=self.timeout, stream=max_bytes is not None
             )
             with response:
@@ -218,7 +257,22 @@ def _result(item: dict[str, Any], method: str) -> Any:
     if "error" in item and item["error"] is not None:
         err = item["error"] if isinstance(item["error"], dict) else {"message": str(item["error"])}
         code = err.get("code")
-        raise RpcResponseError(code if isinstance(code, int) else None, str(err.get("message", "")), method)
+        raise RpcResponseError(
+            code if isinstance(code, int) else None, str(err.get("message", "")), method, err.get("data")
+        )
     if "result" not in item:
         raise RpcError(f"{method}: reply without result: {str(item)[:200]}")
     return item["result"]
+
+
+def request(
+    url: str, method: str, params: Sequence[Any] = (), *, timeout: float = 30.0, max_retries: int = 0
+) -> Any:
+    """One call with a client of its own, closed afterwards: for a probe or a set-up call. Not
+    retried unless `max_retries` says so (a probe wants its answer now: "nothing answers" is
+    one); failures raise the `RpcError`s of `RpcClient.call`."""
+    client = RpcClient(url, timeout=timeout, max_retries=max_retries)
+    try:
+        return client.call(method, params)
+    finally:
+        client.close()

@@ -24,10 +24,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import requests
 from eth_utils.address import to_checksum_address
 
+from cmir.chain.errors import RpcError
 from cmir.chain.paths import project_root
+from cmir.chain.rpc import request
 
 ROOT = project_root()
 
@@ -40,13 +41,9 @@ def free_port() -> int:
 
 
 def rpc(url: str, method: str, params: list[Any] | None = None, timeout: float = 30.0) -> Any:
-    """One raw JSON-RPC call; raises RuntimeError on an error reply."""
-    reply = requests.post(
-        url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}, timeout=timeout
-    ).json()
-    if "error" in reply:
-        raise RuntimeError(f"{method}: {reply['error']}")
-    return reply["result"]
+    """One raw JSON-RPC call (`cmir.chain.rpc.request`, not retried); raises `RpcError` when it
+    fails (`RpcResponseError` on an error reply)."""
+    return request(url, method, params or [], timeout=timeout)
 
 
 def anvil_binary() -> str:
@@ -73,7 +70,7 @@ class Anvil:
             try:
                 rpc(self.url, "eth_chainId")
                 return
-            except (requests.ConnectionError, RuntimeError):
+            except RpcError:
                 if time.monotonic() > deadline or self.process.poll() is not None:
                     self.stop()
                     raise RuntimeError("anvil did not start") from None

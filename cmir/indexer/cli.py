@@ -6,8 +6,10 @@
     cmir index rebuild      recompute every projection from the raw event log
 
 Settings come from the environment (``CMIR_DATABASE_URL``, ``CMIR_RPC_URL``,
-``CMIR_DEPLOYMENT_FILE``, ``CMIR_CONFIRMATIONS``...; see `cmir.indexer.settings.Settings`) and the
-options below override them. ``python -m cmir.indexer`` runs the same commands.
+``CMIR_DEPLOYMENT_FILE``, ``CMIR_CONFIRMATIONS``...; see `cmir.chain.settings.IndexerSettings`) and
+the options below override them. Without ``CMIR_DATABASE_URL`` the database is the ``make up``
+stack's when it has one (``CMIR_STATE_DIR``, default .build/stack). ``python -m cmir.indexer``
+runs the same commands.
 """
 
 from __future__ import annotations
@@ -66,6 +68,20 @@ def load_settings(**overrides: Any) -> Settings:
         raise IndexerError(f"invalid settings: {problems}") from None
 
 
+def existing_database(settings: Settings) -> None:
+    """Refuse the default database when it does not exist yet (opening a SQLite file creates it
+    empty), for the commands that only read or recompute what is there: neither the `make up`
+    stack's database nor one of `cmir index` was found. A database named explicitly (option or
+    environment) is opened as it is."""
+    path = settings.sqlite_file()
+    if "database_url" not in settings.model_fields_set and path is not None and not path.exists():
+        raise IndexerError(
+            f"no index database: neither the `make up` stack's ({settings.state_dir / 'index.sqlite3'})"
+            f" nor {path}; start `make up` or run `cmir index`, or name one with --database-url"
+            " (env CMIR_DATABASE_URL)"
+        )
+
+
 def _logging(level: str) -> None:
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
@@ -107,6 +123,11 @@ def index(
     from cmir.indexer.progress import default_progress
     from cmir.indexer.sync import Indexer
 
+    logging.getLogger("indexer").info(
+        "database %s%s",
+        settings.database_url,
+        " (the `make up` stack's)" if settings.is_stack_database() else "",
+    )
     indexer = Indexer(settings, progress=default_progress(settings.log_interval))
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
@@ -141,6 +162,7 @@ def status(
     from cmir.store.session import current_revision, make_engine
 
     deployment_ = load_deployment(settings.deployment_file).select(tuple(settings.contracts))
+    existing_database(settings)
     engine = make_engine(settings.database_url)
     revision = current_revision(engine)
     report: dict[str, Any] = {
@@ -199,6 +221,7 @@ def rebuild(
     from cmir.store.session import make_engine
 
     deployment_ = load_deployment(settings.deployment_file).select(tuple(settings.contracts))
+    existing_database(settings)
     store = Store(
         make_engine(settings.database_url),
         deployment_,

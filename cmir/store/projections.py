@@ -17,10 +17,13 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from cmir.chain.vocabulary import MEMBER_KINDS as MEMBER_KINDS  # re-exported by cmir.store
 from cmir.store.base import Base
 from cmir.store.types import Json, Uint256
 
-MEMBER_KINDS = ("Pilote", "Abeille", "EssStructure")
+#: The `info` of a DAO-state column that is one of the pool's cumulative figures (copied into each
+#: bucket snapshot): `cmir.store.columns.FIGURES` lists them.
+FIGURE = {"figure": True}
 
 
 class EventRow:
@@ -398,13 +401,13 @@ class DaoState(Base):
     __tablename__ = "dao_state"
 
     chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    total_received: Mapped[int] = mapped_column(Uint256)
-    members_received: Mapped[int] = mapped_column(Uint256)
-    ess_received: Mapped[int] = mapped_column(Uint256)
-    collective_received: Mapped[int] = mapped_column(Uint256)
-    rewards_claimed: Mapped[int] = mapped_column(Uint256)
-    ess_disbursed: Mapped[int] = mapped_column(Uint256)
-    collective_spent: Mapped[int] = mapped_column(Uint256)
+    total_received: Mapped[int] = mapped_column(Uint256, info=FIGURE)
+    members_received: Mapped[int] = mapped_column(Uint256, info=FIGURE)
+    ess_received: Mapped[int] = mapped_column(Uint256, info=FIGURE)
+    collective_received: Mapped[int] = mapped_column(Uint256, info=FIGURE)
+    rewards_claimed: Mapped[int] = mapped_column(Uint256, info=FIGURE)
+    ess_disbursed: Mapped[int] = mapped_column(Uint256, info=FIGURE)
+    collective_spent: Mapped[int] = mapped_column(Uint256, info=FIGURE)
     undistributed_rewards: Mapped[int] = mapped_column(Uint256)
     total_points: Mapped[int] = mapped_column(Uint256)
     reward_per_point: Mapped[int] = mapped_column(Uint256)

@@ -10,27 +10,14 @@ member), and a succeeded or queued proposal is Expired once the block time passe
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import IntEnum
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 
+from cmir.chain.vocabulary import ProposalState
 from cmir.store import Member, ParameterChange, Proposal
 
 QUORUM_DENOMINATOR = 100
-
-
-class ProposalState(IntEnum):
-    """OpenZeppelin's ``IGovernor.ProposalState``."""
-
-    PENDING = 0
-    ACTIVE = 1
-    CANCELED = 2
-    DEFEATED = 3
-    SUCCEEDED = 4
-    QUEUED = 5
-    EXPIRED = 6
-    EXECUTED = 7
 
 
 def members_at(connection: Connection, chain_id: int, timepoint: int) -> int:

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import World
 from fastapi.testclient import TestClient
 
 from cmir.api.app import create_app
+from tests.api.helpers import World
 
 
 @pytest.fixture(scope="module")

@@ -3,14 +3,16 @@ tallies, quorum, votes) and the member network, checked against the chain and th
 
 from __future__ import annotations
 
-from api_helpers import get, pages, units
-from conftest import World
+from typing import Any
+
 from fastapi.testclient import TestClient
+
+from tests.api.helpers import World, get, pages, units
 
 STATES = ("pending", "active", "canceled", "defeated", "succeeded", "queued", "expired", "executed")
 
 
-def ids(body: dict) -> list[str]:  # type: ignore[type-arg]
+def ids(body: dict[str, Any]) -> list[str]:
     """Project ids of a directory page."""
     return [p["id"] for p in body["items"]]
 

@@ -12,13 +12,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from api_helpers import get, pages, units
-from conftest import World
 from fastapi.testclient import TestClient
-from indexer_chain import EUR, Dao
-from indexer_mirror import dispose_engine, run_indexer
+from web3.types import RPCEndpoint
 
 from cmir.api.app import create_app
+from tests.api.helpers import World, get, pages, units
+from tests.indexer.indexer_chain import EUR, Dao
+from tests.indexer.indexer_mirror import dispose_engine, run_indexer
 
 BPS = 10_000
 INFLOW_EVENTS = ("RelationPaid", "Contributed", "MembershipFeeReceived", "SurplusAccounted")
@@ -113,11 +113,11 @@ def test_each_inflow_names_its_epoch_and_the_members_share_gone_to_ess(
 @contextmanager
 def chain_snapshot(dao: Dao) -> Iterator[None]:
     """Changes made to the session's chain inside are undone afterwards (clock included)."""
-    snapshot = dao.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+    snapshot = dao.w3.provider.make_request(RPCEndpoint("evm_snapshot"), [])["result"]
     try:
         yield
     finally:
-        dao.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+        dao.w3.provider.make_request(RPCEndpoint("evm_revert"), [snapshot])
 
 
 class Mirror:
@@ -153,7 +153,7 @@ class Mirror:
 
 def assert_member_matches_the_chain(client: TestClient, dao: Dao, address: str) -> dict[str, Any]:
     """The API's member next to the pool's views at the indexed block; returns the member."""
-    one = get(client, f"/members/{address}")
+    one: dict[str, Any] = get(client, f"/members/{address}")
     at = {"block_identifier": get(client, "/pool")["as_of"]["block"]}
     matured, pending, pending_epoch, matures_at = dao.pool.functions.memberPoints(address).call(**at)
     assert (int(one["matured_points"]), int(one["pending_points"])) == (matured, pending)

@@ -7,12 +7,11 @@ import json
 import sqlite3
 from pathlib import Path
 
-from api_helpers import get
-from conftest import World
 from fastapi.testclient import TestClient
 
 from cmir.api.app import create_app
 from cmir.store.session import make_engine, upgrade
+from tests.api.helpers import World, get
 
 UNKNOWN = "0x000000000000000000000000000000000000dEaD"
 
@@ -115,7 +114,7 @@ def test_database_not_indexed_yet_is_503_with_the_reason(world: World, tmp_path:
     database = tmp_path / "fresh.sqlite3"
     sqlite3.connect(database).close()
     url = f"sqlite:///{database}"
-    cases = [("the database has no index yet: run the indexer", None)]
+    cases: list[tuple[str, str | None]] = [("the database has no index yet: run the indexer", None)]
     chain_id = json.loads(world.dao.record_path.read_text())["chain_id"]
     cases.append((f"chain {chain_id} is not indexed yet: run the indexer", "head"))
     for detail, revision in cases:

@@ -7,13 +7,13 @@ import sqlite3
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from api_helpers import get, pages, units
-from conftest import World
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from web3.logs import DISCARD
+from web3.types import RPCEndpoint
 
 from cmir.api.app import create_app
+from tests.api.helpers import World, get, pages, units
 
 ZERO = "0x0000000000000000000000000000000000000000"
 
@@ -87,7 +87,7 @@ def test_reconciliation_reads_the_chain_at_the_indexed_block(world: World) -> No
     dao = world.dao
     with TestClient(create_app_for(world)) as fresh:
         before = get(fresh, "/reconciliation")
-        snapshot = dao.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+        snapshot = dao.w3.provider.make_request(RPCEndpoint("evm_snapshot"), [])["result"]
         try:
             dao.send(dao.pool, "contribute", 1_000_000, "après l'indexation", sender=dao.accounts[9])
             fresh.app.state.cmir.chain_cache.clear()  # type: ignore[attr-defined]
@@ -97,7 +97,7 @@ def test_reconciliation_reads_the_chain_at_the_indexed_block(world: World) -> No
             health = get(fresh, "/health")
             assert health["indexer"]["lag_blocks"] >= 1
         finally:
-            dao.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+            dao.w3.provider.make_request(RPCEndpoint("evm_revert"), [snapshot])
 
 
 def create_app_for(world: World) -> FastAPI:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from api_helpers import get, units
-from conftest import World
 from fastapi.testclient import TestClient
-from indexer_scenario import ATTESTED_ONLY, ATTESTER, GUARDIAN, GUARDIAN_REASON
 from web3.logs import DISCARD
+
+from tests.api.helpers import World, get, units
+from tests.indexer.indexer_scenario import ATTESTED_ONLY, ATTESTER, GUARDIAN, GUARDIAN_REASON
 
 ZERO = "0x0000000000000000000000000000000000000000"
 KINDS = ("Pilote", "Abeille", "EssStructure")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from api_helpers import get
-from conftest import World
 from fastapi.testclient import TestClient
+
+from tests.api.helpers import World, get
 
 
 def _all(client: TestClient, path: str, **params: Any) -> list[Any]:

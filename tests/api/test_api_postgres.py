@@ -10,15 +10,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from api_helpers import get
-from conftest import World
 from fastapi.testclient import TestClient
-from indexer_mirror import dispose_engine, run_indexer
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from cmir.api.app import create_app
 from cmir.store.session import normalize_url
+from tests.api.helpers import World, get
+from tests.indexer.indexer_mirror import dispose_engine, run_indexer
 
 POSTGRES_URL = os.environ.get("CMIR_TEST_POSTGRES_URL")
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="CMIR_TEST_POSTGRES_URL not set")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from api_helpers import get, pages, units
-from conftest import World
 from fastapi.testclient import TestClient
+
+from tests.api.helpers import World, get, pages, units
 
 ZERO = "0x0000000000000000000000000000000000000000"
 

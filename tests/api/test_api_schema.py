@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 import schemathesis
-from conftest import World
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from cmir.api.app import create_app
+from tests.api.helpers import World
 
 EXAMPLES = int(os.environ.get("CMIR_SCHEMATHESIS_EXAMPLES", "60"))
 

@@ -17,8 +17,9 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from conftest import World
-from indexer_chain import free_port
+
+from tests.api.helpers import World
+from tests.indexer.indexer_chain import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,9 +29,9 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="re
 class Server:
     """`python -m cmir.api` with the world's settings."""
 
-    def __init__(self, world: World, tmp: Path, **env: str) -> None:
-        self.port = free_port()
-        self.log = tmp / f"server-{self.port}.log"
+    def __init__(self, world: World, tmp: Path, port: int | None = None, **env: str) -> None:
+        self.port = port or free_port()
+        self.log = tmp / f"server-{self.port}-{time.monotonic_ns()}.log"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "cmir.api"],
             cwd=ROOT,
@@ -66,10 +67,12 @@ class Server:
         return [pid for pid in children(self.process.pid) if "spawn_main" in cmdline(pid)]
 
     def shared_cache(self) -> Path:
-        """The workers' shared response cache file (the server sets it in their environment)."""
-        items = Path(f"/proc/{self.workers()[0]}/environ").read_text().split("\0")
-        environ = dict(item.split("=", 1) for item in items if "=" in item)
-        return Path(environ["CMIR_SHARED_CACHE_FILE"])
+        """The workers' shared response cache file (in the settings the server hands each
+        worker; a worker keeps it open)."""
+        fds = Path(f"/proc/{self.workers()[0]}/fd")
+        opened = [Path(os.readlink(fd)) for fd in fds.iterdir() if fd.is_symlink()]
+        (found,) = {path for path in opened if path.name == "responses.sqlite3"}
+        return found
 
     def stop(self) -> int:
         """SIGTERM, then the exit code."""
@@ -222,6 +225,21 @@ def test_port_in_use_is_one_line_error(world: World, tmp_path: Path) -> None:
     assert server.log.read_text().strip().splitlines() == [
         f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
     ]
+
+
+def test_a_second_server_on_the_same_port_is_refused(
+    two_workers: Server, world: World, tmp_path: Path
+) -> None:
+    """A second `cmir serve` on the port of a running one (both with SO_REUSEPORT sockets) is
+    refused with the one-line error instead of sharing the port, and the first keeps every
+    connection."""
+    second = Server(world, tmp_path, port=two_workers.port, CMIR_WORKERS="2")
+    assert second.process.wait(60) == 1
+    assert second.log.read_text().strip().splitlines() == [
+        f"error: cannot listen on 127.0.0.1:{two_workers.port}: Address already in use"
+    ]
+    assert len(listeners(two_workers.port)) == 2
+    assert get(two_workers.port, "/api/v1/pool")[0] == 200
 
 
 def test_startup_failure_stops_the_server(world: World, tmp_path: Path) -> None:

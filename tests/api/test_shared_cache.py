@@ -9,11 +9,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import World
 from fastapi.testclient import TestClient
 
 from cmir.api.app import create_app
-from cmir.api.respcache import SharedStore
+from cmir.api.cache import SharedStore
+from tests.api.helpers import World
 
 HEADERS = [(b"content-type", b"application/json"), (b"content-length", b"2")]
 
@@ -67,7 +67,7 @@ def test_unusable_file_turns_the_store_off(
 ) -> None:
     """A path that cannot be opened: one warning, and the API answers from its own cache."""
     missing = tmp_path / "no-such-folder" / "c.sqlite3"
-    with caplog.at_level(logging.WARNING, logger="cmir.api.respcache"):
+    with caplog.at_level(logging.WARNING, logger="cmir.api.cache"):
         store = SharedStore(missing, 1 << 20)
         assert store.add(SharedStore.key("/x", b"", "1:0x"), "1:0x", HEADERS, b"{}") is False
         store.flush()

@@ -7,15 +7,15 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import World
 from fastapi.testclient import TestClient
-from sqlalchemy import bindparam, func, literal, select
+from sqlalchemy import BindParameter, bindparam, func, literal, select
 from sqlalchemy.exc import OperationalError
 
 from cmir.api.app import create_app
 from cmir.api.db import Database, make_read_engine
 from cmir.api.services import members
 from cmir.api.statements import Prepared
+from tests.api.helpers import World
 
 # 1, 2, ... up to :n: a read as long as one likes
 _numbers = select(literal(1).label("x")).cte("numbers", recursive=True)
@@ -92,6 +92,6 @@ def test_timeout_answers_503_with_a_message(
 def test_prepared_refuses_an_in_list_when_built() -> None:
     """An expanding IN parameter cannot be compiled once for every length: refused at import
     time, not on the first request."""
-    ids = bindparam("ids", expanding=True)
+    ids: BindParameter[str] = bindparam("ids", expanding=True)
     with pytest.raises(TypeError, match="no IN list"):
         Prepared(select(members.M.c.address).where(members.M.c.address.in_(ids)))

@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from chain_clock import ChainClock
-from redistribution_model import PoolModel
-from strict_checks import emitted, log
 
 from cmir.chain.deploy import Deployment, NetworkSettings, deploy_on_test_accounts
+from tests.contracts.chain_clock import ChainClock
+from tests.contracts.redistribution_model import PoolModel
+from tests.contracts.strict_checks import emitted, log
 
 # One euro of the 6-decimal test token.
 EUR = 10**6

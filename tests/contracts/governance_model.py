@@ -24,8 +24,9 @@ from typing import Any
 
 from eth_abi.abi import decode, encode
 from eth_utils.crypto import keccak
-from raw_rpc import Rpc, signature_types, split_types
-from redistribution_model import PoolModel
+
+from tests.contracts.raw_rpc import Rpc, signature_types, split_types
+from tests.contracts.redistribution_model import PoolModel
 
 ZERO = "0x0000000000000000000000000000000000000000"
 ZERO32 = bytes(32)

@@ -7,9 +7,9 @@ from typing import Any
 
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
-from strict_checks import log
 
 from cmir.chain.deploy import ZERO_ADDRESS
+from tests.contracts.strict_checks import log
 
 
 def token_id(account: Any) -> int:

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from chain_clock import ChainClock
-from membership_checks import fresh_address, joined_events, member_record, token_id
-from strict_checks import emitted, log, reverts
 
 from cmir.chain.deploy import MEMBER_KINDS as KIND
 from cmir.chain.deploy import ZERO_ADDRESS
+from tests.contracts.chain_clock import ChainClock
+from tests.contracts.membership_checks import fresh_address, joined_events, member_record, token_id
+from tests.contracts.strict_checks import emitted, log, reverts
 
 HOUR = 3_600
 DAY = 86_400

@@ -16,13 +16,13 @@ import os
 from typing import Any
 
 import pytest
-from strict_checks import emitted, log, reverts
 
 from cmir.chain import governance as gov
 from cmir.chain.deploy import NetworkSettings, deploy_on_test_accounts
 from cmir.chain.governance import ProposalState
 from cmir.dev import capture
 from cmir.dev.attack_stage import Stage, state_bitmap
+from tests.contracts.strict_checks import emitted, log, reverts
 
 EUR = 10**6
 HONEST = 40

@@ -14,9 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chain_clock import ChainClock
-from redistribution_model import PRECISION, PoolModel, assert_pool_matches, assert_pool_solvent
-from strict_checks import emitted, log
+from tests.contracts.chain_clock import ChainClock
+from tests.contracts.redistribution_model import (
+    PRECISION,
+    PoolModel,
+    assert_pool_matches,
+    assert_pool_solvent,
+)
+from tests.contracts.strict_checks import emitted, log
 
 EUR = 10**6
 HOUR = 3_600

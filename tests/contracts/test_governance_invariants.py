@@ -77,7 +77,13 @@ from typing import Any, ClassVar, TypeVar
 import pytest
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
-from governance_model import (
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from cmir.chain.deploy import Deployment, NetworkSettings
+from tests.contracts.governance_model import (
     ABSTAIN,
     ACTIVE,
     AGAINST,
@@ -106,14 +112,8 @@ from governance_model import (
     calldata,
     decode_static,
 )
-from hypothesis import HealthCheck
-from hypothesis import settings as hypothesis_settings
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
-from raw_rpc import Rpc
-from redistribution_model import PoolModel
-
-from cmir.chain.deploy import Deployment, NetworkSettings
+from tests.contracts.raw_rpc import Rpc
+from tests.contracts.redistribution_model import PoolModel
 
 T = TypeVar("T")
 

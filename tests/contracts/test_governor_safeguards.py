@@ -15,14 +15,14 @@ from typing import Any
 
 import pytest
 from ape.exceptions import VirtualMachineError
-from chain_clock import ChainClock
 from eth_utils.crypto import keccak
-from proposal_steps import expected_states, pass_vote, start_voting, timelock_salt
-from strict_checks import emitted, log, reverts
 
 from cmir.chain import governance as gov
 from cmir.chain.deploy import ZERO_ADDRESS
 from cmir.chain.governance import ProposalState, Support
+from tests.contracts.chain_clock import ChainClock
+from tests.contracts.proposal_steps import expected_states, pass_vote, start_voting, timelock_salt
+from tests.contracts.strict_checks import emitted, log, reverts
 
 ZERO_BYTES32 = b"\x00" * 32
 DAY = 86_400

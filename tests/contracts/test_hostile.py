@@ -17,14 +17,14 @@ from typing import Any
 
 import pytest
 from ape import chain, project
-from chain_clock import ChainClock
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
-from redistribution_model import PoolModel, assert_pool_matches, assert_pool_solvent
-from strict_checks import emitted, log, reverts
 
 from cmir.chain.deploy import Deployment, deploy
+from tests.contracts.chain_clock import ChainClock
+from tests.contracts.redistribution_model import PoolModel, assert_pool_matches, assert_pool_solvent
+from tests.contracts.strict_checks import emitted, log, reverts
 
 EUR = 10**6
 PILOTE, ABEILLE, ESS_STRUCTURE = 0, 1, 2

@@ -81,8 +81,10 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
-from raw_rpc import Rpc, RpcError, signature_types
-from redistribution_model import (
+
+from cmir.chain.deploy import Deployment, NetworkSettings
+from tests.contracts.raw_rpc import Rpc, RpcError, signature_types
+from tests.contracts.redistribution_model import (
     LOWEST_PARTIES_MIN_SHARE_BPS,
     MAX_EPOCH_LENGTH,
     MAX_WEIGHT_BPS,
@@ -91,8 +93,6 @@ from redistribution_model import (
     PoolModel,
     max_reward_cap_bps,
 )
-
-from cmir.chain.deploy import Deployment, NetworkSettings
 
 SEQUENCES = int(os.environ.get("CMIR_PROPERTY_SEQUENCES", "200"))
 STEPS = int(os.environ.get("CMIR_PROPERTY_STEPS", "30"))

@@ -12,11 +12,11 @@ import pytest
 from ape import chain, project
 from eth_account.messages import encode_typed_data
 from eth_utils.crypto import keccak
-from membership_checks import joined_events, member_record, token_id
-from strict_checks import emitted, log, reverts, view_call
 
 from cmir.chain.deploy import MEMBER_KINDS as KIND
 from cmir.chain.deploy import ZERO_ADDRESS, NetworkSettings
+from tests.contracts.membership_checks import joined_events, member_record, token_id
+from tests.contracts.strict_checks import emitted, log, reverts, view_call
 
 BPS = 10_000
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from redistribution_model import max_reward_cap_bps
-from strict_checks import emitted, log, reverts
+
+from tests.contracts.redistribution_model import max_reward_cap_bps
+from tests.contracts.strict_checks import emitted, log, reverts
 
 DAY = 86_400
 DEFAULT_SHARES = (5_000, 3_000, 2_000)

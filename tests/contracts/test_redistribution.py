@@ -16,21 +16,21 @@ from typing import Any
 
 import pytest
 from ape import chain, project
-from chain_clock import ChainClock
 from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils.address import to_checksum_address
-from redistribution_model import (
+
+from cmir.chain import governance as gov
+from cmir.chain.governance import ProposalState, Support
+from tests.contracts.chain_clock import ChainClock
+from tests.contracts.redistribution_model import (
     ZERO_ADDRESS,
     PoolModel,
     assert_pool_matches,
     assert_pool_solvent,
     max_reward_cap_bps,
 )
-from strict_checks import emitted, log, reverts
-
-from cmir.chain import governance as gov
-from cmir.chain.governance import ProposalState, Support
+from tests.contracts.strict_checks import emitted, log, reverts
 
 EUR = 10**6
 ABEILLE = 1

@@ -12,10 +12,10 @@ import pytest
 from ape import project
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
-from strict_checks import emitted, log, reverts, view_call
 
 from cmir.chain.deploy import MEMBER_KINDS as KIND
 from cmir.chain.deploy import ZERO_ADDRESS
+from tests.contracts.strict_checks import emitted, log, reverts, view_call
 
 ZERO_HASH = b"\x00" * 32
 EUR = 10**6

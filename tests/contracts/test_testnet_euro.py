@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from ape import project
-from chain_clock import ChainClock
-from strict_checks import emitted, log, reverts
 
 from cmir.chain.deploy import ZERO_ADDRESS, Deployment, deploy
+from tests.contracts.chain_clock import ChainClock
+from tests.contracts.strict_checks import emitted, log, reverts
 
 TEUR = 10**6
 DAILY_ALLOWANCE = 10_000 * TEUR

@@ -5,9 +5,9 @@ from typing import Any
 import cbor2
 import yaml
 
-from cmir.chain.deploy import ROOT
+from cmir.chain.paths import project_root
 
-PINNED = yaml.safe_load((ROOT / "ape-config.yaml").read_text())["solidity"]
+PINNED = yaml.safe_load((project_root() / "ape-config.yaml").read_text())["solidity"]
 
 
 def metadata_of(runtime_code: bytes) -> dict[str, Any]:

@@ -186,7 +186,7 @@ def audit_chain(folder: Path) -> Iterator[AuditChain]:
     try:
         record = deploy_founders(anvil.url, folder / "audit-chain.json")
         w3 = Web3(Web3.HTTPProvider(anvil.url))
-        accounts = [Web3.to_checksum_address(x) for x in rpc(anvil.url, "eth_accounts")]
+        accounts: list[str] = [Web3.to_checksum_address(x) for x in rpc(anvil.url, "eth_accounts")]
         chain = AuditChain(anvil.url, folder / "audit-chain.json", record, w3, accounts)
         play(chain)
         yield chain

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from conftest import ROOT, base_env, cmir
 
 from cmir.dev.devchain import free_port, rpc
+from tests.e2e.helpers import ROOT, base_env, cmir
 
 #: One table's row (matched by `where`, every column equal) and the values written over it.
 Doctoring = tuple[str, Mapping[str, Any], Mapping[str, Any]]

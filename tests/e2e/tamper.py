@@ -8,9 +8,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager
 from typing import Any
 
-from conftest import Result, Stack
-
 from cmir.dev.devchain import rpc
+from tests.e2e.helpers import Result, Stack
 
 
 def _mine(stack: Stack) -> None:

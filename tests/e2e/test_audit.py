@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from audit_chain import TOKEN, AuditChain, audit_chain
-from audit_mirror import Mirror, index_once
-from conftest import Result, cmir
-from rpc_proxy import doctoring_rpc
 
 from cmir.audit.chain import Contract, Rpc
 from cmir.audit.ledger import build
+from tests.e2e.audit_chain import TOKEN, AuditChain, audit_chain
+from tests.e2e.audit_mirror import Mirror, index_once
+from tests.e2e.helpers import Result, cmir
+from tests.e2e.rpc_proxy import doctoring_rpc
 
 pytestmark = pytest.mark.e2e
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Stack
-from tamper import assert_caught, audit_api, row, tampered
+
+from tests.e2e.helpers import Stack
+from tests.e2e.tamper import assert_caught, audit_api, row, tampered
 
 pytestmark = pytest.mark.e2e
 

@@ -6,8 +6,9 @@ the audit exit 1 and name the resource, the address and the field."""
 from __future__ import annotations
 
 import pytest
-from conftest import Stack
-from tamper import assert_caught, audit_api, row, tampered
+
+from tests.e2e.helpers import Stack
+from tests.e2e.tamper import assert_caught, audit_api, row, tampered
 
 pytestmark = pytest.mark.e2e
 

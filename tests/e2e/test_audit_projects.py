@@ -10,8 +10,9 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from conftest import Stack
-from tamper import assert_caught, audit_api, row, tampered
+
+from tests.e2e.helpers import Stack
+from tests.e2e.tamper import assert_caught, audit_api, row, tampered
 
 pytestmark = pytest.mark.e2e
 

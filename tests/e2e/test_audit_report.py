@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import CHECKPOINT_TTL, Stack
-from tamper import audit_api
 
 from cmir.dev.devchain import rpc
+from tests.e2e.helpers import CHECKPOINT_TTL, Stack
+from tests.e2e.tamper import audit_api
 
 pytestmark = pytest.mark.e2e
 
@@ -87,7 +87,7 @@ def test_audit_reconciles_after_a_reorg_and_with_excluded_members(stack: Stack) 
     doomed = paid.tx()
     stack.wait_mirrored()
     listed = requests.get(
-        f"{stack.api_url}/api/v1/flows", params={"kind": "relation", "limit": 1}, timeout=10
+        f"{stack.api_url}/api/v1/flows", params={"kind": "relation", "limit": "1"}, timeout=10
     )
     assert listed.json()["items"][0]["tx_hash"] == doomed
     head = int(rpc(stack.rpc_url, "eth_blockNumber"), 16)
@@ -99,6 +99,6 @@ def test_audit_reconciles_after_a_reorg_and_with_excluded_members(stack: Stack) 
     assert done.code == 0, done.text[-3000:]
     assert f"RECONCILED at block {block}" in done.out
     latest = requests.get(
-        f"{stack.api_url}/api/v1/flows", params={"kind": "relation", "limit": 1}, timeout=10
+        f"{stack.api_url}/api/v1/flows", params={"kind": "relation", "limit": "1"}, timeout=10
     )
     assert latest.json()["items"][0]["tx_hash"] != doomed

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, Stack, cmir, free_port, rpc
 from eth_abi.abi import encode
 from eth_utils.crypto import keccak
 
@@ -25,6 +24,8 @@ from cmir.chain.reverts import (
     explain,
 )
 from cmir.dev.demo.data import GUARDIAN_REASON
+from cmir.dev.devchain import free_port, rpc
+from tests.e2e.helpers import ROOT, Stack, cmir
 
 COMMANDS = [
     [],
@@ -174,7 +175,7 @@ def test_reverts_are_explained(stack: Stack) -> None:
     below = stack.cmir("member", "pay", abeille, "5", "--ref", "TROP-PEU", *stack.signer(1), "--yes")
     assert below.code == 1
     line = one_line(below.err)
-    assert "would revert: RedistributionFeeBelowMinimum(amount=5000000, minimum=10000000)" in line
+    assert "would revert: RedistributionFeeBelowMinimum(amount=5.00 tEUR, minimum=10.00 tEUR)" in line
     assert "is below the governed minimum relation fee" in line
     steward = stack.cmir("collective", "spend", abeille, "10", "--memo", "non", *stack.signer(1), "--yes")
     assert steward.code == 1

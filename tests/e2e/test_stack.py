@@ -10,8 +10,10 @@ import time
 
 import pytest
 import requests
-from conftest import Stack, cmir, rpc
 from web3 import Web3
+
+from cmir.dev.devchain import rpc
+from tests.e2e.helpers import Stack, cmir
 
 pytestmark = pytest.mark.e2e
 
@@ -148,7 +150,7 @@ def test_member_voter_and_steward_then_audit(stack: Stack) -> None:
     assert audit.code == 0, audit.text[-3000:]
     assert f"RECONCILED at block {block}" in audit.out
     flows = requests.get(
-        f"{stack.api_url}/api/v1/flows", params={"kind": "relation", "limit": 5}, timeout=10
+        f"{stack.api_url}/api/v1/flows", params={"kind": "relation", "limit": "5"}, timeout=10
     ).json()
     assert flows["items"][0]["tx_hash"] == relation_tx
 

@@ -14,10 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, base_env, cmir, free_port, rpc
 from eth_account import Account
 
 from cmir.chain.deploy import NetworkSettings
+from cmir.dev.devchain import free_port, rpc
+from tests.e2e.helpers import ROOT, base_env, cmir
 
 pytestmark = pytest.mark.e2e
 

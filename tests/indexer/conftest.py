@@ -9,13 +9,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from indexer_chain import Dao
-from indexer_mirror import dispose_engine
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from cmir.dev.devchain import Anvil, deploy_founders
 from cmir.store.session import normalize_url
+from tests.indexer.indexer_mirror import dispose_engine
 
 POSTGRES_URL = os.environ.get("CMIR_TEST_POSTGRES_URL")
 BACKENDS = [
@@ -24,19 +22,6 @@ BACKENDS = [
         "postgresql", marks=pytest.mark.skipif(not POSTGRES_URL, reason="CMIR_TEST_POSTGRES_URL not set")
     ),
 ]
-
-
-def deploy_dao(tmp: Path) -> tuple[Anvil, Dao]:
-    """A fresh anvil with the contracts deployed: founders accounts 1 (Pilote), 2 (Abeille) and
-    3 (ESS structure), steward account 4."""
-    anvil = Anvil()
-    try:
-        record = tmp / "deployment.json"
-        deploy_founders(anvil.url, record)
-        return anvil, Dao.connect(anvil.url, record)
-    except Exception:
-        anvil.stop()
-        raise
 
 
 @pytest.fixture(params=BACKENDS)

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from indexer_mirror import engine_for
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.engine import make_url
 
 from cmir.dev.bench.indexer import ROOT, AnvilProcess, Chain, ChainPlan, build_chain, serve
 from cmir.store import Checkpoint, RawEvent
+from tests.indexer.indexer_mirror import engine_for
 
 #: About 20,000 events in about 1,000 blocks (20 pool calls per block).
 CRASH_PLAN = ChainPlan(events=20_000, helpers=4, calls_per_tx=20, txs_per_block=1, claim_every=53)

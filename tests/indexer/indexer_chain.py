@@ -13,7 +13,7 @@ from web3 import HTTPProvider, Web3
 
 from cmir.dev.devchain import Anvil, deploy, deploy_founders, free_port, rpc
 
-__all__ = ["EUR", "Anvil", "Dao", "deploy", "deploy_founders", "free_port", "rpc"]
+__all__ = ["EUR", "Anvil", "Dao", "deploy", "deploy_dao", "deploy_founders", "free_port", "rpc"]
 
 EUR = 10**6
 
@@ -67,3 +67,16 @@ class Dao:
     def now(self) -> int:
         """The latest block's timestamp."""
         return int(self.w3.eth.get_block("latest")["timestamp"])
+
+
+def deploy_dao(tmp: Path) -> tuple[Anvil, Dao]:
+    """A fresh anvil with the contracts deployed: founders accounts 1 (Pilote), 2 (Abeille) and
+    3 (ESS structure), steward account 4."""
+    anvil = Anvil()
+    try:
+        record = tmp / "deployment.json"
+        deploy_founders(anvil.url, record)
+        return anvil, Dao.connect(anvil.url, record)
+    except Exception:
+        anvil.stop()
+        raise

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from eth_utils import keccak
-from indexer_chain import EUR, Dao, rpc
+from eth_utils.crypto import keccak
 from web3 import Web3
+
+from tests.indexer.indexer_chain import EUR, Dao, rpc
 
 MAX = 2**256 - 1
 PILOTE, ABEILLE, ESS = 0, 1, 2

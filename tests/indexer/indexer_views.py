@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from indexer_mirror import engine_for
 from sqlalchemy import select
 
 from cmir.store import (
@@ -26,6 +25,7 @@ from cmir.store import (
 from cmir.store.epochs import Clock, latest_clock, member_now
 from cmir.store.invitations import credits
 from cmir.store.proposals import proposal_state, quorum_at
+from tests.indexer.indexer_mirror import engine_for
 
 ZERO = "0x0000000000000000000000000000000000000000"
 
@@ -143,9 +143,9 @@ def membership_matches(dao: Any, db_url: str) -> list[str]:
     for invitee, sponsor in {(i["invitee"], i["sponsor"]) for i in invitations}:
         record = tuple(view("invitationOf", invitee, sponsor))
         found = pending.get((invitee, sponsor))
-        mine = (ZERO, 0, 0) if found is None else (sponsor, found["kind"], found["expires_at"])
-        if mine != record:
-            problems.append(f"invitation of {invitee} by {sponsor}: {mine} != chain {record}")
+        ours = (ZERO, 0, 0) if found is None else (sponsor, found["kind"], found["expires_at"])
+        if ours != record:
+            problems.append(f"invitation of {invitee} by {sponsor}: {ours} != chain {record}")
     for attester in attesters:
         if attester["allowed"] != view("isAttester", attester["address"]):
             problems.append(f"attester {attester['address']}: {attester['allowed']} differs")

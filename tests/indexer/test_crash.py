@@ -25,7 +25,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from generated_chain import (
+
+from cmir.dev.bench.indexer import count_logs
+from tests.indexer.generated_chain import (
     Served,
     alive,
     checkpoint,
@@ -39,10 +41,8 @@ from generated_chain import (
     stop_process,
     writing,
 )
-from indexer_mirror import diff, dump, run_indexer
-from rpc_proxy import FaultyProxy
-
-from cmir.dev.bench.indexer import count_logs
+from tests.indexer.indexer_mirror import diff, dump, run_indexer
+from tests.indexer.rpc_proxy import FaultyProxy
 
 SEED = 20_240_611
 #: Small batches: many commits, so kills land before, inside and after them.

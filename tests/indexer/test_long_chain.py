@@ -10,13 +10,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from generated_chain import Served, served_chain
-from indexer_mirror import engine_for, run_indexer
-from indexer_views import pool_matches
 from sqlalchemy import func, select
 from web3 import HTTPProvider, Web3
 
 from cmir.store import Claim, Inflow, ParameterChange, Relation, RewardFreeze
+from tests.indexer.generated_chain import Served, served_chain
+from tests.indexer.indexer_mirror import engine_for, run_indexer
+from tests.indexer.indexer_views import pool_matches
 
 
 @pytest.fixture(scope="module")

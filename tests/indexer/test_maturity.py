@@ -11,16 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import deploy_dao
-from eth_utils import keccak
-from indexer_chain import EUR, Dao
-from indexer_mirror import diff, dump, engine_for, run_indexer
-from indexer_scenario import ABEILLE, MAX, PILOTE, Governance, epoch_left
-from indexer_views import pool_matches
+from eth_utils.crypto import keccak
 from sqlalchemy import select
 
 from cmir.dev.devchain import rpc
 from cmir.store import Claim, Inflow, Member, ParameterChange, RewardFreeze
+from tests.indexer.indexer_chain import EUR, Dao, deploy_dao
+from tests.indexer.indexer_mirror import diff, dump, engine_for, run_indexer
+from tests.indexer.indexer_scenario import ABEILLE, MAX, PILOTE, Governance, epoch_left
+from tests.indexer.indexer_views import pool_matches
 
 
 @pytest.fixture

@@ -12,12 +12,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from indexer_mirror import engine_for
 from sqlalchemy import Connection, Engine, inspect
 
 from cmir.store.base import Base
 from cmir.store.session import alembic_config, current_revision, make_engine, upgrade
 from cmir.store.types import Uint256
+from tests.indexer.indexer_mirror import engine_for
 
 BIG = 2**70 + 12_345  # above 2**63: stored as text on SQLite, summed exactly in Python
 

@@ -8,11 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import deploy_dao
-from indexer_chain import Dao
-from indexer_mirror import diff, dump, engine_for, run_indexer, settings_for
-from indexer_scenario import ATTESTED_ONLY, ATTESTER, GRACE, GUARDIAN, GUARDIAN_REASON, RULES, Outcome, run
-from indexer_views import governance_matches, membership_matches, pool_matches
 from sqlalchemy import select
 
 from cmir.indexer.sync import Indexer
@@ -33,6 +28,19 @@ from cmir.store import (
     RewardFreeze,
 )
 from cmir.store.proposals import proposal_state
+from tests.indexer.indexer_chain import Dao, deploy_dao
+from tests.indexer.indexer_mirror import diff, dump, engine_for, run_indexer, settings_for
+from tests.indexer.indexer_scenario import (
+    ATTESTED_ONLY,
+    ATTESTER,
+    GRACE,
+    GUARDIAN,
+    GUARDIAN_REASON,
+    RULES,
+    Outcome,
+    run,
+)
+from tests.indexer.indexer_views import governance_matches, membership_matches, pool_matches
 
 
 @pytest.fixture(scope="module")

@@ -10,18 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import deploy_dao
-from eth_utils import keccak
-from indexer_chain import EUR, Dao
-from indexer_mirror import diff, dump, engine_for, run_indexer
-from indexer_scenario import ABEILLE, ATTESTER, GUARDIAN, PILOTE, Governance, impersonate
-from indexer_views import governance_matches, membership_matches
+from eth_utils.crypto import keccak
 from sqlalchemy import func, select
 
 from cmir.dev.devchain import rpc
 from cmir.indexer.errors import ReorgTooDeepError
 from cmir.indexer.sync import Indexer
 from cmir.store import Attestation, DaoState, Invitation, Proposal, ProposalPayout
+from tests.indexer.indexer_chain import EUR, Dao, deploy_dao
+from tests.indexer.indexer_mirror import diff, dump, engine_for, run_indexer
+from tests.indexer.indexer_scenario import ABEILLE, ATTESTER, GUARDIAN, PILOTE, Governance, impersonate
+from tests.indexer.indexer_views import governance_matches, membership_matches
 
 MAX = 2**256 - 1
 _counter = itertools.count()
@@ -173,7 +172,7 @@ def test_a_reorg_rolls_back_invitations_attestations_payouts_and_the_guardian(
         index(dao, db)
 
         vetoed = gov.proposal([(dao.pool, "fundEssProject", (1, a[9], 1, EUR))], "funding", a[2])
-        blocks = [
+        blocks: list[Callable[[], object]] = [
             lambda: dao.send(dao.membership, "invite", a[6], PILOTE, sender=a[2]),
             lambda: dao.send(dao.membership, "revokeInvitation", a[6], a[2], sender=a[2]),
             lambda: dao.send(dao.membership, "attestEssStructure", a[8], sender=ATTESTER),
@@ -227,7 +226,7 @@ def test_a_reorg_deeper_than_the_window_stops_the_indexer(
 
 def test_live_mode_follows_new_blocks(dao: Dao, new_database: Callable[[], str]) -> None:
     """`run(follow=True)` polls the head until stopped; here it is stopped after two polls."""
-    from indexer_mirror import engine_for, settings_for
+    from tests.indexer.indexer_mirror import engine_for, settings_for
 
     db = new_database()
     indexer = Indexer(settings_for(dao.url, dao.record_path, db, poll_interval=0.05), engine=engine_for(db))

@@ -12,9 +12,17 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from generated_chain import Served, checkpoint, indexer_env, served_chain, start_indexer, stop_process
-from indexer_mirror import diff, dump, run_indexer
-from rpc_proxy import FAULTS, FaultyProxy
+
+from tests.indexer.generated_chain import (
+    Served,
+    checkpoint,
+    indexer_env,
+    served_chain,
+    start_indexer,
+    stop_process,
+)
+from tests.indexer.indexer_mirror import diff, dump, run_indexer
+from tests.indexer.rpc_proxy import FAULTS, FaultyProxy
 
 SEED = 7_340_233
 

@@ -7,17 +7,18 @@ Playwright's own browser download is never used (it cannot reach its servers her
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from tests.api.helpers import World, indexed_world
+from tests.web.helpers import DESKTOP, PHONE, PageProbe
+from tests.web.world_server import ApiServer
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -32,28 +33,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DESKTOP: ViewportSize = {"width": 1280, "height": 800}
-PHONE: ViewportSize = {"width": 390, "height": 844}
-PHONE_WIDTH = 390
 
 
-def _load_backend_conftest() -> Any:
-    """The API tests' conftest as a module of its own name (both files are named conftest)."""
-    spec = importlib.util.spec_from_file_location("cmir_api_conftest", ROOT / "tests" / "api" / "conftest.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_backend = _load_backend_conftest()
-#: The session's world, exactly as the API tests build it (deployment, scenario, indexer).
-world = _backend.world
-World = _backend.World
-
-sys.path.insert(0, str(HERE))
-from world_server import ApiServer  # noqa: E402
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The session's world, exactly as the API tests build it (deployment, scenario, indexer)."""
+    with indexed_world(tmp_path_factory.mktemp("api")) as built:
+        yield built
 
 
 def ensure_chromium() -> Path:
@@ -73,7 +59,7 @@ def ensure_chromium() -> Path:
 
 
 @pytest.fixture(scope="session")
-def api(world: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
+def api(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     """The API and the page, served by uvicorn on a free loopback port over the world."""
     log = tmp_path_factory.mktemp("web") / "api.log"
     server = ApiServer(world.db_url, world.dao.url, world.dao.record_path, log)
@@ -98,40 +84,6 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
         yield chromium
     finally:
         chromium.close()
-
-
-class PageProbe:
-    """A page in a fresh browser context, with what it logged and every URL it requested."""
-
-    def __init__(self, page: Page, base_url: str) -> None:
-        self.page = page
-        self.base_url = base_url
-        self.requests: list[str] = []
-        self.problems: list[str] = []
-        page.on("request", lambda request: self.requests.append(request.url))
-        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
-        page.on(
-            "console",
-            lambda message: (
-                self.problems.append(f"console {message.type}: {message.text}")
-                if message.type in ("error", "warning")
-                else None
-            ),
-        )
-        page.on(
-            "response",
-            lambda response: (
-                self.problems.append(f"HTTP {response.status} {response.url}")
-                if response.status >= 400
-                else None
-            ),
-        )
-
-    def open(self, path: str = "/") -> Page:
-        """Load the page and wait until every section has been filled."""
-        self.page.goto(self.base_url + path)
-        self.page.wait_for_selector("body[data-loaded='true']", timeout=30_000)
-        return self.page
 
 
 @pytest.fixture

@@ -13,9 +13,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
-from conftest import DESKTOP, PHONE, PHONE_WIDTH, PageProbe
 from playwright.sync_api import Browser, Page, Route
-from world_server import ApiServer
+
+from tests.web.helpers import DESKTOP, PHONE, PHONE_WIDTH, PageProbe
+from tests.web.world_server import ApiServer
 
 SPACES = re.compile(r"[\s\u00a0\u202f]")
 TO_ESS = re.compile(r"dont (.+?) de la part des membres")

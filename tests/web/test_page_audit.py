@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DESKTOP, PageProbe
 from playwright.sync_api import Browser
-from world_server import ApiServer
+
+from tests.web.helpers import DESKTOP, PageProbe
+from tests.web.world_server import ApiServer
 
 
 @pytest.fixture(scope="module")

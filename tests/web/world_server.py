@@ -1,8 +1,9 @@
 """The API as a real server process (uvicorn on a free loopback port) over an indexed world.
 
 `ApiServer` is what the browser tests use. Run this file to preview the page by hand over the
-same anvil scenario the API tests index (it prints the URL, Ctrl-C stops everything):
-    .venv/bin/python tests/web/world_server.py
+same anvil scenario the API tests index (it prints the URL, Ctrl-C stops everything), from the
+repository's root:
+    .venv/bin/python -m tests.web.world_server
 """
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ from typing import Any
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "tests" / "indexer"))
+from tests.indexer.indexer_chain import free_port
 
-from indexer_chain import free_port  # noqa: E402
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class ApiServer:
@@ -100,10 +100,11 @@ def main() -> None:
     import signal
     import tempfile
 
-    from indexer_chain import Anvil, Dao, deploy, rpc
-    from indexer_mirror import dispose_engine, run_indexer
-    from indexer_scenario import run
     from web3 import Web3
+
+    from tests.indexer.indexer_chain import Anvil, Dao, deploy, rpc
+    from tests.indexer.indexer_mirror import dispose_engine, run_indexer
+    from tests.indexer.indexer_scenario import run
 
     def interrupt(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt

@@ -6,21 +6,22 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from cmir.api.deps import UINT256_MAX, CursorParams, PageParams, State
+from cmir.api.deps import UINT256_MAX, Conn, CursorParams, DatabaseRoute, PageParams, State
 from cmir.api.schemas.common import ERROR_RESPONSES, NOT_FOUND
 from cmir.api.schemas.ess import Facets, FundingList, ProjectDetail, ProjectList
 from cmir.api.services import ess as service
 from cmir.api.services.ess import DirectoryFilter
 
-router = APIRouter(prefix="/ess", tags=["ess"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/ess", tags=["ess"], responses=ERROR_RESPONSES, route_class=DatabaseRoute)
 
 ProjectId = Annotated[int, Path(ge=0, le=UINT256_MAX, description="project id in the registry")]
 MetadataStatus = Literal["pending", "ok", "mismatch", "unreachable", "invalid", "unsupported"]
 
 
 @router.get("/projects", response_model=ProjectList, summary="Search the ESS directory")
-async def list_projects(
+def list_projects(
     state: State,
+    connection: Conn,
     page: PageParams,
     q: Annotated[
         str | None,
@@ -58,24 +59,22 @@ async def list_projects(
         metadata_status=metadata_status,
         awaiting_activation=awaiting_activation,
     )
-    return await state.database.run(
-        lambda c: service.list_projects(c, state.ctx, filters, sort, page.limit, page.offset)
-    )
+    return service.list_projects(connection, state.ctx, filters, sort, page.limit, page.offset)
 
 
 @router.get("/facets", response_model=Facets, summary="Filter values of the directory")
-async def directory_facets(state: State) -> Facets:
+def directory_facets(state: State, connection: Conn) -> Facets:
     """Themes, legal forms, regions and departments declared by projects, with counts."""
-    return await state.database.run(lambda c: service.facets(c, state.ctx))
+    return service.facets(connection, state.ctx)
 
 
 @router.get(
     "/projects/{project_id}", response_model=ProjectDetail, responses=NOT_FOUND, summary="One project"
 )
-async def get_project(state: State, project_id: ProjectId) -> ProjectDetail:
+def get_project(state: State, connection: Conn, project_id: ProjectId) -> ProjectDetail:
     """A project with its metadata, fundings, registry history and the proposals naming its
     wallet (void once the wallet changed)."""
-    return await state.database.run(lambda c: service.project_detail(c, state.ctx, project_id))
+    return service.project_detail(connection, state.ctx, project_id)
 
 
 @router.get(
@@ -84,8 +83,8 @@ async def get_project(state: State, project_id: ProjectId) -> ProjectDetail:
     responses=NOT_FOUND,
     summary="A project's fundings",
 )
-async def project_fundings(state: State, project_id: ProjectId, page: CursorParams) -> FundingList:
+def project_fundings(
+    state: State, connection: Conn, project_id: ProjectId, page: CursorParams
+) -> FundingList:
     """Every ESS funding paid to the project, newest first."""
-    return await state.database.run(
-        lambda c: service.project_fundings(c, state.ctx, project_id, page.cursor, page.limit)
-    )
+    return service.project_fundings(connection, state.ctx, project_id, page.cursor, page.limit)

@@ -6,23 +6,37 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from cmir.api.deps import ADDRESS_PATTERN, CursorParams, IsoDateTime, SeriesLimit, State, checksum
+from cmir.api.deps import (
+    ADDRESS_PATTERN,
+    Conn,
+    CursorParams,
+    DatabaseRoute,
+    FromQuery,
+    IsoDateTime,
+    PeriodQuery,
+    SeriesLimit,
+    State,
+    ToQuery,
+    check_dates,
+    check_period,
+    checksum,
+    utc,
+)
 from cmir.api.errors import InvalidParameterError
-from cmir.api.routers.members import check_period, utc
-from cmir.api.routers.pool import FromQuery, PeriodQuery, ToQuery, check_dates
 from cmir.api.schemas.common import ERROR_RESPONSES, Bucket
 from cmir.api.schemas.flows import FlowKind, FlowList, FlowTotals, Sankey
 from cmir.api.services import flows as service
 from cmir.api.services.flows import FlowFilter
 
-router = APIRouter(prefix="/flows", tags=["flows"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/flows", tags=["flows"], responses=ERROR_RESPONSES, route_class=DatabaseRoute)
 
 BLOCK_MAX = 2**62
 
 
 @router.get("", response_model=FlowList, summary="Every inflow and outflow")
-async def list_flows(
+def list_flows(
     state: State,
+    connection: Conn,
     page: CursorParams,
     direction: Annotated[Literal["in", "out"] | None, Query()] = None,
     kind: Annotated[FlowKind | None, Query()] = None,
@@ -51,14 +65,13 @@ async def list_flows(
         from_time=start,
         to_time=end,
     )
-    return await state.database.run(
-        lambda c: service.list_flows(c, state.ctx, filters, page.cursor, page.limit)
-    )
+    return service.list_flows(connection, state.ctx, filters, page.cursor, page.limit)
 
 
 @router.get("/totals", response_model=FlowTotals, summary="Money in and out per day, week or month")
-async def flow_totals(
+def flow_totals(
     state: State,
+    connection: Conn,
     limit: SeriesLimit,
     period: PeriodQuery = "day",
     start: FromQuery = None,
@@ -66,11 +79,11 @@ async def flow_totals(
 ) -> FlowTotals:
     """Inflows (and their split) and outflows per bucket for each period with events."""
     check_dates(start, end)
-    return await state.database.run(lambda c: service.totals(c, state.ctx, period, start, end, limit))
+    return service.totals(connection, state.ctx, period, start, end, limit)
 
 
 @router.get("/sankey", response_model=Sankey, summary="Sankey graph of every flow")
-async def flow_sankey(state: State) -> Sankey:
+def flow_sankey(state: State, connection: Conn) -> Sankey:
     """Inflows by kind → the three buckets → claims, ESS projects, collective spends and what is
     still available; values are exact amounts."""
-    return await state.database.run(lambda c: service.sankey(c, state.ctx))
+    return service.sankey(connection, state.ctx)

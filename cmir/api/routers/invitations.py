@@ -6,17 +6,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from cmir.api.deps import ADDRESS_PATTERN, PageParams, State, checksum
+from cmir.api.deps import ADDRESS_PATTERN, Conn, DatabaseRoute, PageParams, State, checksum
 from cmir.api.schemas.common import ERROR_RESPONSES
 from cmir.api.schemas.members import InvitationList, InvitationStatus
 from cmir.api.services import invitations as service
 
-router = APIRouter(prefix="/invitations", tags=["members"], responses=ERROR_RESPONSES)
+router = APIRouter(
+    prefix="/invitations", tags=["members"], responses=ERROR_RESPONSES, route_class=DatabaseRoute
+)
 
 
 @router.get("", response_model=InvitationList, summary="Invitations, filtered and paginated")
-async def list_invitations(
+def list_invitations(
     state: State,
+    connection: Conn,
     page: PageParams,
     invitee: Annotated[str | None, Query(pattern=ADDRESS_PATTERN, description="invited address")] = None,
     sponsor: Annotated[str | None, Query(pattern=ADDRESS_PATTERN, description="inviting member")] = None,
@@ -27,6 +30,4 @@ async def list_invitations(
     (the sponsor or governance)."""
     who = checksum(invitee) if invitee else None
     by = checksum(sponsor) if sponsor else None
-    return await state.database.run(
-        lambda c: service.list_invitations(c, state.ctx, who, by, status, page.limit, page.offset)
-    )
+    return service.list_invitations(connection, state.ctx, who, by, status, page.limit, page.offset)

@@ -2,44 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from cmir.api.deps import ADDRESS_PATTERN, CursorParams, IsoDate, MemberAddress, PageParams, State, checksum
-from cmir.api.errors import InvalidParameterError
+from cmir.api.deps import (
+    ADDRESS_PATTERN,
+    Conn,
+    CursorParams,
+    DatabaseRoute,
+    IsoDate,
+    MemberAddress,
+    PageParams,
+    State,
+    check_period,
+    checksum,
+    day_start,
+)
 from cmir.api.schemas.common import ERROR_RESPONSES, NOT_FOUND, MemberKind
 from cmir.api.schemas.members import MemberDetail, MemberList, MemberStatus, RelationList
 from cmir.api.services import members as service
 from cmir.api.services.members import MemberFilter, Order, Sort
 
-router = APIRouter(prefix="/members", tags=["members"], responses=ERROR_RESPONSES)
-
-
-def utc(value: datetime | None) -> datetime | None:
-    """A datetime made aware (naive values are UTC)."""
-    if value is None:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def day_start(day: date | None, plus: int = 0) -> datetime | None:
-    """Midnight UTC of `day` (+ `plus` days)."""
-    if day is None:
-        return None
-    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=plus)
-
-
-def check_period(start: datetime | None, end: datetime | None) -> None:
-    """422 unless start <= end."""
-    if start is not None and end is not None and start > end:
-        raise InvalidParameterError("the period's start is after its end")
+router = APIRouter(prefix="/members", tags=["members"], responses=ERROR_RESPONSES, route_class=DatabaseRoute)
 
 
 @router.get("", response_model=MemberList, summary="Members, filtered and paginated")
-async def list_members(
+def list_members(
     state: State,
+    connection: Conn,
     page: PageParams,
     kind: Annotated[MemberKind | None, Query(description="Pilote, Abeille or EssStructure")] = None,
     status: Annotated[MemberStatus | None, Query()] = None,
@@ -68,29 +59,26 @@ async def list_members(
         q=q,
         in_probation=in_probation,
     )
-    return await state.database.run(
-        lambda c: service.list_members(c, state.ctx, filters, sort, order, page.limit, page.offset)
-    )
+    return service.list_members(connection, state.ctx, filters, sort, order, page.limit, page.offset)
 
 
 @router.get("/{address}", response_model=MemberDetail, responses=NOT_FOUND, summary="One member")
-async def get_member(state: State, address: MemberAddress) -> MemberDetail:
+def get_member(state: State, connection: Conn, address: MemberAddress) -> MemberDetail:
     """A member: sponsor, invitees, pending invitations, recent relations and claims, points,
     earned, claimed and claimable rewards (claimable equals the pool's `claimableOf`), the end of
     its probation and the invitations it may send (the membership's `invitationsAvailable`)."""
-    return await state.database.run(lambda c: service.member_detail(c, state.ctx, address))
+    return service.member_detail(connection, state.ctx, address)
 
 
 @router.get(
     "/{address}/relations", response_model=RelationList, responses=NOT_FOUND, summary="A member's relations"
 )
-async def member_relations(
+def member_relations(
     state: State,
+    connection: Conn,
     address: MemberAddress,
     page: CursorParams,
     direction: Annotated[Literal["all", "paid", "received"], Query()] = "all",
 ) -> RelationList:
     """Relations the member paid or received, newest first (keyset pagination)."""
-    return await state.database.run(
-        lambda c: service.member_relations(c, state.ctx, address, direction, page.cursor, page.limit)
-    )
+    return service.member_relations(connection, state.ctx, address, direction, page.cursor, page.limit)

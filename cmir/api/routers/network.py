@@ -6,22 +6,31 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from cmir.api.deps import ADDRESS_PATTERN, PageParams, SeriesLimit, State, checksum
-from cmir.api.routers.pool import PeriodQuery
+from cmir.api.deps import (
+    ADDRESS_PATTERN,
+    Conn,
+    DatabaseRoute,
+    PageParams,
+    PeriodQuery,
+    SeriesLimit,
+    State,
+    checksum,
+)
 from cmir.api.schemas.common import ERROR_RESPONSES, NOT_FOUND, MemberKind
 from cmir.api.schemas.members import MemberStatus
 from cmir.api.schemas.network import Graph, NetworkSummary
 from cmir.api.services import network as service
 from cmir.api.services.network import GraphQuery
 
-router = APIRouter(prefix="/network", tags=["network"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/network", tags=["network"], responses=ERROR_RESPONSES, route_class=DatabaseRoute)
 
 MAX_EDGES = 2000
 
 
 @router.get("/graph", response_model=Graph, responses=NOT_FOUND, summary="The member graph")
-async def network_graph(
+def network_graph(
     state: State,
+    connection: Conn,
     page: PageParams,
     kind: Annotated[MemberKind | None, Query()] = None,
     status: Annotated[MemberStatus | None, Query()] = None,
@@ -50,11 +59,13 @@ async def network_graph(
         limit=page.limit,
         offset=page.offset,
     )
-    return await state.database.run(lambda c: service.graph(c, state.ctx, query))
+    return service.graph(connection, state.ctx, query)
 
 
 @router.get("/summary", response_model=NetworkSummary, summary="Members per kind, relations, growth")
-async def network_summary(state: State, limit: SeriesLimit, period: PeriodQuery = "month") -> NetworkSummary:
+def network_summary(
+    state: State, connection: Conn, limit: SeriesLimit, period: PeriodQuery = "month"
+) -> NetworkSummary:
     """Members per kind and status, sponsorships, relations and their amount, pending
     invitations, and growth per period (the last `limit` periods)."""
-    return await state.database.run(lambda c: service.summary(c, state.ctx, period, limit))
+    return service.summary(connection, state.ctx, period, limit)

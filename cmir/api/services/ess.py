@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import BindParameter, Connection, bindparam, func, literal_column, select, text
 from sqlalchemy.types import NullType
 
-from cmir.api.db import clean_doc, fold
 from cmir.api.errors import NotFoundError
 from cmir.api.schemas.common import PageMeta, timestamp
 from cmir.api.schemas.ess import (
@@ -36,6 +35,7 @@ from cmir.api.services.context import (
     load_as_of,
 )
 from cmir.api.territories import DEPARTMENTS, REGION_OF, REGIONS, department_of
+from cmir.api.text import clean_doc, fold
 from cmir.store import EssFunding, EssProject, EssProjectChange, Proposal, ProposalPayout
 
 P = EssProject.__table__
@@ -58,7 +58,7 @@ _PG_TO = "".join(_ACCENTS.keys())
 
 
 def pg_fold(sql: str) -> str:
-    """PostgreSQL expression folding `sql` as `cmir.api.db.fold` does (French accents, case)."""
+    """PostgreSQL expression folding `sql` as `cmir.api.text.fold` does (French accents, case)."""
     inner = f"lower(translate({sql}, '{_PG_FROM}', '{_PG_TO}'))"
     return f"replace(replace(replace({inner}, 'œ', 'oe'), 'Œ', 'oe'), 'æ', 'ae')"
 

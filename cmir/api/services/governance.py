@@ -6,13 +6,13 @@ votes; the governed settings."""
 from __future__ import annotations
 
 import time
+import typing
 from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, func, select, text, tuple_
 
-from cmir.api.db import fold
 from cmir.api.errors import NotFoundError
 from cmir.api.schemas.common import AsOf, PageMeta, timestamp
 from cmir.api.schemas.governance import (
@@ -38,6 +38,8 @@ from cmir.api.services.context import Context, by_position, cursor_of, escape_li
 from cmir.api.services.ess import OPEN_STATES, payout_void, pg_fold
 from cmir.api.services.points import now_of
 from cmir.api.services.pool import dao_state
+from cmir.api.text import fold
+from cmir.chain.vocabulary import SUPPORT_NAMES as SUPPORT_WORDS
 from cmir.store import (
     Attester,
     EssProject,
@@ -58,8 +60,8 @@ PC = ProposalChange.__table__
 V = Vote.__table__
 M = Member.__table__
 PAR = ParameterChange.__table__
-SUPPORT = ("against", "for", "abstain")
-SUPPORT_NAMES: dict[int, Support] = {0: "against", 1: "for", 2: "abstain"}
+# a vote's stored support (the enum's value) -> the API's word
+SUPPORT_NAMES: dict[int, Support] = dict(enumerate(typing.cast(tuple[Support, ...], SUPPORT_WORDS)))
 LIGHT = (
     P.c.proposal_id,
     P.c.proposer,
@@ -415,7 +417,7 @@ def votes(
     _proposal_row(connection, ctx, proposal_id)
     conditions = [V.c.chain_id == ctx.chain_id, V.c.proposal_id == proposal_id]
     if support is not None:
-        conditions.append(V.c.support == SUPPORT.index(support))
+        conditions.append(V.c.support == SUPPORT_WORDS.index(support))
     total = int(connection.execute(select(func.count()).select_from(V).where(*conditions)).scalar_one())
     rows = connection.execute(
         select(V).where(*conditions).order_by(*by_position(V, newest=False)).limit(limit).offset(offset)

@@ -255,28 +255,15 @@ def relation_item(ctx: Context, row: Any, member: str) -> RelationItem:
     )
 
 
-# what a relation row shows (the sponsors' points and the accumulator are not shown)
-_RELATION_COLUMNS = [
-    R.c[name]
-    for name in (
-        "chain_id",
-        "block_number",
-        "log_index",
-        "tx_hash",
-        "block_time",
-        "payer",
-        "counterparty",
-        "relation_ref",
-        "amount",
-        "to_members",
-        "to_ess",
-        "to_collective",
-        "members_to_ess",
-        "epoch",
-        "payer_points",
-        "counterparty_points",
-    )
-]
+# what a relation row shows: the model's columns but the sponsors, their points and the accumulator
+_RELATION_HIDDEN = {
+    "payer_sponsor",
+    "counterparty_sponsor",
+    "payer_sponsor_points",
+    "counterparty_sponsor_points",
+    "reward_per_point",
+}
+_RELATION_COLUMNS = [column for column in R.columns if column.name not in _RELATION_HIDDEN]
 
 
 def _position_page(table: Any, column: Any, *, after: bool, columns: Any = None) -> Any:

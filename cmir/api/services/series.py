@@ -14,20 +14,12 @@ from cmir.api.schemas.common import AsOf
 from cmir.api.services.context import Context, every_row
 from cmir.api.statements import Prepared
 from cmir.store import BucketSnapshot
+from cmir.store.columns import FIGURES
 
 B = BucketSnapshot.__table__
 DAY = 86_400
 EPOCH = date(1970, 1, 1)
 KEY_SCALE = 10_000_000  # block * scale + log index orders events (log index < 10**7)
-FIGURES = (
-    "total_received",
-    "members_received",
-    "ess_received",
-    "collective_received",
-    "rewards_claimed",
-    "ess_disbursed",
-    "collective_spent",
-)
 INFLOW_CAUSES = {
     "RelationPaid": "relation",
     "Contributed": "contribution",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -161,7 +162,8 @@ def _figure(ctx: Context, name: str, label: str, unit: str, db: Any, chain: Any)
 async def reconciliation(state: AppState) -> Reconciliation:
     """Every mirrored figure next to the chain's, at the indexed block."""
     ctx = state.ctx
-    as_of, db = await state.database.run(lambda c: _database_figures(c, ctx))
+    # the transaction ends before the chain is read (which may wait on a slow RPC endpoint)
+    as_of, db = await state.database.run(functools.partial(_database_figures, ctx=ctx))
     chain = await anyio.to_thread.run_sync(chain_figures, state, as_of.block, as_of.block_hash)
     v = chain.values
     totals = v["totals"]
@@ -272,7 +274,8 @@ async def health(state: AppState) -> tuple[Health, int]:
     database = DatabaseHealth(reachable=True, error=None)
     checkpoint = None
     try:
-        checkpoint = await state.database.run(lambda c: _indexer_row(c, state.ctx))
+        # not the routes' `Conn`: a database that cannot be read is this route's answer
+        checkpoint = await state.database.run(functools.partial(_indexer_row, ctx=state.ctx))
     except Exception as exc:  # any failure to read is what health reports
         database = DatabaseHealth(reachable=False, error=type(exc).__name__)
     chain = ChainHealth(reachable=True, error=None)

@@ -21,7 +21,7 @@ import sys
 import typer
 
 from cmir.apps.cli import collective, dao, dao_params, member, operator
-from cmir.apps.cli.common import CliError
+from cmir.apps.cli.common import AmountCommand, CliError
 
 app = typer.Typer(
     name="cmir",
@@ -48,7 +48,7 @@ dao.app.command("propose-parties-min-share")(dao_params.propose_parties_min_shar
 dao.app.command("propose-quorum-floor")(dao_params.propose_quorum_floor)
 dao.app.command("propose-grace-period")(dao_params.propose_grace_period)
 dao.app.command("propose-membership-rules")(dao_params.propose_membership_rules)
-dao.app.command("propose-collective-budget")(dao_params.propose_collective_budget)
+dao.app.command("propose-collective-budget", cls=AmountCommand)(dao_params.propose_collective_budget)
 dao.app.command("propose-guardian")(dao_params.propose_guardian)
 dao.app.command("propose-attester")(dao_params.propose_attester)
 # The proposals first, together, in `cmir dao --help`.
@@ -57,7 +57,7 @@ app.add_typer(dao.app, name="dao")
 app.add_typer(collective.app, name="collective")
 app.command("deploy")(operator.deploy)
 app.command("serve")(operator.serve)
-app.command("faucet")(operator.faucet)
+app.command("faucet", cls=AmountCommand)(operator.faucet)
 app.add_typer(operator.dev, name="dev")
 
 

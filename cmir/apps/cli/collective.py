@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cmir.apps.cli.common import (
+    AmountCommand,
     BadInput,
     Chain,
     Signer,
@@ -31,7 +32,7 @@ app = typer.Typer(
 )
 
 
-@app.command()
+@app.command(cls=AmountCommand)
 @shared_options
 def spend(
     recipient: Annotated[str, typer.Argument(help="Who is paid (a supplier, a venue, a trainer).")],

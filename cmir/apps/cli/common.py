@@ -14,6 +14,7 @@ import getpass
 import inspect
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -22,16 +23,18 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
 
-import requests
 import typer
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import is_address, to_checksum_address
+from typer.core import TyperCommand
 from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractLogicError
 
+from cmir.chain.errors import RpcError
 from cmir.chain.paths import ProjectNotFoundError, project_root
 from cmir.chain.reverts import explain
+from cmir.chain.rpc import request as rpc_request
 
 DEFAULT_NETWORK = "ethereum:local:foundry"
 DEFAULT_LOCAL_RPC = "http://127.0.0.1:8545"
@@ -182,6 +185,36 @@ def shared_options(command: Callable[..., None]) -> Callable[..., None]:
 
 
 # ---------------------------------------------------------------------------------- parsing
+
+#: A negative number ("-5", "-2.50", "-2,50"): click reads it as an option's name.
+NEGATIVE_NUMBER = re.compile(r"-\d[\d_]*(?:[.,]\d*)?")
+
+
+class AmountCommand(TyperCommand):
+    """A command with an AMOUNT argument (``@app.command(cls=AmountCommand)``). Click reads any
+    word starting with a dash as an option, so a negative amount (``cmir member pay ADDRESS -5``)
+    would fail as "No such option: -5"; here it is an amount, refused as one (exit code 2). A
+    dash-number given as an option's value (``--ref -5``) is left to the option."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # ctx: Typer's own click Context
+        """Refuse a negative amount, then parse as usual."""
+        valued = {
+            name
+            for param in self.params
+            if param.param_type_name == "option" and not getattr(param, "is_flag", False)
+            for name in param.opts
+        }
+        following_option = False
+        for word in args:
+            if following_option:
+                following_option = False
+            elif word == "--":
+                break
+            elif word in valued:
+                following_option = True
+            elif NEGATIVE_NUMBER.fullmatch(word):
+                raise BadInput(f"amount must be positive, got {word!r}")
+        return super().parse_args(ctx, args)
 
 
 def split_choice(choice: str) -> tuple[str, str, str | None]:
@@ -346,13 +379,10 @@ def rpc_url_of(target: Target) -> str:
 
 
 def rpc_alive(url: str, timeout: float = 3.0) -> int | None:
-    """The chain id at `url`, or None if nothing answers."""
+    """The chain id at `url`, or None if nothing answers (one try, `cmir.chain.rpc.request`)."""
     try:
-        reply = requests.post(
-            url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}, timeout=timeout
-        ).json()
-        return int(reply["result"], 16)
-    except (requests.RequestException, ValueError, KeyError, TypeError):
+        return int(rpc_request(url, "eth_chainId", timeout=timeout), 16)
+    except (RpcError, ValueError, TypeError):
         return None
 
 
@@ -391,6 +421,10 @@ class Chain:
     def amount(self, value: int) -> str:
         """Token units for people."""
         return show_units(value, self.decimals, self.symbol)
+
+    def explain(self, data: str) -> str:
+        """Revert `data` in one sentence, its token amounts in euros (`amount`)."""
+        return explain(data, self.abis, self.amount)
 
     def is_dev(self) -> bool:
         """A local anvil chain whose clock may be moved."""
@@ -514,7 +548,7 @@ def simulate(chain: Chain, call: Any, sender: str, what: str) -> int:
         return int(call.estimate_gas({"from": sender}))
     except ContractLogicError as exc:
         data = revert_data(exc)
-        reason = explain(data, chain.abis) if data else str(exc)
+        reason = chain.explain(data) if data else str(exc)
         raise CliError(f"{what} would revert: {reason}") from None
 
 
@@ -579,7 +613,7 @@ def transact(
             call.call({"from": sender}, block_identifier=int(receipt["blockNumber"]) - 1)
         except ContractLogicError as exc:
             data = revert_data(exc)
-            reason = explain(data, chain.abis) if data else str(exc)
+            reason = chain.explain(data) if data else str(exc)
         raise CliError(
             f"tx {tx_hash.to_0x_hex()} reverted in block {receipt['blockNumber']} "
             f"(gas used {receipt['gasUsed']}): {reason}"

@@ -21,6 +21,7 @@ from rich.table import Table
 from web3.exceptions import ContractLogicError, Web3Exception
 
 from cmir.apps.cli.common import (
+    AmountCommand,
     ApeStyle,
     BadInput,
     Chain,
@@ -41,7 +42,6 @@ from cmir.apps.cli.common import (
 )
 from cmir.chain import governance as gov
 from cmir.chain.governance import Call, Proposal, ProposalState, Support, make_proposal
-from cmir.chain.reverts import explain
 
 app = typer.Typer(
     name="dao",
@@ -100,7 +100,7 @@ def check_as_governance(chain: Chain, proposal: Proposal) -> None:
             chain.w3.eth.call({"from": timelock, "to": call.target, "data": call.calldata})
         except ContractLogicError as exc:
             data = revert_data(exc)
-            reason = explain(data, chain.abis) if data else str(exc)
+            reason = chain.explain(data) if data else str(exc)
             raise BadInput(f"this proposal would fail when executed: {reason}") from None
         except (ValueError, Web3Exception):  # the node refuses the simulation itself
             return
@@ -171,6 +171,28 @@ def _state(chain: Chain, pid: int) -> ProposalState:
     return ProposalState(int(chain.contract("governor").functions.state(pid).call()))
 
 
+def why_defeated(chain: Chain, pid: int) -> str:
+    """Why a defeated proposal lost, read from the Governor: too few votes (For and Abstain
+    count toward the quorum at the proposal's snapshot), or not more For than Against."""
+    governor = chain.contract("governor").functions
+    against, for_, abstain = (int(x) for x in governor.proposalVotes(pid).call())
+    quorum = int(governor.quorum(int(governor.proposalSnapshot(pid).call())).call())
+    if for_ + abstain < quorum:
+        return (
+            f"quorum not reached: {for_ + abstain} of {quorum} (For and Abstain count toward it;"
+            f" {for_} for, {against} against, {abstain} abstain)"
+        )
+    if against > for_:
+        return f"more votes against: {against} against, {for_} for"
+    return f"no more votes for than against: {for_} each"
+
+
+def refuse_defeated(chain: Chain, pid: int, label: str, step: str) -> None:
+    """A one-line refusal to `step` (queue, execute) a defeated proposal, saying why it lost."""
+    if _state(chain, pid) == ProposalState.DEFEATED:
+        raise CliError(f"proposal {label} was defeated, it cannot be {step}: {why_defeated(chain, pid)}")
+
+
 def guardian_cancellations(chain: Chain) -> dict[int, tuple[str, str]]:
     """The guardian's cancellations: proposal id -> (guardian, reason)."""
     governor = chain.contract("governor")
@@ -235,7 +257,7 @@ def submit(
 Common = dict[str, Any]
 
 
-@app.command("propose-funding")
+@app.command("propose-funding", cls=AmountCommand)
 @shared_options
 def propose_funding(
     project_id: Annotated[int, typer.Argument(help="Id of a registered, active ESS project.", min=1)],
@@ -348,19 +370,34 @@ def propose_shares(
     if members_bps + ess_bps + collective_bps != 10_000:
         raise BadInput(f"shares must sum to 10000 basis points, got {members_bps + ess_bps + collective_bps}")
     chain = connect(target)
-    floor = int(chain.contract("pool").functions.essFloorBps().call())
+    pool = chain.contract("pool")
+    floor = int(pool.functions.essFloorBps().call())
     if ess_bps < floor:
         raise BadInput(f"the ESS share {ess_bps} bps is below the floor {floor} bps fixed at deployment")
     account = load_signer(signer)
+    check_proposer(chain, account.address)
+    wanted = (members_bps, ess_bps, collective_bps)
+    current = tuple(int(x) for x in pool.functions.shares().call())
+    if current == wanted:
+        # a proposal that changes nothing: most likely the shares a past vote already set
+        raise BadInput(
+            f"the shares are already {members_bps}/{ess_bps}/{collective_bps} bps (members/ESS/collective):"
+            " propose different ones"
+        )
     text = description or (
         f"Nouvelle répartition : membres {members_bps / 100:g} %, ESS {ess_bps / 100:g} %,"
         f" fonds collectif {collective_bps / 100:g} %"
     )
-    proposal = make_proposal(
-        [encode_call(chain.contract("pool"), "setShares", (members_bps, ess_bps, collective_bps))], text
-    )
+    proposal = make_proposal([encode_call(pool, "setShares", wanted)], text)
     check_as_governance(chain, proposal)
-    submit(chain, account, proposal, f"propose shares {members_bps}/{ess_bps}/{collective_bps} bps", yes)
+    submit(
+        chain,
+        account,
+        proposal,
+        f"propose shares {members_bps}/{ess_bps}/{collective_bps} bps",
+        yes,
+        [f"shares now: members {current[0]}, ESS {current[1]}, collective {current[2]} bps"],
+    )
 
 
 @app.command()
@@ -413,6 +450,7 @@ def queue(
 ) -> None:
     """Queue a succeeded proposal in the timelock (anyone may); it executes after the delay."""
     chain, account, pid, proposal, label = _signed_proposal(target, signer, proposal_id)
+    refuse_defeated(chain, pid, label, "queued")
     delay = int(chain.contract("timelock").functions.getMinDelay().call())
     _timelock_step(
         chain,
@@ -439,6 +477,7 @@ def execute(
 ) -> None:
     """Execute a queued proposal once the timelock's delay has passed (anyone may)."""
     chain, account, pid, proposal, label = _signed_proposal(target, signer, proposal_id)
+    refuse_defeated(chain, pid, label, "executed")
     eta = int(chain.contract("governor").functions.proposalEta(pid).call())
     details = [f"proposal {pid}", f"state now: {_state(chain, pid).name.lower()}"]
     if eta:

@@ -13,6 +13,7 @@ import typer
 from eth_account.signers.local import LocalAccount
 
 from cmir.apps.cli.common import (
+    AmountCommand,
     BadInput,
     Chain,
     CliError,
@@ -31,6 +32,7 @@ from cmir.apps.cli.common import (
     transact,
     units,
 )
+from cmir.chain.vocabulary import MEMBER_KINDS
 
 app = typer.Typer(
     name="member",
@@ -40,7 +42,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-KINDS = ("Pilote", "Abeille", "EssStructure")
+KINDS = MEMBER_KINDS
 KIND_HELP = {
     "Pilote": "company or institution",
     "Abeille": "individual, freelancer, small firm",
@@ -413,7 +415,7 @@ def attest(
     )
 
 
-@app.command()
+@app.command(cls=AmountCommand)
 @shared_options
 def pay(
     counterparty: Annotated[str, typer.Argument(help="The member the relation is with.")],

@@ -4,7 +4,9 @@ test network) and ``cmir dev travel`` (move a local chain's clock)."""
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -82,6 +84,19 @@ def _deployer(signer: Signer, provider: Any) -> Any:
     raise BadInput("choose the deployer: --account ALIAS (Ape keystore) or --keyfile PATH")
 
 
+def live_record(path: Path, chain_id: int, code_at: Callable[[str], bytes]) -> bool:
+    """`path` is a deployment record of this chain (`chain_id`) whose contracts all have code
+    (`code_at(address)`): a live deployment, the running `make up`'s say, that a new record
+    there would hide from every tool reading it."""
+    try:
+        record = json.loads(path.read_text())
+        recorded = int(record["chain_id"])
+        addresses = [str(entry["address"]) for entry in record["contracts"].values()]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    return recorded == chain_id and bool(addresses) and all(len(code_at(a)) > 0 for a in addresses)
+
+
 @shared_options
 def deploy(
     *,
@@ -123,14 +138,33 @@ def deploy(
             show_default=False,
         ),
     ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Where to write the deployment record (default: --deployment, else "
+            "deployments/<network>.json).",
+            show_default=False,
+            dir_okay=False,
+            resolve_path=True,
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Replace a record whose contracts are live on this chain (e.g. `make up`'s)."
+        ),
+    ] = False,
     yes: bool,
 ) -> None:
     """Deploy and wire the contracts, write the deployment record, publish the sources.
 
     Settings come from deployments/settings.yaml (the network's entry, or --settings); the record
-    goes to deployments/<network>.json (or --deployment). On Sepolia: the RPC URL from
-    WEB3_PROVIDER_URI (or --rpc-url), the deployer from --account or --keyfile, and the sources
-    published on Etherscan when ETHERSCAN_API_KEY is set.
+    goes to deployments/<network>.json (or --out, or --deployment). A record whose contracts are
+    live on the chain (the running `make up`'s deployments/local.json, say) is not replaced
+    without --force. On Sepolia: the RPC URL from WEB3_PROVIDER_URI (or --rpc-url), the deployer
+    from --account or --keyfile, and the sources published on Etherscan when ETHERSCAN_API_KEY
+    is set.
     """
     from cmir.chain.deploy import MEMBER_KINDS, ZERO_ADDRESS, DeploymentError, NetworkSettings, write_record
     from cmir.chain.deploy import deploy as deploy_contracts
@@ -149,7 +183,7 @@ def deploy(
         founder_list.append((address(who, "founder"), kind))
     steward_address = address(steward, "steward") if steward else None
     guardian_address = address(guardian, "guardian") if guardian else ZERO_ADDRESS
-    out = target.deployment or default_deployment(network)
+    out = out or target.deployment or default_deployment(network)
     provider_settings: dict[str, Any] = {}
     if is_local(network):
         url = rpc_url or os.environ.get("APE_FOUNDRY_HOST") or "http://127.0.0.1:8545"
@@ -169,6 +203,12 @@ def deploy(
     try:
         context = networks.parse_network_choice(network, provider_settings=provider_settings or None)
         with context as provider:
+            if not force and live_record(out, int(chain.chain_id), provider.get_code):
+                raise CliError(
+                    f"{out} records a live deployment on {network} (its contracts have code there: the"
+                    " running `make up`'s?), which a new deployment would replace: write the new record"
+                    " elsewhere with --out PATH, or replace it with --force"
+                )
             deployer = _deployer(signer, provider)
             founder_list = founder_list or [(str(deployer.address), "Pilote")]
             balance = int(provider.get_balance(deployer.address))
@@ -261,24 +301,24 @@ def serve(
     This is `python -m cmir.api` (uvicorn with uvloop and httptools, no access log). Host, port
     and workers come from the API's settings (CMIR_HOST, CMIR_PORT, CMIR_WORKERS, or the
     options); the database, RPC and deployment from CMIR_DATABASE_URL, CMIR_RPC_URL and
-    CMIR_DEPLOYMENT_FILE (or the options).
+    CMIR_DEPLOYMENT_FILE (or the options). Without CMIR_DATABASE_URL the database is the `make
+    up` stack's when it has one.
     """
-    for name, value in (
-        ("CMIR_HOST", host),
-        ("CMIR_PORT", port),
-        ("CMIR_WORKERS", workers),
-        ("CMIR_DATABASE_URL", database_url),
-        ("CMIR_RPC_URL", rpc_url),
-        ("CMIR_DEPLOYMENT_FILE", deployment),
-    ):
-        if value is not None:
-            os.environ[name] = str(value)
     from pydantic import ValidationError
 
     from cmir.api.settings import Settings
 
+    given: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "database_url": database_url,
+        "rpc_url": rpc_url,
+        "deployment_file": deployment,
+    }
     try:
-        settings = Settings()
+        # the environment's settings, the options on top; handed to the server (and its workers)
+        settings = Settings(**{name: value for name, value in given.items() if value is not None})
     except ValidationError as exc:
         raise BadInput(f"invalid API settings: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}") from None
     if not Path(settings.deployment_file).exists():

@@ -28,11 +28,13 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
 from eth_abi.abi import decode, encode
 from eth_utils.crypto import keccak
 
+from cmir.chain.errors import RpcError, RpcResponseError
+from cmir.chain.fastabi import split_types
 from cmir.chain.paths import project_root
+from cmir.chain.rpc import RpcClient
 from cmir.dev.devchain import Anvil, anvil_binary, deploy_founders
 
 ROOT = project_root()
@@ -62,45 +64,37 @@ def say(message: str) -> None:
     print(message, flush=True)
 
 
-class GeneratorRpcError(Exception):
-    """A JSON-RPC call of the generator failed."""
+class GeneratorRpcError(RpcError):
+    """A JSON-RPC call of the generator had an error reply."""
 
 
-class Rpc:
-    """Minimal raw JSON-RPC for the generator (single calls and batches)."""
+class Rpc(RpcClient):
+    """The generator's JSON-RPC (`cmir.chain.rpc`): single calls and batches, each batch in one
+    request whatever its size, never retried (a transaction sent again would fail on its nonce,
+    hiding the first failure). An error reply raises `GeneratorRpcError`, with its data (the
+    revert)."""
 
     def __init__(self, url: str, timeout: float = 600.0) -> None:
-        self.url = url
-        self.timeout = timeout
-        self.session = requests.Session()
+        super().__init__(url, timeout=timeout, max_retries=0, batch_size=1_000_000)
 
-    def call(self, method: str, params: Sequence[Any] = ()) -> Any:
-        """One call; raises `GeneratorRpcError` on an error reply."""
-        reply = self.session.post(
-            self.url,
-            json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)},
-            timeout=self.timeout,
-        ).json()
-        if "error" in reply:
-            raise GeneratorRpcError(f"{method}: {reply['error']}")
-        return reply["result"]
+    def call(self, method: str, params: Sequence[Any] = (), **options: Any) -> Any:
+        """One call (`RpcClient.call`'s `options`); raises `GeneratorRpcError` on an error reply."""
+        try:
+            return super().call(method, params, **options)
+        except RpcResponseError as exc:
+            raise _generator_error(exc) from None
 
     def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
         """Calls in one JSON-RPC batch; results in order."""
-        if not calls:
-            return []
-        payload = [
-            {"jsonrpc": "2.0", "id": n, "method": m, "params": list(p)} for n, (m, p) in enumerate(calls)
-        ]
-        replies = self.session.post(self.url, json=payload, timeout=self.timeout).json()
-        by_id = {r["id"]: r for r in replies}
-        out = []
-        for n, (method, _) in enumerate(calls):
-            reply = by_id[n]
-            if "error" in reply:
-                raise GeneratorRpcError(f"{method}: {reply['error']}")
-            out.append(reply["result"])
-        return out
+        try:
+            return super().batch(calls)
+        except RpcResponseError as exc:
+            raise _generator_error(exc) from None
+
+
+def _generator_error(exc: RpcResponseError) -> GeneratorRpcError:
+    error = {"code": exc.code, "message": exc.rpc_message, "data": exc.data}
+    return GeneratorRpcError(f"{exc.method}: {error}")
 
 
 class AnvilProcess(Anvil):
@@ -131,19 +125,7 @@ def selector(signature: str) -> bytes:
 def calldata(signature: str, *args: Any) -> bytes:
     """ABI-encoded call of `signature` (``name(type,...)``) with `args`."""
     types = signature[signature.index("(") + 1 : -1]
-    return selector(signature) + encode(_split_types(types), list(args))
-
-
-def _split_types(types: str) -> list[str]:
-    parts, depth, current = [], 0, ""
-    for char in types:
-        if char == "," and depth == 0:
-            parts.append(current)
-            current = ""
-            continue
-        depth += (char == "(") - (char == ")")
-        current += char
-    return [*parts, current] if current else parts
+    return selector(signature) + encode(split_types(types), list(args))
 
 
 @dataclass(frozen=True)

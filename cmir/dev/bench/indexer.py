@@ -40,6 +40,7 @@ from eth_utils.crypto import keccak
 from sqlalchemy import JSON, BigInteger, Integer, String, UniqueConstraint, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
+from cmir.chain.abi import canonical_type
 from cmir.dev.bench.chain import ROOT, AnvilProcess, Chain, ChainPlan, build_chain, count_logs, say, serve
 
 __all__ = [
@@ -251,7 +252,7 @@ def run_baseline(rpc_url: str, record: Path, database: Path, limit: int, step: i
         contract = w3.eth.contract(address=address, abi=entry["abi"])
         for item in entry["abi"]:
             if item.get("type") == "event" and not item.get("anonymous"):
-                types = ",".join(_canonical(i) for i in item["inputs"])
+                types = ",".join(canonical_type(i) for i in item["inputs"])
                 topic = keccak(text=f"{item['name']}({types})")
                 events[(address, topic)] = contract.events[item["name"]]()
     first = int(deployment["deployment_block"])
@@ -292,13 +293,6 @@ def run_baseline(rpc_url: str, record: Path, database: Path, limit: int, step: i
                 break
     engine.dispose()
     return BaselineRun(seconds, done, fetched)
-
-
-def _canonical(entry: dict[str, Any]) -> str:
-    kind = str(entry["type"])
-    if kind.startswith("tuple"):
-        return "(" + ",".join(_canonical(c) for c in entry["components"]) + ")" + kind[len("tuple") :]
-    return kind
 
 
 @contextmanager

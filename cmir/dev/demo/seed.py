@@ -49,15 +49,17 @@ from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
-import requests
 from eth_abi.abi import decode
 from eth_account import Account
 from eth_utils.crypto import keccak
 from web3 import Web3
 
 from cmir.chain.deploy import NetworkSettings
+from cmir.chain.errors import RpcResponseError
 from cmir.chain.governance import Call, Proposal
 from cmir.chain.reverts import explain
+from cmir.chain.rpc import RpcClient
+from cmir.chain.vocabulary import MEMBER_KINDS, SUPPORT_NAMES
 from cmir.dev.demo import data
 from cmir.dev.demo.figures import as_summary, story_figures
 
@@ -71,7 +73,6 @@ DAY = 86_400
 HOUR = 3_600
 SEED = 2024
 STORY = 181 * DAY - 600  # the story's length: every action at a fixed time after its start
-KINDS = ("Pilote", "Abeille", "EssStructure")
 MARGIN = 600  # seconds of slack between the plan's times and the chain's (blocks may come later)
 #: The first vote: the CRESS named attester and one ESS structure admitted by governance.
 ADMISSION_VOTE_AT = 1 * DAY + 9 * HOUR
@@ -336,38 +337,12 @@ def demo_guardian(people: list[Person] | None = None) -> str:
 # ------------------------------------------------------------------------------ the node
 
 
-class Node:
-    """Raw JSON-RPC to anvil, with batches."""
+class Node(RpcClient):
+    """Raw JSON-RPC to anvil (`cmir.chain.rpc`), in batches of 200 calls. Never retried: a
+    transaction sent again after a timeout would fail on its nonce, hiding the first failure."""
 
     def __init__(self, url: str) -> None:
-        self.url = url
-        self.session = requests.Session()
-
-    def call(self, method: str, params: list[Any] | None = None) -> Any:
-        reply = self.session.post(
-            self.url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []}, timeout=120
-        ).json()
-        if "error" in reply:
-            raise SeedError(f"{method}: {reply['error']}")
-        return reply["result"]
-
-    def batch(self, calls: list[tuple[str, list[Any]]]) -> list[Any]:
-        out: list[Any] = []
-        for start in range(0, len(calls), 200):
-            chunk = calls[start : start + 200]
-            replies = self.session.post(
-                self.url,
-                json=[
-                    {"jsonrpc": "2.0", "id": i, "method": m, "params": p} for i, (m, p) in enumerate(chunk)
-                ],
-                timeout=120,
-            ).json()
-            by_id = {r["id"]: r for r in replies}
-            for i, (method, _) in enumerate(chunk):
-                if "error" in by_id[i]:
-                    raise SeedError(f"{method}: {by_id[i]['error']}")
-                out.append(by_id[i]["result"])
-        return out
+        super().__init__(url, timeout=120, max_retries=0, batch_size=200)
 
 
 @dataclass
@@ -506,9 +481,9 @@ class Seeder:
                         ],
                     )
                     reason = "reverted (passes when replayed alone: an ordering problem in the block)"
-                except SeedError as exc:
-                    match = re.search(r"'data': '(0x[0-9a-fA-F]*)'", str(exc))
-                    reason = explain(match.group(1), self.abis) if match else str(exc)
+                except RpcResponseError as exc:
+                    revert = exc.data if isinstance(exc.data, str) and exc.data.startswith("0x") else None
+                    reason = explain(revert, self.abis) if revert is not None else str(exc)
             raise SeedError(
                 f"{len(failed)} transaction(s) failed, first {pending.label} from {pending.sender}: {reason}"
             )
@@ -564,7 +539,7 @@ class Seeder:
                 continue
             sponsor = people[p.sponsor or 0]
             invite_at = (p.join_at or 0) - 2 * HOUR
-            kind = KINDS.index(p.kind or "Pilote")
+            kind = MEMBER_KINDS.index(p.kind or "Pilote")
             self.at(invite_at, self.later(sponsor, "membership", "invite", p.address, kind))
             if p.kind == "EssStructure":  # the CRESS attests it (in the same block)
                 self.at(invite_at, self.later(attester, "membership", "attestEssStructure", p.address))
@@ -574,7 +549,11 @@ class Seeder:
         self.at(
             lapsed.invited_at,
             self.later(
-                people[lapsed.invited_by or 0], "membership", "invite", lapsed.address, KINDS.index("Abeille")
+                people[lapsed.invited_by or 0],
+                "membership",
+                "invite",
+                lapsed.address,
+                MEMBER_KINDS.index("Abeille"),
             ),
         )
 
@@ -602,7 +581,7 @@ class Seeder:
                     "membership",
                     "admit",
                     admitted.address,
-                    KINDS.index("EssStructure"),
+                    MEMBER_KINDS.index("EssStructure"),
                     people[admitted.sponsor or 0].address,
                 ),
             ],
@@ -1011,7 +990,7 @@ class Seeder:
                 now: float, v: Person = voter, s: str = support, n: int = number, why: list[str] = reasons
             ) -> None:
                 pid = int(self.view("governor", "hashProposal", *self._ids(state["proposal"])))
-                code = {"against": 0, "for": 1, "abstain": 2}[s]
+                code = SUPPORT_NAMES.index(s)
                 if n % 3 == 2:
                     self.send(v, "governor", "castVote", pid, code, gas=400_000, label=f"vote {label}")
                 else:

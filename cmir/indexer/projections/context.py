@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from operator import itemgetter
 from typing import Any
 
 from cmir.chain.abi import ZERO_ADDRESS, AbiRegistry
 from cmir.indexer.events import BASE_COLUMNS, Event
 from cmir.indexer.projections.unit import Row, UnitOfWork
-from cmir.store import epochs
+from cmir.store import DaoState, epochs
+from cmir.store.columns import FIGURES
 from cmir.store.epochs import Clock
 
 log = logging.getLogger(__name__)
@@ -19,13 +21,7 @@ log = logging.getLogger(__name__)
 SNAPSHOT_COLUMNS = (
     *BASE_COLUMNS,
     "cause",
-    "total_received",
-    "members_received",
-    "ess_received",
-    "collective_received",
-    "rewards_claimed",
-    "ess_disbursed",
-    "collective_spent",
+    *FIGURES,
     "members_available",
     "ess_available",
     "collective_available",
@@ -34,6 +30,7 @@ SNAPSHOT_COLUMNS = (
     "reward_per_point",
     "epoch",
 )
+_figures = itemgetter(*FIGURES)  # the DAO state's figures, in FIGURES' order
 
 
 def new_member(chain_id: int, address: str) -> Row:
@@ -68,66 +65,11 @@ def new_member(chain_id: int, address: str) -> Row:
 
 
 def new_state(chain_id: int) -> Row:
-    """The DAO state before the deployment's first event."""
-    row: Row = {"chain_id": chain_id}
-    for name in (
-        "total_received",
-        "members_received",
-        "ess_received",
-        "collective_received",
-        "rewards_claimed",
-        "ess_disbursed",
-        "collective_spent",
-        "undistributed_rewards",
-        "total_points",
-        "reward_per_point",
-        "matured_points",
-        "pending_points",
-        "epoch_start_reward_per_point",
-        "membership_fee",
-        "active_members",
-        "members_total",
-        "relation_count",
-        "inflow_count",
-        "accumulator_mismatches",
-        "budget_spent",
-    ):
-        row[name] = 0
+    """The DAO state before the deployment's first event, read off the model: every counter and
+    total 0, every setting (a nullable column) None until its event sets it."""
+    row: Row = {column.name: None if column.nullable else 0 for column in DaoState.__table__.columns}
+    row["chain_id"] = chain_id
     row["points_epoch"] = 1  # the pool's epochs start at 1 at deployment
-    for name in (
-        "members_bps",
-        "ess_bps",
-        "collective_bps",
-        "payer_bps",
-        "counterparty_bps",
-        "payer_sponsor_bps",
-        "counterparty_sponsor_bps",
-        "min_relation_fee",
-        "steward",
-        "collective_budget",
-        "collective_budget_period",
-        "budget_period_start",
-        "probation",
-        "invitation_refill_period",
-        "invitation_cap",
-        "invitation_ttl",
-        "quorum_floor",
-        "approval_grace_period",
-        "guardian",
-        "pool",
-        "voting_delay",
-        "voting_period",
-        "proposal_threshold",
-        "quorum_numerator",
-        "timelock",
-        "timelock_min_delay",
-        "epoch_length",
-        "epoch_origin",
-        "epoch_origin_epoch",
-        "epoch_reward_cap_bps",
-        "parties_min_share_bps",
-    ):
-        row[name] = None
     return row
 
 
@@ -199,13 +141,7 @@ class Context:
             (
                 *event.base_values(),
                 event.name,
-                s["total_received"],
-                s["members_received"],
-                s["ess_received"],
-                s["collective_received"],
-                s["rewards_claimed"],
-                s["ess_disbursed"],
-                s["collective_spent"],
+                *_figures(s),
                 s["members_received"] - s["rewards_claimed"],
                 s["ess_received"] - s["ess_disbursed"],
                 s["collective_received"] - s["collective_spent"],

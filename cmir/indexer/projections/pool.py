@@ -12,7 +12,8 @@ from typing import Any
 
 from cmir.indexer.events import BASE_COLUMNS, Event
 from cmir.indexer.projections.context import Context, address_or_none
-from cmir.store import rewards
+from cmir.store import Relation, rewards
+from cmir.store.columns import event_fields
 from cmir.store.epochs import Clock
 
 #: Columns of an inflow row, in the order `_book` gives them.
@@ -32,26 +33,9 @@ INFLOW_COLUMNS = (
     "epoch",
     "memo",
 )
-#: Columns of a relation row, in the order `relation_paid` gives them.
-RELATION_COLUMNS = (
-    *BASE_COLUMNS,
-    "payer",
-    "counterparty",
-    "relation_ref",
-    "amount",
-    "to_members",
-    "to_ess",
-    "to_collective",
-    "payer_sponsor",
-    "counterparty_sponsor",
-    "payer_points",
-    "counterparty_points",
-    "payer_sponsor_points",
-    "counterparty_sponsor_points",
-    "reward_per_point",
-    "epoch",
-    "members_to_ess",
-)
+#: Columns of a relation row: the event's, then the model's own in its order, the order in which
+#: `relation_paid` gives them.
+RELATION_COLUMNS = (*BASE_COLUMNS, *event_fields(Relation))
 
 INFLOW_KINDS = {
     "RelationPaid": "relation",

@@ -1,7 +1,8 @@
 """``python -m cmir.dev.bench.api`` (from the repository root): a year of synthetic DAO life (10,000
-members, 200,000 relations, 1,000 proposals) in a fresh SQLite file, the API served by its
-production server on 127.0.0.1 in a subprocess, 50 concurrent clients for 30 s on a mix of list,
-member, network and reconciliation routes. The last line is
+members, 200,000 relations, 1,000 proposals) indexed into a fresh SQLite file by the indexer's own
+writer and projector (`cmir.dev.bench.api.fill`), the API served by its production server on
+127.0.0.1 in a subprocess, 50 concurrent clients for 30 s on a mix of list, member, network and
+reconciliation routes. The last line is
 ``rps=<n> p50_ms=<n> p99_ms=<n> errors=<n> max_response_kb=<n>``.
 
 Environment: CMIR_BENCH_SECONDS (30), CMIR_BENCH_CLIENTS (50), CMIR_BENCH_WORKERS (server
@@ -25,8 +26,10 @@ import uvloop
 from cmir.api.settings import ROOT, Settings
 from cmir.chain.deployment import load_deployment
 from cmir.dev.bench.api import chain
-from cmir.dev.bench.api.fill import Sizes, address, fill
+from cmir.dev.bench.api.fill import fill
 from cmir.dev.bench.api.load import mix, run_load
+from cmir.dev.bench.api.synthetic import address
+from cmir.dev.bench.api.year import Sizes
 from cmir.store import Proposal
 from cmir.store.session import make_engine
 

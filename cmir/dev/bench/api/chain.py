@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
-
 from cmir.api.chain import ChainReader, ViewCall
 from cmir.chain.deployment import load_deployment
+from cmir.chain.rpc import RpcClient
 from cmir.dev import devchain
-from cmir.dev.bench.api.fill import Block
 from cmir.dev.bench.api.ledger import PoolSettings
+from cmir.dev.bench.api.synthetic import Block
 from cmir.dev.devchain import deploy, free_port, rpc
 from cmir.store.epochs import Clock
 
@@ -31,13 +30,14 @@ def daily_blocks(url: str, days: int) -> list[Block]:
     """Mine one block per day for `days` days and return their headers."""
     first = int(rpc(url, "eth_blockNumber", timeout=120), 16) + 1
     rpc(url, "anvil_mine", [hex(days), hex(DAY)], timeout=120)
-    payload = [
-        {"jsonrpc": "2.0", "id": n, "method": "eth_getBlockByNumber", "params": [hex(n), False]}
-        for n in range(first, first + days)
-    ]
-    replies = httpx.post(url, json=payload, timeout=120).json()
-    headers = sorted((r["result"] for r in replies), key=lambda h: int(h["number"], 16))
-    return [Block(int(h["number"], 16), h["hash"], int(h["timestamp"], 16)) for h in headers]
+    client = RpcClient(url, timeout=120)
+    try:
+        headers = client.batch(
+            [("eth_getBlockByNumber", [hex(n), False]) for n in range(first, first + days)]
+        )
+    finally:
+        client.close()
+    return [Block(int(h["number"], 16), h["hash"], h["parentHash"], int(h["timestamp"], 16)) for h in headers]
 
 
 def pool_settings(url: str, record: Path) -> PoolSettings:

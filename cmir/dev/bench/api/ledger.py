@@ -1,7 +1,9 @@
 """The pool's books in the bench's synthetic year, kept as the contract keeps them: the epoch
 roll-over, points pending until their epoch ends, the members' share spread over matured points
 within the epoch's reward cap (the rest to ESS), and members settled when the contract settles
-them (an award after their pending epoch ended, a claim, an exclusion)."""
+them (an award after their pending epoch ended, a claim, an exclusion). The synthetic events
+carry what these books say (splits, accumulator, claimed amounts, frozen points); the indexer's
+projector replays them and counts every disagreement as an accumulator mismatch."""
 
 from __future__ import annotations
 
@@ -53,35 +55,10 @@ class Ledger:
     )
     #: epoch -> the accumulator after its last inflow: where its pending points matured
     epoch_rates: dict[int, int] = field(default_factory=dict)
-    snapshots: list[dict[str, Any]] = field(default_factory=list)
 
     def epoch_at(self, timestamp: int) -> int:
         """The pool's epoch at `timestamp`."""
         return self.settings.clock.epoch_at(timestamp)
-
-    def points_at(self, current: int) -> tuple[int, int]:
-        """(matured, pending) as totals() gives them in epoch `current`."""
-        t = self.totals
-        if t["points_epoch"] < current:
-            return t["matured_points"] + t["pending_points"], 0
-        return t["matured_points"], t["pending_points"]
-
-    def snapshot(self, base: dict[str, Any], cause: str, current: int) -> None:
-        t = self.totals
-        matured, pending = self.points_at(current)
-        self.snapshots.append(
-            {
-                **base,
-                "cause": cause,
-                **{k: t[k] for k in t if k not in POINT_TOTALS},
-                "members_available": t["members_received"] - t["rewards_claimed"],
-                "ess_available": t["ess_received"] - t["ess_disbursed"],
-                "collective_available": t["collective_received"] - t["collective_spent"],
-                "matured_points": matured,
-                "pending_points": pending,
-                "epoch": current,
-            }
-        )
 
     def advance(self, current: int) -> None:
         """Roll the totals over to epoch `current`: the last booking's pending points mature."""

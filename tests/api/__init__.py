@@ -1,0 +1,1 @@
+"""API tests: the application over a mirror the real indexer filled."""

@@ -1,0 +1,1 @@
+"""Contract tests, run by Ape's pytest plugin (`ape test tests/contracts`)."""

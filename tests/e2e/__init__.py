@@ -1,0 +1,1 @@
+"""End-to-end tests: the stack, the `cmir` command line and the auditor as real processes."""

@@ -1,0 +1,1 @@
+"""Indexer tests: real anvil processes and real SQLite or PostgreSQL mirrors."""

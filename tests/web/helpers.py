@@ -1,0 +1,44 @@
+"""Helpers of the browser tests: the viewports they use and a page that records what it logged and
+requested."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, ViewportSize
+
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+PHONE_WIDTH = 390
+
+
+class PageProbe:
+    """A page in a fresh browser context, with what it logged and every URL it requested."""
+
+    def __init__(self, page: Page, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.requests: list[str] = []
+        self.problems: list[str] = []
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("pageerror", lambda error: self.problems.append(f"page error: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                self.problems.append(f"console {message.type}: {message.text}")
+                if message.type in ("error", "warning")
+                else None
+            ),
+        )
+        page.on(
+            "response",
+            lambda response: (
+                self.problems.append(f"HTTP {response.status} {response.url}")
+                if response.status >= 400
+                else None
+            ),
+        )
+
+    def open(self, path: str = "/") -> Page:
+        """Load the page and wait until every section has been filled."""
+        self.page.goto(self.base_url + path)
+        self.page.wait_for_selector("body[data-loaded='true']", timeout=30_000)
+        return self.page
