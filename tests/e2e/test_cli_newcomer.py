@@ -255,6 +255,29 @@ def test_a_fee_below_the_minimum_is_explained_in_euros(stack: Stack) -> None:
     assert "RedistributionFeeBelowMinimum(amount=0.01 tEUR, minimum=10.00 tEUR)" in line, line
 
 
+def test_an_ape_account_imported_from_a_plain_shell_signs(stack: Stack, tmp_path: Path) -> None:
+    """The README's Ape-account path: `ape accounts import abeille` from a shell without the
+    Makefile's APE_DATA_FOLDER writes Ape's default ~/.ape/accounts/abeille.json (written here as
+    Ape writes it); `--account abeille` then finds and decrypts it (the payment below the minimum
+    fee fails on chain, after signing, with nothing sent)."""
+    demo = stack.account(1)
+    keyfile = json.loads(Path(demo["keyfile"]).read_text())
+    home = tmp_path / "home"
+    (home / ".ape" / "accounts").mkdir(parents=True)
+    (home / ".ape" / "accounts" / "abeille.json").write_text(json.dumps(keyfile))
+    env = {key: value for key, value in _env(stack, HOME=str(home)).items() if key != "APE_DATA_FOLDER"}
+    args = ["member", "pay", stack.account(3)["address"], "0.01", "--ref", "UN-CENTIME", "--yes"]
+    signing = [*args, "--account", "abeille", "--password-file", stack.accounts["password_file"]]
+    done = cmir(*signing, env=env)
+    assert done.code == 1, done.text
+    assert "RedistributionFeeBelowMinimum" in one_line(done.err), done.text
+    unknown = cmir(
+        *args, "--account", "personne", "--password-file", stack.accounts["password_file"], env=env
+    )
+    assert unknown.code == 2, unknown.text
+    assert "no Ape account 'personne' (known: abeille" in one_line(unknown.err), unknown.text
+
+
 # -------------------------------------------------------------------- the voter walkthrough
 
 

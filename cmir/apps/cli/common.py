@@ -32,7 +32,7 @@ from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractLogicError
 
 from cmir.chain.errors import RpcError
-from cmir.chain.paths import ProjectNotFoundError, project_root
+from cmir.chain.paths import ProjectNotFoundError, checkout, project_root
 from cmir.chain.reverts import explain
 from cmir.chain.rpc import request as rpc_request
 
@@ -91,8 +91,8 @@ AccountOpt = Annotated[
     str | None,
     typer.Option(
         "--account",
-        help="Alias of an Ape keystore account (`ape accounts import ALIAS`; env APE_DATA_FOLDER, "
-        "default .build/ape-data).",
+        help="Alias of an Ape keystore account (`ape accounts import ALIAS`), looked for in "
+        "$APE_DATA_FOLDER, ~/.ape and .build/ape-data.",
         show_default=False,
     ),
 ]
@@ -494,6 +494,32 @@ def _decrypt(keyfile: dict[str, Any], password: str, what: str) -> LocalAccount:
     return account
 
 
+def ape_account_folders() -> list[Path]:
+    """Where `ape accounts import ALIAS` may have written ``ALIAS.json`` (Ape's keystore layout:
+    ``<data folder>/accounts/``): the data folder of ``APE_DATA_FOLDER`` when set, Ape's default
+    ``~/.ape`` (a shell without the Makefile's variables, as the README's), and this checkout's
+    ``.build/ape-data`` (the Makefile's), in that order. Read as files: importing Ape would only
+    look in one of them, and takes seconds."""
+    folders = []
+    if os.environ.get("APE_DATA_FOLDER"):
+        folders.append(Path(os.environ["APE_DATA_FOLDER"]).expanduser())
+    folders.append(Path.home() / ".ape")
+    project = checkout()
+    if project is not None:
+        folders.append(project / ".build" / "ape-data")
+    unique = dict.fromkeys(folder.resolve() / "accounts" for folder in folders)
+    return [folder for folder in unique if folder.is_dir()]
+
+
+def ape_keyfile(alias: str) -> Path | None:
+    """The keyfile of Ape account `alias` (the first of `ape_account_folders` holding it)."""
+    for folder in ape_account_folders():
+        path = folder / f"{alias}.json"
+        if path.is_file():
+            return path
+    return None
+
+
 def load_signer(signer: Signer) -> LocalAccount:
     """The account that signs: an Ape keystore alias (Ape's `accounts.load`) or a keyfile."""
     if signer.account and signer.keyfile:
@@ -505,22 +531,23 @@ def load_signer(signer: Signer) -> LocalAccount:
             raise BadInput(f"{signer.keyfile} is not a JSON keyfile") from None
         return _decrypt(keyfile, _password(signer, str(signer.keyfile.name)), str(signer.keyfile.name))
     if signer.account:
-        ape_environment()
-        from ape import accounts
-        from ape_accounts.accounts import KeyfileAccount
-
-        try:
-            loaded = accounts.load(signer.account)
-        except Exception:
-            known = ", ".join(accounts.aliases) or "none"
+        found = ape_keyfile(signer.account)
+        if found is None:
+            known = ", ".join(
+                sorted({path.stem for folder in ape_account_folders() for path in folder.glob("*.json")})
+            )
             raise BadInput(
-                f"no Ape account {signer.account!r} (known: {known}); "
+                f"no Ape account {signer.account!r} (known: {known or 'none'}); "
                 "import one with `ape accounts import ALIAS`"
+            )
+        try:
+            keyfile = json.loads(found.read_text())
+        except ValueError:
+            raise BadInput(
+                f"account {signer.account!r} is not a keystore account ({found}); use --keyfile"
             ) from None
-        if not isinstance(loaded, KeyfileAccount):
-            raise BadInput(f"account {signer.account!r} is not a keystore account; use --keyfile")
         return _decrypt(
-            loaded.keyfile,
+            keyfile,
             _password(signer, f"Ape account {signer.account!r}", f"APE_ACCOUNTS_{signer.account}_PASSPHRASE"),
             signer.account,
         )
