@@ -3,7 +3,8 @@
 A proposal is a list of calls the timelock will make (targets, values, calldatas) and a
 description; `fund_ess_project`, `set_shares` and `exclude_member` build the usual ones, `call`
 and `make_proposal` any other. `propose`, `vote`, `queue` and `execute` send the Governor's
-transactions; `wait_for_voting_start`, `wait_for_voting_end` and `wait_for_timelock` move a
+transactions (`signed_ballot` and `vote_by_signature`: a vote signed by the member, sent by a
+relayer); `wait_for_voting_start`, `wait_for_voting_end` and `wait_for_timelock` move a
 development chain's clock (or, on a live network, wait for it) to the next step; `enact` runs a
 proposal through every step.
 
@@ -26,6 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from eth_utils.crypto import keccak
+
+from cmir.chain.ballots import Ballot, Domain
 
 # the vocabulary's words, re-exported: a proposal's state and a vote's support come with these helpers
 from cmir.chain.vocabulary import ProposalState as ProposalState
@@ -193,6 +196,32 @@ def vote(governor: Any, proposal_id: int, support: Support | int, sender: Any, r
     if reason:
         return governor.castVoteWithReason(proposal_id, int(support), reason, sender=sender)
     return governor.castVote(proposal_id, int(support), sender=sender)
+
+
+def signed_ballot(
+    governor: Any, proposal_id: int, support: Support | int, voter: Any, reason: str = ""
+) -> tuple[Ballot, bytes]:
+    """`voter` (an account holding its key) signs its vote off chain: the ballot, at the voter's
+    current nonce, and the signature `vote_by_signature` relays."""
+    ballot = Ballot(
+        proposal_id, int(support), str(voter.address), int(governor.nonces(voter.address)), reason
+    )
+    domain = Domain.from_eip712_domain(governor.eip712Domain())
+    return ballot, ballot.sign(domain, voter.private_key)
+
+
+def vote_by_signature(governor: Any, ballot: Ballot, signature: bytes, relayer: Any) -> Any:
+    """`relayer` casts a signed ballot (`castVoteWithReasonAndParamsBySig`) and pays the gas; the
+    vote counts for the ballot's voter. Returns the receipt."""
+    return governor.castVoteWithReasonAndParamsBySig(
+        ballot.proposal_id,
+        ballot.support,
+        ballot.voter,
+        ballot.reason,
+        ballot.params,
+        signature,
+        sender=relayer,
+    )
 
 
 def queue(governor: Any, proposal: Proposal, sender: Any) -> Any:

@@ -34,14 +34,20 @@ OPERATIONS = (
     "claim",
     "propose",
     "cast_vote",
+    "relayed_vote",
+    "relayed_vote_first",
     "queue",
     "execute_fund_ess",
 )
 """Every operation measured, in the order of the report: `join` is `acceptInvitation` without a
 membership fee (voting power included), `pay_relation` is `payRelation` with an allowance in place,
 `claim` a member's claim, `contribute` a contribution with a short memo, `propose` a proposal to
-fund an ESS project, `cast_vote` the second `castVote` (no reason) on it, `queue` and
-`execute_fund_ess` its queueing and its execution through the timelock."""
+fund an ESS project, `cast_vote` the second `castVote` (no reason) on it, `relayed_vote` the
+third, signed by the member (EIP-712, with a reason) and sent by a relayer who pays the gas
+(`castVoteWithReasonAndParamsBySig`), by a member who has voted by signature before;
+`relayed_vote_first` a member's first signed vote, dearer once (its nonce's first write);
+`queue` and `execute_fund_ess` its queueing and its
+execution through the timelock."""
 
 MEMBER_COUNTS = (10, 100, 1000)
 """Active member counts at which `pay_relation` and `claim` are measured."""
@@ -218,8 +224,8 @@ def admit_until(membership: Any, governance_account: Any, count: int) -> None:
 
 
 def _measure_governance(deployment: Deployment, cast: _Cast, record: Callable[[str, Any], None]) -> None:
-    """A proposal to fund an ESS project: proposed, voted (the second vote measured), queued and
-    executed."""
+    """A proposal to fund an ESS project: proposed, voted (the second vote measured, and a third
+    signed and relayed), queued and executed."""
     from ape import accounts, chain
 
     governor, pool, registry = deployment.governor, deployment.pool, deployment.registry
@@ -235,6 +241,10 @@ def _measure_governance(deployment: Deployment, cast: _Cast, record: Callable[[s
     chain.mine(timestamp=chain.blocks.head.timestamp + 1)
     record("propose", gov.propose(governor, proposal, cast.payer))
     proposal_id = proposal.proposal_id(governor)
+    # A second proposal, on which a member casts its first signed vote (its first nonce)
+    other = gov.set_shares(pool, 4600, 3400, 2000).by(cast.payer)
+    gov.propose(governor, other, cast.payer)
+    gov.wait_for_voting_start(governor, other.proposal_id(governor))
     gov.wait_for_voting_start(governor, proposal_id)
     quorum = int(governor.quorum(governor.proposalSnapshot(proposal_id)))
     voters = cast.voters()
@@ -243,7 +253,15 @@ def _measure_governance(deployment: Deployment, cast: _Cast, record: Callable[[s
         raise GasMeasurementError(f"a quorum needs {quorum} votes; only {len(voters)} members can vote here")
     gov.vote(governor, proposal_id, gov.Support.FOR, voters[0])
     record("cast_vote", gov.vote(governor, proposal_id, gov.Support.FOR, voters[1]))
-    for voter in voters[2:needed]:
+    relayer = _new_account()
+    gov.vote(governor, other.proposal_id(governor), gov.Support.FOR, voters[0])  # not its first vote
+    first, signature = gov.signed_ballot(
+        governor, other.proposal_id(governor), gov.Support.FOR, voters[2], "Pour"
+    )
+    record("relayed_vote_first", gov.vote_by_signature(governor, first, signature, relayer))
+    ballot, signature = gov.signed_ballot(governor, proposal_id, gov.Support.FOR, voters[2], "Pour le jardin")
+    record("relayed_vote", gov.vote_by_signature(governor, ballot, signature, relayer))
+    for voter in voters[3:needed]:
         gov.vote(governor, proposal_id, gov.Support.FOR, voter)
     gov.wait_for_voting_end(governor, proposal_id)
     record("queue", gov.queue(governor, proposal, cast.payer))
