@@ -6,9 +6,9 @@ when the project is compiled, else from ``error_docs.json`` beside this file (wr
 same build by ``python -m cmir.chain.reverts``; a test keeps the two equal). A few of
 OpenZeppelin's generic errors mean something precise in CMIR DAO (an expired approval, a
 proposal that does not name its proposer, a proposer still in probation): `IN_CMIR` says it.
-Times are shown as UTC dates, member kinds by name, and the token amounts of the fee errors in
-euros when the caller says how (`explain`'s `amount`: the CLI passes its token's decimals and
-symbol).
+Times are shown as UTC dates, member kinds by name, and the token amounts of the errors (fees,
+budgets, funds, balances, allowances) in euros when the caller says how (`explain`'s `amount`:
+the CLI passes its token's decimals and symbol).
 """
 
 from __future__ import annotations
@@ -48,6 +48,13 @@ AMOUNT_ARGUMENTS = {
     "RedistributionFeeBelowMinimum": {"amount", "minimum"},
     "RedistributionMinRelationFeeAboveCeiling": {"fee", "ceiling"},
     "MembershipFeeAboveCeiling": {"fee", "ceiling"},
+    "RedistributionCollectiveBudgetExceeded": {"requested", "left"},
+    "RedistributionInsufficientFunds": {"requested", "available"},
+    "RedistributionAmountTooLarge": {"amount"},
+    "TestnetEuroDailyAllowanceExceeded": {"requested", "left"},
+    # the payment token's own errors (OpenZeppelin's ERC-20)
+    "ERC20InsufficientBalance": {"balance", "needed"},
+    "ERC20InsufficientAllowance": {"allowance", "needed"},
 }
 EXPIRED = ProposalState.EXPIRED
 #: What some of OpenZeppelin's generic errors mean in CMIR DAO (one sentence each), by signature.

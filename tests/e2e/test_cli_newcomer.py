@@ -246,6 +246,47 @@ def test_fee_errors_show_euros() -> None:
     assert explain(data, [abi]).startswith("RedistributionFeeBelowMinimum(amount=10000, minimum=10000000)")
 
 
+@pytest.mark.parametrize(
+    ("signature", "names", "values", "shown"),
+    [
+        (
+            "RedistributionInsufficientFunds(uint256,uint256)",
+            ("requested", "available"),
+            (1_500_000_000, 250_500_000),
+            "requested=1500.00 tEUR, available=250.50 tEUR",
+        ),
+        (
+            "RedistributionCollectiveBudgetExceeded(uint256,uint256,uint256)",
+            ("requested", "left", "periodEndsAt"),
+            (450_000_000, 120_000_000, 0),
+            "requested=450.00 tEUR, left=120.00 tEUR, periodEndsAt=0",
+        ),
+        (
+            "ERC20InsufficientBalance(address,uint256,uint256)",
+            ("sender", "balance", "needed"),
+            (0x3C44CDDDB6A900FA2B585DD299E03D12FA4293BC, 5_000_000, 25_500_000),
+            "sender=0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc, balance=5.00 tEUR, needed=25.50 tEUR",
+        ),
+    ],
+    ids=["insufficient-funds", "budget-exceeded", "token-balance"],
+)
+def test_amounts_in_other_errors_show_euros(
+    signature: str, names: tuple[str, ...], values: tuple[int, ...], shown: str
+) -> None:
+    name, _, types = signature.partition("(")
+    kinds = types.rstrip(")").split(",")
+    abi = [
+        {
+            "type": "error",
+            "name": name,
+            "inputs": [{"name": n, "type": t} for n, t in zip(names, kinds, strict=True)],
+        }
+    ]
+    data = "0x" + (Web3.keccak(text=signature)[:4] + b"".join(v.to_bytes(32, "big") for v in values)).hex()
+    sentence = explain(data, [abi], lambda units: show_units(units, 6, "tEUR"))
+    assert sentence.startswith(f"{name}({shown}): "), sentence
+
+
 def test_a_fee_below_the_minimum_is_explained_in_euros(stack: Stack) -> None:
     done = stack.cmir(
         "member", "pay", stack.account(3)["address"], "0.01", "--ref", "UN-CENTIME", *stack.signer(1), "--yes"
