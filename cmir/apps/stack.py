@@ -299,7 +299,7 @@ class Stack:
 
 def _euros(units: int) -> str:
     """Token units (6 decimals) as tEUR."""
-    from cmir.apps.cli.common import show_units
+    from cmir.apps.cli.parsing import show_units
 
     return show_units(units, 6, "tEUR")
 

@@ -369,7 +369,8 @@ def test_the_steward_spends_within_its_budget(stack: Stack) -> None:
     assert done.code == 1, done.text
     assert "tEUR of the budget is left until" in done.out  # said before the revert
     line = one_line(done.err)
-    assert f"would revert: RedistributionCollectiveBudgetExceeded(requested={budget + 10_000}, left=" in line
+    # amounts in euros, as the CLI shows them everywhere
+    assert f"would revert: RedistributionCollectiveBudgetExceeded(requested={over} tEUR, left=" in line
     assert "of this period's budget remains, until `periodEndsAt`." in line
 
 

@@ -20,7 +20,7 @@ import pytest
 import requests
 from web3 import Web3
 
-from cmir.apps.cli.common import show_units
+from cmir.apps.cli.parsing import show_units
 from cmir.chain.reverts import explain
 from cmir.dev.devchain import rpc
 from tests.e2e.helpers import ROOT, Stack, cmir
@@ -340,7 +340,6 @@ def test_the_readmes_voter_walkthrough_works_as_pasted(stack: Stack) -> None:
     # this session made more.
     number = len(ids) + 1
     script = re.sub(r"\b22\b", str(number), block)
-    assert script != block
     keyfiles = Path(stack.accounts["password_file"]).parent
     bash = shutil.which("bash")
     assert bash is not None

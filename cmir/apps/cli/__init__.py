@@ -21,7 +21,8 @@ import sys
 import typer
 
 from cmir.apps.cli import collective, dao, dao_params, member, operator
-from cmir.apps.cli.common import AmountCommand, CliError
+from cmir.apps.cli.errors import CliError
+from cmir.apps.cli.parsing import AmountCommand
 
 app = typer.Typer(
     name="cmir",

@@ -7,22 +7,10 @@ from typing import Annotated
 
 import typer
 
-from cmir.apps.cli.common import (
-    AmountCommand,
-    BadInput,
-    Chain,
-    Signer,
-    Target,
-    address,
-    connect,
-    load_signer,
-    now,
-    shared_options,
-    show_duration,
-    show_time,
-    transact,
-    units,
-)
+from cmir.apps.cli.common import Chain, Signer, Target, connect, now, shared_options, transact
+from cmir.apps.cli.errors import BadInput
+from cmir.apps.cli.parsing import AmountCommand, address, show_duration, show_time, units
+from cmir.apps.cli.signing import load_signer
 
 app = typer.Typer(
     name="collective",

@@ -1,59 +1,43 @@
-"""What every `cmir` command shares: the network and deployment it talks to, the account that
-signs, amounts and addresses given on the command line, and sending a transaction the way a
-member expects (say what it does, ask, send, print the hash and gas used, explain a revert).
+"""What every `cmir` command shares: the network and deployment it talks to (`Target`, `connect`,
+`Chain`), the options every command takes, and sending a transaction the way a member expects
+(say what it does, ask, send, print the hash and gas used, explain a revert). Who signs is in
+`cmir.apps.cli.signing`, what the command line gives and what is printed back (amounts,
+addresses, references, durations) in `cmir.apps.cli.parsing`, the errors in `cmir.apps.cli.errors`.
 
 Transactions are built, signed (eth-account) and sent with web3.py over the RPC URL of the
-chosen network; Ape is imported only to resolve a network choice that is not the local chain,
-to load an Ape keystore account (``--account``) and to deploy.
+chosen network; Ape is imported only to resolve a network choice that is not the local chain
+and to deploy.
 """
 
 from __future__ import annotations
 
 import functools
-import getpass
 import inspect
 import json
 import os
-import re
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from eth_account import Account
 from eth_account.signers.local import LocalAccount
-from eth_utils.address import is_address, to_checksum_address
-from typer.core import TyperCommand
+from eth_utils.address import to_checksum_address
 from web3 import HTTPProvider, Web3
 from web3.exceptions import ContractLogicError
 
+from cmir.apps.cli.errors import BadInput, CliError
+from cmir.apps.cli.parsing import show_units
 from cmir.chain.errors import RpcError
-from cmir.chain.paths import ProjectNotFoundError, checkout, project_root
+from cmir.chain.paths import ProjectNotFoundError, project_root
 from cmir.chain.reverts import explain
 from cmir.chain.rpc import request as rpc_request
 
 DEFAULT_NETWORK = "ethereum:local:foundry"
 DEFAULT_LOCAL_RPC = "http://127.0.0.1:8545"
 DEV_CHAIN_IDS = {31337}
-
-
-class CliError(Exception):
-    """A failure told to the user in one line; `code` is the exit code."""
-
-    def __init__(self, message: str, code: int = 1) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-class BadInput(CliError):  # noqa: N818 - reads as what it is
-    """The command line asks for something impossible (exit code 2)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, code=2)
 
 
 # ---------------------------------------------------------------------------------- options
@@ -184,39 +168,6 @@ def shared_options(command: Callable[..., None]) -> Callable[..., None]:
     return run
 
 
-# ---------------------------------------------------------------------------------- parsing
-
-#: A negative number ("-5", "-2.50", "-2,50"): click reads it as an option's name.
-NEGATIVE_NUMBER = re.compile(r"-\d[\d_]*(?:[.,]\d*)?")
-
-
-class AmountCommand(TyperCommand):
-    """A command with an AMOUNT argument (``@app.command(cls=AmountCommand)``). Click reads any
-    word starting with a dash as an option, so a negative amount (``cmir member pay ADDRESS -5``)
-    would fail as "No such option: -5"; here it is an amount, refused as one (exit code 2). A
-    dash-number given as an option's value (``--ref -5``) is left to the option."""
-
-    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # ctx: Typer's own click Context
-        """Refuse a negative amount, then parse as usual."""
-        valued = {
-            name
-            for param in self.params
-            if param.param_type_name == "option" and not getattr(param, "is_flag", False)
-            for name in param.opts
-        }
-        following_option = False
-        for word in args:
-            if following_option:
-                following_option = False
-            elif word == "--":
-                break
-            elif word in valued:
-                following_option = True
-            elif NEGATIVE_NUMBER.fullmatch(word):
-                raise BadInput(f"amount must be positive, got {word!r}")
-        return super().parse_args(ctx, args)
-
-
 def split_choice(choice: str) -> tuple[str, str, str | None]:
     """("ethereum", "sepolia", "node") from "ethereum:sepolia:node"; the provider may be absent."""
     parts = choice.split(":", 2)
@@ -244,97 +195,6 @@ def settings_key(choice: str) -> str:
 def default_deployment(choice: str) -> Path:
     """deployments/<network>.json, as `ape run deploy` and `cmir deploy` write it."""
     return root() / "deployments" / f"{split_choice(choice)[1]}.json"
-
-
-def address(value: str, what: str = "address") -> str:
-    """A checksummed address, or a one-line error."""
-    if not is_address(value):
-        raise BadInput(f"{what} {value!r} is not an Ethereum address (0x followed by 40 hex digits)")
-    return to_checksum_address(value)
-
-
-def units(amount: str, decimals: int, what: str = "amount") -> int:
-    """Token units from a decimal amount ("25", "25.50" or "25,50" euros)."""
-    text = amount.strip().replace(",", ".").replace("_", "")
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise BadInput(f"{what} {amount!r} is not a number (e.g. 25 or 25.50)") from None
-    if not value.is_finite() or value <= 0:
-        raise BadInput(f"{what} must be positive, got {amount!r}")
-    scaled = value.scaleb(decimals)
-    if scaled != scaled.to_integral_value():
-        raise BadInput(f"{what} {amount!r} has more than {decimals} decimals")
-    return int(scaled)
-
-
-def show_units(value: int, decimals: int, symbol: str = "") -> str:
-    """A token amount as a decimal string (2 decimals at least)."""
-    text = f"{Decimal(value).scaleb(-decimals):.{decimals}f}"
-    whole, _, fraction = text.partition(".")
-    fraction = fraction.rstrip("0").ljust(2, "0")
-    return f"{whole}.{fraction}" + (f" {symbol}" if symbol else "")
-
-
-def relation_ref(text: str) -> bytes:
-    """A relation reference as bytes32: 0x + 64 hex digits as is, else UTF-8 text of at most 32
-    bytes, right-padded with zeros (readable back from the event)."""
-    if text.startswith("0x") and len(text) == 66:
-        try:
-            return bytes.fromhex(text[2:])
-        except ValueError:
-            raise BadInput(f"reference {text!r} is not 32 bytes of hex") from None
-    raw = text.encode()
-    if not raw or len(raw) > 32:
-        raise BadInput(f"reference {text!r} must be 1 to 32 bytes of text (or 0x + 64 hex digits)")
-    return raw.ljust(32, b"\0")
-
-
-def show_ref(raw: bytes) -> str:
-    """A bytes32 reference back as text when it is padded text, else hex."""
-    stripped = raw.rstrip(b"\0")
-    try:
-        text = stripped.decode()
-    except UnicodeDecodeError:
-        return "0x" + raw.hex()
-    return text if text.isprintable() and stripped else "0x" + raw.hex()
-
-
-def parse_duration(text: str) -> int:
-    """Seconds from "90", "90s", "15m", "2h", "3d"."""
-    units_ = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-    number, unit = (text[:-1], text[-1]) if text and text[-1] in units_ else (text, "s")
-    try:
-        seconds = int(float(number) * units_[unit])
-    except ValueError:
-        raise BadInput(f"duration {text!r} is not like 90s, 15m, 2h or 3d") from None
-    if seconds <= 0:
-        raise BadInput("a duration must be positive")
-    return seconds
-
-
-def show_duration(seconds: int) -> str:
-    """A duration for people: "3 d", "1.5 h", "15 min", "40 s"."""
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds / size:g} {unit}"
-    return f"{seconds} s"
-
-
-def show_wait(seconds: int) -> str:
-    """How long until something, two units at most: "2 d 3 h", "5 h 12 min", "40 s"."""
-    seconds = max(0, seconds)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [(days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")]
-    first = next((i for i, (n, _) in enumerate(parts) if n), len(parts) - 1)
-    return " ".join(f"{n} {unit}" for n, unit in parts[first : first + 2] if n) or "0 s"
-
-
-def show_time(timestamp: int) -> str:
-    """A block timestamp as a UTC date and time."""
-    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(timestamp))
 
 
 # ---------------------------------------------------------------------------------- Ape bits
@@ -470,88 +330,6 @@ def connect(target: Target) -> Chain:
         except Exception:  # noqa: S110 - a token without the optional metadata: keep the defaults
             pass
     return chain
-
-
-# ---------------------------------------------------------------------------------- signing
-
-
-def _password(signer: Signer, what: str, env: str | None = None) -> str:
-    if signer.password_file is not None:
-        return signer.password_file.read_text().rstrip("\r\n")
-    if env and os.environ.get(env):
-        return os.environ[env]
-    if not sys.stdin.isatty():
-        raise BadInput(f"the password of {what} is needed: give --password-file (or run in a terminal)")
-    return getpass.getpass(f"Password of {what}: ")
-
-
-def _decrypt(keyfile: dict[str, Any], password: str, what: str) -> LocalAccount:
-    try:
-        key = Account.decrypt(keyfile, password)
-    except ValueError:
-        raise CliError(f"wrong password for {what}") from None
-    account: LocalAccount = Account.from_key(key)
-    return account
-
-
-def ape_account_folders() -> list[Path]:
-    """Where `ape accounts import ALIAS` may have written ``ALIAS.json`` (Ape's keystore layout:
-    ``<data folder>/accounts/``): the data folder of ``APE_DATA_FOLDER`` when set, Ape's default
-    ``~/.ape`` (a shell without the Makefile's variables, as the README's), and this checkout's
-    ``.build/ape-data`` (the Makefile's), in that order. Read as files: importing Ape would only
-    look in one of them, and takes seconds."""
-    folders = []
-    if os.environ.get("APE_DATA_FOLDER"):
-        folders.append(Path(os.environ["APE_DATA_FOLDER"]).expanduser())
-    folders.append(Path.home() / ".ape")
-    project = checkout()
-    if project is not None:
-        folders.append(project / ".build" / "ape-data")
-    unique = dict.fromkeys(folder.resolve() / "accounts" for folder in folders)
-    return [folder for folder in unique if folder.is_dir()]
-
-
-def ape_keyfile(alias: str) -> Path | None:
-    """The keyfile of Ape account `alias` (the first of `ape_account_folders` holding it)."""
-    for folder in ape_account_folders():
-        path = folder / f"{alias}.json"
-        if path.is_file():
-            return path
-    return None
-
-
-def load_signer(signer: Signer) -> LocalAccount:
-    """The account that signs: an Ape keystore alias (Ape's `accounts.load`) or a keyfile."""
-    if signer.account and signer.keyfile:
-        raise BadInput("give --account or --keyfile, not both")
-    if signer.keyfile is not None:
-        try:
-            keyfile = json.loads(signer.keyfile.read_text())
-        except ValueError:
-            raise BadInput(f"{signer.keyfile} is not a JSON keyfile") from None
-        return _decrypt(keyfile, _password(signer, str(signer.keyfile.name)), str(signer.keyfile.name))
-    if signer.account:
-        found = ape_keyfile(signer.account)
-        if found is None:
-            known = ", ".join(
-                sorted({path.stem for folder in ape_account_folders() for path in folder.glob("*.json")})
-            )
-            raise BadInput(
-                f"no Ape account {signer.account!r} (known: {known or 'none'}); "
-                "import one with `ape accounts import ALIAS`"
-            )
-        try:
-            keyfile = json.loads(found.read_text())
-        except ValueError:
-            raise BadInput(
-                f"account {signer.account!r} is not a keystore account ({found}); use --keyfile"
-            ) from None
-        return _decrypt(
-            keyfile,
-            _password(signer, f"Ape account {signer.account!r}", f"APE_ACCOUNTS_{signer.account}_PASSPHRASE"),
-            signer.account,
-        )
-    raise BadInput("choose who signs: --account ALIAS (Ape keystore) or --keyfile PATH")
 
 
 # ---------------------------------------------------------------------------------- sending

@@ -21,25 +21,20 @@ from rich.table import Table
 from web3.exceptions import ContractLogicError, Web3Exception
 
 from cmir.apps.cli.common import (
-    AmountCommand,
     ApeStyle,
-    BadInput,
     Chain,
-    CliError,
     Signer,
     Target,
     connect,
     get_logs,
-    load_signer,
     now,
     revert_data,
     shared_options,
-    show_duration,
-    show_time,
-    show_wait,
     transact,
-    units,
 )
+from cmir.apps.cli.errors import BadInput, CliError
+from cmir.apps.cli.parsing import AmountCommand, show_duration, show_time, show_wait, units
+from cmir.apps.cli.signing import load_signer
 from cmir.chain import governance as gov
 from cmir.chain.governance import Call, Proposal, ProposalState, Support, make_proposal
 

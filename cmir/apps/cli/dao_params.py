@@ -18,20 +18,11 @@ from typing import Annotated
 
 import typer
 
-from cmir.apps.cli.common import (
-    BadInput,
-    Signer,
-    Target,
-    address,
-    connect,
-    load_signer,
-    parse_duration,
-    shared_options,
-    show_duration,
-    show_time,
-    units,
-)
+from cmir.apps.cli.common import Signer, Target, connect, shared_options
 from cmir.apps.cli.dao import DescriptionOpt, check_as_governance, encode_call, submit
+from cmir.apps.cli.errors import BadInput
+from cmir.apps.cli.parsing import address, parse_duration, show_duration, show_time, units
+from cmir.apps.cli.signing import load_signer
 from cmir.chain.governance import make_proposal
 
 BpsArg = Annotated[int, typer.Argument(help="Basis points (5000 = 50 %).", min=0, max=10000)]

@@ -12,26 +12,10 @@ from typing import Annotated, Any
 import typer
 from eth_account.signers.local import LocalAccount
 
-from cmir.apps.cli.common import (
-    AmountCommand,
-    BadInput,
-    Chain,
-    CliError,
-    Signer,
-    Target,
-    address,
-    connect,
-    get_logs,
-    load_signer,
-    now,
-    relation_ref,
-    shared_options,
-    show_ref,
-    show_time,
-    show_wait,
-    transact,
-    units,
-)
+from cmir.apps.cli.common import Chain, Signer, Target, connect, get_logs, now, shared_options, transact
+from cmir.apps.cli.errors import BadInput, CliError
+from cmir.apps.cli.parsing import AmountCommand, address, relation_ref, show_ref, show_time, show_wait, units
+from cmir.apps.cli.signing import load_signer
 from cmir.chain.vocabulary import MEMBER_KINDS
 
 app = typer.Typer(

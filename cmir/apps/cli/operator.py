@@ -14,28 +14,23 @@ import typer
 from web3.types import RPCEndpoint
 
 from cmir.apps.cli.common import (
-    BadInput,
-    CliError,
     DeploymentOpt,
     Signer,
     Target,
-    address,
     ape_environment,
     confirm,
     connect,
     default_deployment,
     is_local,
-    load_signer,
-    parse_duration,
     rpc_alive,
     settings_key,
     shared_options,
-    show_duration,
-    show_units,
     split_choice,
     transact,
-    units,
 )
+from cmir.apps.cli.errors import BadInput, CliError
+from cmir.apps.cli.parsing import address, parse_duration, show_duration, show_units, units
+from cmir.apps.cli.signing import ape_keyfile_or_refuse, ask_password, load_signer
 
 #: What `token` in deployments/settings.yaml deploys, for the deployment's plan.
 TOKENS = {
@@ -52,9 +47,7 @@ dev = typer.Typer(
 
 
 def _password_for_ape(signer: Signer, what: str) -> str:
-    from cmir.apps.cli.common import _password
-
-    return _password(signer, what, f"APE_ACCOUNTS_{signer.account}_PASSPHRASE" if signer.account else None)
+    return ask_password(signer, what, f"APE_ACCOUNTS_{signer.account}_PASSPHRASE" if signer.account else None)
 
 
 def _deployer(signer: Signer, provider: Any) -> Any:
@@ -68,16 +61,10 @@ def _deployer(signer: Signer, provider: Any) -> Any:
         account.set_autosign(True, passphrase=_password_for_ape(signer, signer.keyfile.name))
         return account
     if signer.account:
-        try:
-            account = accounts.load(signer.account)
-        except Exception:
-            raise BadInput(
-                f"no Ape account {signer.account!r}; import one with `ape accounts import {signer.account}`"
-            ) from None
-        if isinstance(account, KeyfileAccount):
-            account.set_autosign(
-                True, passphrase=_password_for_ape(signer, f"Ape account {signer.account!r}")
-            )
+        # where `ape accounts import` put it (APE_DATA_FOLDER, ~/.ape or .build/ape-data), not
+        # only the data folder this process gave Ape
+        account = KeyfileAccount(keyfile_path=ape_keyfile_or_refuse(signer.account))
+        account.set_autosign(True, passphrase=_password_for_ape(signer, f"Ape account {signer.account!r}"))
         return account
     if provider.network.is_dev or provider.network.name == "local":
         return accounts.test_accounts[0]
