@@ -28,7 +28,8 @@ from typing import Any
 
 from eth_utils.crypto import keccak
 
-from cmir.chain.ballots import Ballot, Domain
+from cmir.chain.ballots import Ballot
+from cmir.chain.eip712 import Domain
 
 # the vocabulary's words, re-exported: a proposal's state and a vote's support come with these helpers
 from cmir.chain.vocabulary import ProposalState as ProposalState

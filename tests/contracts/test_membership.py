@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from ape import chain, project
-from eth_account.messages import encode_typed_data
 from eth_utils.crypto import keccak
 
+from cmir.chain import eip712
 from cmir.chain.deploy import MEMBER_KINDS as KIND
 from cmir.chain.deploy import ZERO_ADDRESS, NetworkSettings
 from tests.contracts.membership_checks import joined_events, member_record, token_id
@@ -64,41 +64,11 @@ def permit_signature(
     token: Any, owner: Any, spender: Any, value: int, deadline: int
 ) -> tuple[int, bytes, bytes]:
     """(v, r, s) of `owner`'s EIP-2612 permit letting `spender` take `value` until `deadline`."""
-    domain = token.eip712Domain()
-    typed_data = {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Permit": [
-                {"name": "owner", "type": "address"},
-                {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ],
-        },
-        "primaryType": "Permit",
-        "domain": {
-            "name": domain.name,
-            "version": domain.version,
-            "chainId": domain.chainId,
-            "verifyingContract": domain.verifyingContract,
-        },
-        "message": {
-            "owner": str(owner.address),
-            "spender": str(spender.address),
-            "value": value,
-            "nonce": token.nonces(owner),
-            "deadline": deadline,
-        },
-    }
-    signature = owner.sign_message(encode_typed_data(full_message=typed_data))
-    assert signature is not None
-    return signature.v, signature.r, signature.s
+    domain = eip712.Domain.from_eip712_domain(token.eip712Domain())
+    data = eip712.permit(
+        domain, str(owner.address), str(spender.address), value, token.nonces(owner), deadline
+    )
+    return eip712.sign(data, owner.private_key)
 
 
 @pytest.fixture

@@ -16,10 +16,9 @@ from typing import Any
 
 import pytest
 from ape import chain, project
-from eth_account import Account
-from eth_account.messages import encode_typed_data
 from eth_utils.address import to_checksum_address
 
+from cmir.chain import eip712
 from cmir.chain import governance as gov
 from cmir.chain.governance import ProposalState, Support
 from tests.contracts.chain_clock import ChainClock
@@ -101,41 +100,12 @@ class Permit:
 
 def sign_permit(token: Any, owner: Any, spender: Any, value: int) -> Permit:
     """`owner` signs a permit letting `spender` take `value` of `token`, valid for an hour."""
-    _, name, version, chain_id, verifying_contract, _, _ = token.eip712Domain()
     deadline = chain.pending_timestamp + 3600
-    typed_data = {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"},
-                {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"},
-                {"name": "verifyingContract", "type": "address"},
-            ],
-            "Permit": [
-                {"name": "owner", "type": "address"},
-                {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ],
-        },
-        "primaryType": "Permit",
-        "domain": {
-            "name": name,
-            "version": version,
-            "chainId": chain_id,
-            "verifyingContract": verifying_contract,
-        },
-        "message": {
-            "owner": str(owner.address),
-            "spender": str(spender.address),
-            "value": value,
-            "nonce": token.nonces(owner),
-            "deadline": deadline,
-        },
-    }
-    signed = Account.sign_message(encode_typed_data(full_message=typed_data), owner.private_key)
-    return Permit(deadline, signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big"))
+    domain = eip712.Domain.from_eip712_domain(token.eip712Domain())
+    data = eip712.permit(
+        domain, str(owner.address), str(spender.address), value, token.nonces(owner), deadline
+    )
+    return Permit(deadline, *eip712.sign(data, owner.private_key))
 
 
 # ---------------------------------------------------------------------------- constructor and views

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from cmir.chain import governance as gov
-from cmir.chain.ballots import Ballot, Domain
+from cmir.chain.ballots import Ballot
+from cmir.chain.eip712 import Domain
 from cmir.chain.governance import Support
 from tests.contracts.proposal_steps import start_voting
 from tests.contracts.strict_checks import emitted, log, reverts

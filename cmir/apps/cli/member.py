@@ -16,6 +16,7 @@ from cmir.apps.cli.common import Chain, Signer, Target, connect, get_logs, now, 
 from cmir.apps.cli.errors import BadInput, CliError
 from cmir.apps.cli.parsing import AmountCommand, address, relation_ref, show_ref, show_time, show_wait, units
 from cmir.apps.cli.signing import load_signer
+from cmir.chain import eip712
 from cmir.chain.vocabulary import MEMBER_KINDS
 
 app = typer.Typer(
@@ -70,30 +71,11 @@ def permit(
     """An EIP-2612 permit signed by `owner` for `spender` to take `value` (v, r, s)."""
     token = chain.contract("token")
     try:
-        _, name, version, chain_id, verifying, _, _ = token.functions.eip712Domain().call()
-    except Exception:
-        name, version, chain_id, verifying = token.functions.name().call(), "1", chain.chain_id, token.address
+        domain = eip712.Domain.from_eip712_domain(token.functions.eip712Domain().call())
+    except Exception:  # a token without ERC-5267: OpenZeppelin's ERC20Permit defaults
+        domain = eip712.Domain(token.functions.name().call(), "1", chain.chain_id, token.address)
     nonce = token.functions.nonces(owner.address).call()
-    signed = owner.sign_typed_data(
-        domain_data={"name": name, "version": version, "chainId": chain_id, "verifyingContract": verifying},
-        message_types={
-            "Permit": [
-                {"name": "owner", "type": "address"},
-                {"name": "spender", "type": "address"},
-                {"name": "value", "type": "uint256"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ]
-        },
-        message_data={
-            "owner": owner.address,
-            "spender": spender,
-            "value": value,
-            "nonce": nonce,
-            "deadline": deadline,
-        },
-    )
-    return signed.v, signed.r.to_bytes(32, "big"), signed.s.to_bytes(32, "big")
+    return eip712.sign(eip712.permit(domain, owner.address, spender, value, nonce, deadline), owner.key)
 
 
 def _needs_permit(chain: Chain, owner: str, amount: int) -> bool:
