@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 ECHARTS := cmir/api/web/vendor/echarts.min.js
+SWAGGER_UI := cmir/api/web/vendor/swagger-ui/swagger-ui-bundle.js
 export PATH := $(CURDIR)/node_modules/.bin:$(BIN):$(PATH)
 # py-solc-x and ape-solidity find the pinned compiler here (see toolchain/provision_solc.py).
 export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
@@ -12,7 +13,7 @@ export APE_DATA_FOLDER := $(CURDIR)/.build/ape-data
 
 .PHONY: setup compile test test-contracts test-offchain test-e2e slither lint gas attacks up clean
 
-setup: $(VENV)/.installed node_modules/.installed .solcx/.provisioned $(ECHARTS)
+setup: $(VENV)/.installed node_modules/.installed .solcx/.provisioned $(ECHARTS) $(SWAGGER_UI)
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +30,12 @@ node_modules/.installed: package.json package-lock.json
 $(ECHARTS): node_modules/.installed
 	mkdir -p $(@D)
 	cp node_modules/echarts/dist/echarts.min.js $@
+
+## So is Swagger UI, for /docs (FastAPI's default page loads it from a CDN: blank offline).
+$(SWAGGER_UI): node_modules/.installed
+	mkdir -p $(@D)
+	cp node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/favicon-32x32.png $(@D)/
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js $@
 
 .solcx/.provisioned: ape-config.yaml toolchain/provision_solc.py toolchain/solcjs-cli.js $(VENV)/.installed node_modules/.installed
 	mkdir -p .solcx

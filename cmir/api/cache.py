@@ -10,12 +10,15 @@ computed for one checkpoint is kept until the indexer moves it:
   chain head) and the audit report are never cached. Memory is bounded (LRU by bytes). With
   several server processes, a second level is shared by all of them (`SharedStore`, a SQLite
   file the supervisor creates): a page one process computed is served by the others, so each
-  page is computed once per checkpoint rather than once per process."""
+  page is computed once per checkpoint rather than once per process. A client that accepts gzip
+  gets the cached answer compressed, and the compressed copy is kept beside it: each answer is
+  compressed once per checkpoint and process, not once per download."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import gzip
 import hashlib
 import logging
 import sqlite3
@@ -39,6 +42,17 @@ CACHED_PREFIX = "/api/v1/"
 #: auditor rewrites whenever it runs).
 NEVER = ("/api/v1/health", "/api/v1/audit", "/api/v1/audit/report.html")
 MAX_ENTRY = 1 << 20
+#: Below this, gzip's header and the Content-Encoding line outweigh the saving.
+GZIP_MINIMUM_SIZE = 1024
+#: Compressed once per cached answer, so a better ratio than the per-response level is worth it.
+GZIP_LEVEL = 6
+VARY = (b"vary", b"Accept-Encoding")
+
+
+def accepts_gzip(scope: Scope) -> bool:
+    """Whether the request says it accepts gzip (as Starlette's `GZipMiddleware` reads
+    Accept-Encoding)."""
+    return any(name == b"accept-encoding" and b"gzip" in value for name, value in scope["headers"])
 
 
 class AggregateCache:
@@ -110,12 +124,13 @@ class CheckpointClock:
 
 
 class ResponseCache:
-    """LRU of response bodies, bounded in bytes."""
+    """LRU of response bodies, bounded in bytes (their gzip copies included)."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.size = 0
         self.entries: OrderedDict[Any, tuple[list[tuple[bytes, bytes]], bytes]] = OrderedDict()
+        self.compressed: dict[Any, tuple[list[tuple[bytes, bytes]], bytes]] = {}
 
     def get(self, key: Any) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
         """A cached (headers, body)."""
@@ -130,9 +145,36 @@ class ResponseCache:
             return
         self.entries[key] = (headers, body)
         self.size += len(body)
+        self._evict()
+
+    def gzipped(self, key: Any) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
+        """The cached response of `key` compressed (computed on first use, then kept while the
+        response is), or None when it is not cached."""
+        found = self.compressed.get(key)
+        if found is not None:
+            return found
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        headers, body = entry
+        packed = gzip.compress(body, compresslevel=GZIP_LEVEL, mtime=0)
+        kept = [(name, value) for name, value in headers if name.lower() != b"content-length"]
+        found = (
+            [*kept, (b"content-encoding", b"gzip"), (b"content-length", str(len(packed)).encode()), VARY],
+            packed,
+        )
+        self.compressed[key] = found
+        self.size += len(packed)
+        self._evict()
+        return self.compressed.get(key)
+
+    def _evict(self) -> None:
         while self.size > self.max_bytes and self.entries:
-            _, (_, old) = self.entries.popitem(last=False)
+            old_key, (_, old) = self.entries.popitem(last=False)
             self.size -= len(old)
+            packed = self.compressed.pop(old_key, None)
+            if packed is not None:
+                self.size -= len(packed[1])
 
 
 Headers = list[tuple[bytes, bytes]]
@@ -319,6 +361,8 @@ class ResponseCacheMiddleware:
                 self.cache.put(key, *hit)
         if hit is not None:
             headers, body = hit
+            if len(body) >= GZIP_MINIMUM_SIZE and accepts_gzip(scope):
+                headers, body = self.cache.gzipped(key) or hit
             await send(
                 {"type": "http.response.start", "status": 200, "headers": [*headers, (b"x-cache", b"hit")]}
             )

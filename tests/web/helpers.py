@@ -1,9 +1,11 @@
-"""Helpers of the browser tests: the viewports they use and a page that records what it logged and
-requested."""
+"""Helpers of the browser tests: the viewports they use, a page that records what it logged and
+requested, an amount as the page shows it, the member panel."""
 
 from __future__ import annotations
 
-from playwright.sync_api import Page, ViewportSize
+from decimal import ROUND_HALF_UP, Decimal
+
+from playwright.sync_api import Locator, Page, ViewportSize
 
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 390, "height": 844}
@@ -42,3 +44,17 @@ class PageProbe:
         self.page.goto(self.base_url + path)
         self.page.wait_for_selector("body[data-loaded='true']", timeout=30_000)
         return self.page
+
+
+def cents(amount: dict[str, str]) -> str:
+    """An API amount as the page shows it: two decimals, rounded half up from the exact value."""
+    return str(Decimal(amount["display"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def show_member(page: Page, address: str) -> Locator:
+    """Look a member up with the form; the panel once it shows that member."""
+    page.locator("#member-address").fill(address)
+    page.locator("#member-form button[type='submit']").click()
+    selector = f"#member-panel[data-state='ready'][data-address='{address}']"
+    page.wait_for_selector(selector, timeout=10_000)
+    return page.locator(selector)

@@ -15,16 +15,19 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Browser, Page, Route
 
-from tests.web.helpers import DESKTOP, PHONE, PHONE_WIDTH, PageProbe
+from tests.web.helpers import DESKTOP, PHONE, PHONE_WIDTH, PageProbe, cents, show_member
 from tests.web.world_server import ApiServer
 
 SPACES = re.compile(r"[\s\u00a0\u202f]")
 TO_ESS = re.compile(r"dont (.+?) de la part des membres")
 
 
+SYMBOL = re.compile(r"[A-Za-z]+$")
+
+
 def number_text(text: str, lang: str) -> str:
-    """The plain decimal in a figure shown in `lang` ("1 234,50 EUR" -> "1234.50")."""
-    text = SPACES.sub("", text).removesuffix("EUR").removesuffix("%")
+    """The plain decimal in a figure shown in `lang` ("1 234,50 tEUR" -> "1234.50")."""
+    text = SYMBOL.sub("", SPACES.sub("", text)).removesuffix("%")
     if lang == "fr":
         assert "." not in text, text
         return text.replace(",", ".")
@@ -164,12 +167,12 @@ def test_headline_figures_equal_the_api(probe: PageProbe, api: ApiServer) -> Non
     summary: Any = api.get("/network/summary")
 
     assert page.evaluate("document.documentElement.lang") == "fr"
-    assert number_text(figure(page, "total_received"), "fr") == pool["total_received"]["display"]
-    assert figure(page, "total_received").endswith("EUR")
+    assert number_text(figure(page, "total_received"), "fr") == cents(pool["total_received"])
+    assert figure(page, "total_received").endswith("\u00a0" + api.get("/meta")["token_symbol"])
     for bucket in ("members", "ess", "collective"):
         for field in ("received", "available", "spent"):
             shown = number_text(figure(page, f"{bucket}.{field}"), "fr")
-            assert shown == pool["buckets"][bucket][field]["display"], (bucket, field)
+            assert shown == cents(pool["buckets"][bucket][field]), (bucket, field)
     assert number_text(figure(page, "social_utility"), "fr") == percent_of(
         utility["disbursed_ratio"]["value"]
     )
@@ -198,7 +201,7 @@ def test_charts_and_tables_show_the_api_data(probe: PageProbe, api: ApiServer) -
     assert rows.count() == len(links)
     for index, link in enumerate(links):
         amount = rows.nth(index).locator("td").nth(2).inner_text()
-        assert number_text(amount, "fr") == link["value"]["display"]
+        assert number_text(amount, "fr") == cents(link["value"])
     labels = {node["id"]: node["label"] for node in sankey["nodes"]}
     assert rows.nth(0).locator("td").nth(0).inner_text() == labels[links[0]["source"]]
 
@@ -216,13 +219,13 @@ def test_charts_and_tables_show_the_api_data(probe: PageProbe, api: ApiServer) -
     assert all(flow["explorer_url"] is None for flow in flows["items"])
     assert page.locator("#flows-body a[data-tx-link]").count() == 0
     first_amount = page.locator("#flows-body tr").first.locator("td").nth(2).inner_text()
-    assert number_text(first_amount, "fr") == flows["items"][0]["amount"]["display"]
+    assert number_text(first_amount, "fr") == cents(flows["items"][0]["amount"])
     # an inflow whose members' share went (partly) to ESS says how much
     for flow in flows["items"]:
         detail = page.locator(f"[data-flow-id='{flow['id']}'] td").nth(3).inner_text()
         gone = TO_ESS.search(detail)
         if flow["direction"] == "in" and flow["members_to_ess"]["units"] != "0":
-            assert gone is not None and number_text(gone.group(1), "fr") == flow["members_to_ess"]["display"]
+            assert gone is not None and number_text(gone.group(1), "fr") == cents(flow["members_to_ess"])
         else:
             assert gone is None, detail
 
@@ -357,7 +360,7 @@ def test_epoch_figures_equal_the_api(probe: PageProbe, api: ApiServer) -> None:
     assert SPACES.sub("", figure(page, "points.pending")) == pool["pending_points"]
     assert number_text(figure(page, "epoch.cap"), "fr") == bps_text(pool["epoch_reward_cap_bps"])
     assert number_text(figure(page, "parties_min"), "fr") == bps_text(pool["parties_min_share_bps"])
-    assert number_text(figure(page, "ess.members_to_ess"), "fr") == pool["members_to_ess"]["display"]
+    assert number_text(figure(page, "ess.members_to_ess"), "fr") == cents(pool["members_to_ess"])
     note = figure(page, "epoch.ends").replace("\u00a0", " ")
     assert note.startswith(f"Durée : {duration(pool['epoch_length'], 'fr')} · se termine le "), note
 
@@ -371,15 +374,6 @@ def test_epoch_figures_equal_the_api(probe: PageProbe, api: ApiServer) -> None:
     )
     assert number_text(figure(page, "points.matured"), "en") == pool["matured_points"]
     assert not probe.problems, probe.problems
-
-
-def show_member(page: Page, address: str) -> Any:
-    """Look a member up with the form; the panel once it shows that member."""
-    page.locator("#member-address").fill(address)
-    page.locator("#member-form button[type='submit']").click()
-    selector = f"#member-panel[data-state='ready'][data-address='{address}']"
-    page.wait_for_selector(selector, timeout=10_000)
-    return page.locator(selector)
 
 
 def member_figure(panel: Any, name: str) -> str:
@@ -398,8 +392,8 @@ def test_member_panel_shows_matured_and_pending_points(probe: PageProbe, api: Ap
     panel = show_member(page, member["address"])
     assert SPACES.sub("", member_figure(panel, "matured_points")) == member["matured_points"]
     assert SPACES.sub("", member_figure(panel, "pending_points")) == member["pending_points"]
-    assert number_text(member_figure(panel, "claimable"), "fr") == member["claimable"]["display"]
-    assert number_text(member_figure(panel, "earned"), "fr") == member["earned"]["display"]
+    assert number_text(member_figure(panel, "claimable"), "fr") == cents(member["claimable"])
+    assert number_text(member_figure(panel, "earned"), "fr") == cents(member["earned"])
     assert (panel.locator("[data-member='matures_at']").count() == 1) == (member["pending_points"] != "0")
 
     # a member with points still pending (the API's answer, with pending points set)
@@ -473,7 +467,7 @@ def test_language_switch_is_remembered(probe: PageProbe, api: ApiServer) -> None
     assert page.locator("#lang-switch").get_attribute("lang") == "fr"
     assert page.title() == "CMIR DAO — transparency"
     # generated text follows, with English number formatting
-    assert number_text(figure(page, "total_received"), "en") == pool["total_received"]["display"]
+    assert number_text(figure(page, "total_received"), "en") == cents(pool["total_received"])
     assert page.locator("#flows thead th").first.inner_text() == "Date"
     assert "members shown" in page.locator("#network-note").inner_text()
     sankey: Any = api.get("/flows/sankey")
@@ -624,7 +618,7 @@ def test_figures_and_tables_without_the_charting_library(browser: Browser, api: 
         probe = PageProbe(context.new_page(), api.url)
         page = probe.open()
         pool: Any = api.get("/pool")
-        assert number_text(figure(page, "total_received"), "fr") == pool["total_received"]["display"]
+        assert number_text(figure(page, "total_received"), "fr") == cents(pool["total_received"])
         assert "Graphique indisponible" in page.locator("#sankey-chart").inner_text()
         assert page.locator("#sankey-table tbody tr").count() > 0
         # the social utility over time: the same message, and its values in the table and note
@@ -708,10 +702,11 @@ def test_safeguards_show_the_guardian_reason_probation_and_the_budget(
     assert (
         "nouveau portefeuille (version 2) : à revoter" in safeguards.locator("#awaiting-panel").inner_text()
     )
-    assert number_text(figure(page, "budget.spent"), "fr") == budget["spent"]["display"] == "3.00"
-    assert figure(page, "budget.spent").endswith("EUR")
+    symbol = api.get("/meta")["token_symbol"]
+    assert number_text(figure(page, "budget.spent"), "fr") == cents(budget["spent"]) == "3.00"
+    assert figure(page, "budget.spent").endswith(symbol)
     of = page.locator("[data-figure='budget.amount']").inner_text().replace("\u00a0", " ")
-    assert of == f"sur {budget['amount']['display'].replace('.', ',')} EUR cette période"
+    assert of == f"sur {cents(budget['amount']).replace('.', ',')} {symbol} cette période"
     void = page.locator("#proposal-list [data-void-proposal]")
     assert void.count() == 1 and void.inner_text().startswith("Caduque : ")
 

@@ -97,35 +97,47 @@
   }
 
   const locale = () => (I18N.lang === "fr" ? "fr-FR" : "en-GB");
-  const symbol = () => (data.meta ? data.meta.token_symbol : data.pool ? data.pool.token_symbol : "EUR");
+  /** The token's symbol as the API serves it (the CLI prints the same); none before it answered. */
+  const symbol = () => (data.meta ? data.meta.token_symbol : data.pool ? data.pool.token_symbol : "");
 
-  /** An exact amount from the API's decimal `display` string, with the language's separators. */
-  function amountText(amount, withSymbol = true) {
-    if (!amount) return "—";
-    const [whole, fraction] = String(amount.display).split(".");
-    const group = I18N.lang === "fr" ? "\u202f" : ",";
-    const decimal = I18N.lang === "fr" ? "," : ".";
-    const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, group);
-    const number = fraction ? grouped + decimal + fraction : grouped;
-    return withSymbol ? number + "\u00a0" + symbol() : number;
+  /** The token's decimals as the API states them, or null before it answered. */
+  function tokenDecimals() {
+    const source = data.meta || data.pool;
+    return source ? source.token_decimals : null;
   }
 
-  /** An amount rounded to two decimals (half up, exactly, from its integer units): euros as people
-   *  read them, for the steward's budget. */
-  function amount2Text(amount) {
+  /** An amount in cents (a BigInt), rounded half up exactly: from its integer units and the
+   *  token's decimals, or from its exact decimal `display` while the decimals are not known. */
+  function amountCents(amount) {
+    const decimals = tokenDecimals();
+    if (decimals !== null && amount.units !== undefined && amount.units !== null) {
+      const scale = BigInt(decimals);
+      const units = BigInt(amount.units);
+      return scale >= 2n ? (units * 100n + 10n ** scale / 2n) / 10n ** scale : units * 10n ** (2n - scale);
+    }
+    const [whole, fraction = ""] = String(amount.display).split(".");
+    const digits = (fraction + "000").slice(0, 3);
+    return BigInt(whole) * 100n + BigInt(digits.slice(0, 2)) + (digits[2] >= "5" ? 1n : 0n);
+  }
+
+  /** An amount as people read euros, the page's one amount formatter: two decimals (rounded half
+   *  up, exactly, from the integer units), the language's separators, the token's symbol. The API
+   *  keeps every digit (`units`, `display`); the auditor compares those. */
+  function amountText(amount) {
     if (!amount) return "—";
-    const decimals = BigInt(data.meta ? data.meta.token_decimals : 6);
-    const units = BigInt(amount.units);
-    const cents = decimals >= 2n ? (units * 100n + 10n ** decimals / 2n) / 10n ** decimals : units * 10n ** (2n - decimals);
-    const whole = String(cents / 100n);
-    const fraction = String(cents % 100n).padStart(2, "0");
-    return amountText({ units: amount.units, display: whole + "." + fraction });
+    const cents = amountCents(amount);
+    const group = I18N.lang === "fr" ? "\u202f" : ",";
+    const decimal = I18N.lang === "fr" ? "," : ".";
+    const whole = String(cents / 100n).replace(/\B(?=(\d{3})+(?!\d))/g, group);
+    const number = whole + decimal + String(cents % 100n).padStart(2, "0");
+    const unit = symbol();
+    return unit ? number + "\u00a0" + unit : number;
   }
 
   /** A token amount as a float, for chart geometry only (never shown as a figure). */
   function amountFloat(amount) {
-    const decimals = data.meta ? data.meta.token_decimals : 6;
-    return Number(amount.units) / 10 ** decimals;
+    const decimals = tokenDecimals();
+    return Number(amount.units) / 10 ** (decimals === null ? 6 : decimals);
   }
 
   function intText(value) {
@@ -221,11 +233,11 @@
 
   // ---------------------------------------------------------------- headline figures
 
-  /** A headline figure; amounts keep their unit in a smaller span (the text stays "12,50 EUR"). */
+  /** A headline figure; amounts keep their unit in a smaller span (the text stays "12,50 tEUR"). */
   function figure(key, text) {
     const match = /^(.*?)\u00a0(\S+)$/.exec(text);
     if (!match) return h("span", { class: "value", "data-figure": key }, text);
-    return h("span", { class: "value", "data-figure": key }, match[1], h("span", { class: "unit" }, " " + match[2]));
+    return h("span", { class: "value", "data-figure": key }, match[1], h("span", { class: "unit" }, "\u00a0" + match[2]));
   }
 
   function bucketCard(name, bucket, shareBps, extra) {
@@ -1011,9 +1023,23 @@
     );
   }
 
-  function argsText(args) {
-    return Object.entries(args)
-      .map(([name, value]) => name + "=" + (typeof value === "object" && value !== null ? JSON.stringify(value) : String(value)))
+  /** The arguments of governance calls that are token amounts, by function. */
+  const AMOUNT_ARGS = {
+    fundEssProject: ["amount"],
+    setCollectiveBudget: ["amount"],
+    setMinRelationFee: ["newFee"],
+    setMembershipFee: ["fee"],
+  };
+
+  /** A decoded call's arguments; token amounts read as amounts, not as integer units. */
+  function argsText(action) {
+    const amounts = AMOUNT_ARGS[action.function] || [];
+    const shown = (name, value) => {
+      if (amounts.includes(name) && /^[0-9]+$/.test(String(value)) && tokenDecimals() !== null) return amountText({ units: String(value) });
+      return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+    };
+    return Object.entries(action.args)
+      .map(([name, value]) => name + "=" + shown(name, value))
       .join(", ");
   }
 
@@ -1038,7 +1064,7 @@
             "li",
             {},
             h("code", {}, (action.contract || shortAddress(action.target)) + "." + (action.function || action.calldata.slice(0, 10))),
-            action.decoded ? h("span", { class: "args" }, " (" + argsText(action.args) + ")") : null,
+            action.decoded ? h("span", { class: "args" }, " (" + argsText(action) + ")") : null,
             action.payout && action.payout.void
               ? h(
                   "span",
@@ -1206,17 +1232,17 @@
       "article",
       { class: "card safe", "data-safe": "budget" },
       h("h3", {}, t("safe.budget")),
-      figure("budget.spent", amount2Text(spent)),
-      h("p", { class: "note", "data-figure": "budget.amount" }, t("safe.budget.of", { amount: amount2Text(amount) })),
+      figure("budget.spent", amountText(spent)),
+      h("p", { class: "note", "data-figure": "budget.amount" }, t("safe.budget.of", { amount: amountText(amount) })),
       h("div", { class: "meter budget", "aria-hidden": "true" }, h("span", { style: "width:" + width + "%" })),
       h(
         "p",
         { class: "note" },
         running
           ? t("safe.budget.period", { period, start: timeText(budget.period_start), end: timeText(budget.period_ends_at) })
-          : t("safe.budget.idle", { amount: amount2Text(amount), period }),
+          : t("safe.budget.idle", { amount: amountText(amount), period }),
       ),
-      h("dl", {}, h("dt", {}, t("safe.budget.left")), h("dd", { "data-figure": "budget.left" }, amount2Text(budget.left))),
+      h("dl", {}, h("dt", {}, t("safe.budget.left")), h("dd", { "data-figure": "budget.left" }, amountText(budget.left))),
     );
   }
 
@@ -1373,10 +1399,10 @@
     if (flow.direction === "in" && flow.split) {
       const split = flow.split;
       const parts = {
-        members: amountText(split.members, false),
-        ess: amountText(split.ess, false),
-        collective: amountText(split.collective, false),
-        to_ess: amountText(flow.members_to_ess, false),
+        members: amountText(split.members),
+        ess: amountText(split.ess),
+        collective: amountText(split.collective),
+        to_ess: amountText(flow.members_to_ess),
       };
       const toEss = flow.members_to_ess && flow.members_to_ess.units !== "0";
       return t(toEss ? "flows.split.to_ess" : "flows.split", parts);
