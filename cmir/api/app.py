@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TypeVar
 
 from fastapi import FastAPI
 
@@ -34,6 +35,7 @@ from cmir.api.webpage import GZipWhenAsked, install_web
 from cmir.chain.deployment import load_deployment
 
 API_PREFIX = "/api/v1"
+T = TypeVar("T")
 GZIP_LEVEL = 1
 
 DESCRIPTION = """Every figure of the CMIR DAO as mirrored from the chain by the indexer: members and
@@ -47,9 +49,15 @@ Amounts are exact: `units` (integer base units, as a string) and `display` (deci
 Lists are paginated (`limit` is capped at 200); errors are JSON `{"detail": ...}`."""
 
 
+def _first(*values: T | None) -> T:
+    """The first value given (not None): a setting, then the record's, then the default."""
+    return next(value for value in values if value is not None)
+
+
 def build_state(settings: Settings) -> AppState:
     """Open what the API needs: the deployment record, a read-only engine, the chain reader."""
     deployment = load_deployment(settings.deployment_file)
+    units = deployment.token
     engine = make_read_engine(
         settings.database_url,
         statement_timeout_ms=settings.statement_timeout_ms,
@@ -58,8 +66,8 @@ def build_state(settings: Settings) -> AppState:
     ctx = Context(
         chain_id=deployment.chain_id,
         network=deployment.network,
-        decimals=settings.token_decimals,
-        symbol=settings.token_symbol,
+        decimals=_first(settings.token_decimals, units.decimals if units else None, 6),
+        symbol=_first(settings.token_symbol, units.symbol if units else None, "EUR"),
         tx_url=settings.explorer_tx_urls.get(deployment.network),
         address_url=settings.explorer_address_urls.get(deployment.network),
         cache=AggregateCache(settings.cache_entries),

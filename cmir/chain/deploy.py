@@ -269,7 +269,8 @@ def deploy_on_test_accounts(settings: NetworkSettings, accounts: Any, guardian: 
 
 
 def write_record(deployment: Deployment, network: str, path: Path) -> dict[str, Any]:
-    """Write `deployments/<network>.json`: chain id, addresses, deployment block, ABIs."""
+    """Write `deployments/<network>.json`: chain id, deployment block, the token's symbol and
+    decimals, and each contract's address and ABI."""
     from ape import chain
 
     contracts = {
@@ -284,6 +285,8 @@ def write_record(deployment: Deployment, network: str, path: Path) -> dict[str, 
         "network": network,
         "chain_id": chain.chain_id,
         "deployment_block": deployment.deployment_block,
+        # what the token says of itself, so that every reader shows amounts as the CLI does
+        "token": {"symbol": str(deployment.token.symbol()), "decimals": int(deployment.token.decimals())},
         "contracts": {
             name: {
                 "address": str(contract.address),

@@ -24,13 +24,23 @@ class DeployedContract:
 
 
 @dataclass(frozen=True)
+class TokenUnits:
+    """How the payment token writes its amounts (its ``symbol()`` and ``decimals()``)."""
+
+    symbol: str
+    decimals: int
+
+
+@dataclass(frozen=True)
 class Deployment:
-    """Chain id, first block and contracts of one deployment."""
+    """Chain id, first block and contracts of one deployment, and the token's units when the
+    record has them (records written before they were kept do not)."""
 
     network: str
     chain_id: int
     deployment_block: int
     contracts: dict[str, DeployedContract]
+    token: TokenUnits | None = None
 
     def fingerprint(self) -> str:
         """A short digest of the chain id and addresses: a database mirrors one deployment only."""
@@ -47,7 +57,11 @@ class Deployment:
             known = ", ".join(sorted(self.contracts))
             raise ConfigurationError(f"unknown contract role(s) {', '.join(unknown)} (known: {known})")
         return Deployment(
-            self.network, self.chain_id, self.deployment_block, {r: self.contracts[r] for r in roles}
+            self.network,
+            self.chain_id,
+            self.deployment_block,
+            {r: self.contracts[r] for r in roles},
+            self.token,
         )
 
 
@@ -71,11 +85,13 @@ def load_deployment(path: Path) -> Deployment:
             )
             for role, entry in raw["contracts"].items()
         }
+        units = raw.get("token")
         return Deployment(
             network=str(raw.get("network", "")),
             chain_id=int(raw["chain_id"]),
             deployment_block=int(raw["deployment_block"]),
             contracts=contracts,
+            token=TokenUnits(str(units["symbol"]), int(units["decimals"])) if units is not None else None,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ConfigurationError(f"deployment file {path} is malformed: missing or bad {exc}") from None

@@ -186,8 +186,18 @@ class ApiSettings(ServiceSettings):
         default_factory=lambda: dict(DEFAULT_ADDRESS_URLS),
         description="Per network, an address URL template with {address}.",
     )
-    token_decimals: int = Field(default=6, ge=0, le=36, description="Decimals of the payment token.")
-    token_symbol: str = Field(default="EUR", max_length=16, description="Symbol shown next to amounts.")
+    token_decimals: int | None = Field(
+        default=None,
+        ge=0,
+        le=36,
+        description="Decimals of the payment token (default: the deployment record's, else 6).",
+    )
+    token_symbol: str | None = Field(
+        default=None,
+        max_length=16,
+        description="Symbol shown next to amounts (default: the token's own, from the deployment record, "
+        "as the CLI shows it; else EUR).",
+    )
     statement_timeout_ms: int = Field(
         default=3000, ge=50, description="Longest a single SQL statement may run (PostgreSQL and SQLite)."
     )

@@ -101,6 +101,17 @@ def test_explorer_links_follow_the_network_template(world: World) -> None:
         assert meta["contracts"]["pool"]["explorer_url"].startswith("https://explorer.example/address/0x")
 
 
+def test_amounts_carry_the_tokens_own_symbol_and_decimals(world: World, client: TestClient) -> None:
+    """The unit the API serves is the token's (its `symbol()` and `decimals()`, kept in the
+    deployment record), the one the CLI prints; a setting still overrides it."""
+    token = world.dao.token
+    meta = get(client, "/meta")
+    assert meta["token_symbol"] == token.functions.symbol().call() == "tEUR"  # noqa: S105 - a unit
+    assert meta["token_decimals"] == token.functions.decimals().call() == 6
+    with TestClient(create_app(world.settings(token_symbol="EUR"))) as renamed:  # noqa: S106 - a unit
+        assert get(renamed, "/meta")["token_symbol"] == "EUR"  # noqa: S105 - a unit
+
+
 def test_docs_and_schema_are_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     schema = client.get("/openapi.json").json()
