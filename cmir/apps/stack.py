@@ -298,10 +298,9 @@ class Stack:
 
 
 def _euros(units: int) -> str:
-    """Token units (6 decimals) as tEUR."""
-    from cmir.apps.cli.parsing import show_units
-
-    return show_units(units, 6, "tEUR")
+    """Token units (6 decimals) as tEUR, to the cent (half up), as people read a summary."""
+    cents = (units + 5_000) // 10_000
+    return f"{cents // 100}.{cents % 100:02d} tEUR"
 
 
 def _command_line() -> str:
