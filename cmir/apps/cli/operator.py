@@ -46,10 +46,6 @@ dev = typer.Typer(
 )
 
 
-def _password_for_ape(signer: Signer, what: str) -> str:
-    return ask_password(signer, what, f"APE_ACCOUNTS_{signer.account}_PASSPHRASE" if signer.account else None)
-
-
 def _deployer(signer: Signer, provider: Any) -> Any:
     from ape import accounts
     from ape_accounts.accounts import KeyfileAccount
@@ -58,13 +54,13 @@ def _deployer(signer: Signer, provider: Any) -> Any:
         raise BadInput("give --account or --keyfile, not both")
     if signer.keyfile is not None:
         account = KeyfileAccount(keyfile_path=signer.keyfile)
-        account.set_autosign(True, passphrase=_password_for_ape(signer, signer.keyfile.name))
+        account.set_autosign(True, passphrase=ask_password(signer, signer.keyfile.name))
         return account
     if signer.account:
         # where `ape accounts import` put it (APE_DATA_FOLDER, ~/.ape or .build/ape-data), not
         # only the data folder this process gave Ape
         account = KeyfileAccount(keyfile_path=ape_keyfile_or_refuse(signer.account))
-        account.set_autosign(True, passphrase=_password_for_ape(signer, f"Ape account {signer.account!r}"))
+        account.set_autosign(True, passphrase=ask_password(signer, f"Ape account {signer.account!r}"))
         return account
     if provider.network.is_dev or provider.network.name == "local":
         return accounts.test_accounts[0]

@@ -19,9 +19,12 @@ from cmir.apps.cli.errors import BadInput, CliError
 from cmir.chain.paths import checkout
 
 
-def ask_password(signer: Signer, what: str, env: str | None = None) -> str:
+def ask_password(signer: Signer, what: str) -> str:
+    """The password of `what`: from --password-file, else (an Ape account) Ape's
+    ``APE_ACCOUNTS_<alias>_PASSPHRASE``, else asked in the terminal."""
     if signer.password_file is not None:
         return signer.password_file.read_text().rstrip("\r\n")
+    env = f"APE_ACCOUNTS_{signer.account}_PASSPHRASE" if signer.account else None
     if env and os.environ.get(env):
         return os.environ[env]
     if not sys.stdin.isatty():
@@ -96,9 +99,7 @@ def load_signer(signer: Signer) -> LocalAccount:
             ) from None
         return _decrypt(
             keyfile,
-            ask_password(
-                signer, f"Ape account {signer.account!r}", f"APE_ACCOUNTS_{signer.account}_PASSPHRASE"
-            ),
+            ask_password(signer, f"Ape account {signer.account!r}"),
             signer.account,
         )
     raise BadInput("choose who signs: --account ALIAS (Ape keystore) or --keyfile PATH")
