@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 ECHARTS := cmir/api/web/vendor/echarts.min.js
 SWAGGER_UI := cmir/api/web/vendor/swagger-ui/swagger-ui-bundle.js
+## The browser code's bundles (web/build.mjs); rebuilt whenever a source under web/ changes.
+WEB_BUILD := cmir/api/web/dist/.built
+WEB_SOURCES := $(shell find web -type f 2>/dev/null) tsconfig.json
 export PATH := $(CURDIR)/node_modules/.bin:$(BIN):$(PATH)
 # py-solc-x and ape-solidity find the pinned compiler here (see toolchain/provision_solc.py).
 export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
@@ -13,7 +16,7 @@ export APE_DATA_FOLDER := $(CURDIR)/.build/ape-data
 
 .PHONY: setup compile test test-contracts test-offchain test-e2e slither lint gas attacks up clean
 
-setup: $(VENV)/.installed node_modules/.installed .solcx/.provisioned $(ECHARTS) $(SWAGGER_UI)
+setup: $(VENV)/.installed node_modules/.installed .solcx/.provisioned $(ECHARTS) $(SWAGGER_UI) $(WEB_BUILD)
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +39,11 @@ $(SWAGGER_UI): node_modules/.installed
 	mkdir -p $(@D)
 	cp node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/favicon-32x32.png $(@D)/
 	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js $@
+
+## The browser code (TypeScript, viem) bundled by esbuild into the package's data (never committed).
+$(WEB_BUILD): node_modules/.installed $(WEB_SOURCES)
+	npm run -s build
+	touch $@
 
 .solcx/.provisioned: ape-config.yaml toolchain/provision_solc.py toolchain/solcjs-cli.js $(VENV)/.installed node_modules/.installed
 	mkdir -p .solcx
@@ -69,6 +77,7 @@ lint: setup
 	$(BIN)/ruff format --check cmir scripts tests toolchain
 	$(BIN)/mypy --strict cmir scripts tests toolchain
 	$(BIN)/lint-imports --config pyproject.toml
+	npm run -s typecheck
 
 ## Slither builds through forge itself (offline, the provisioned compiler; see foundry.toml).
 slither: compile
