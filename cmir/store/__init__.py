@@ -25,6 +25,7 @@ from cmir.store.projections import (
     RewardFreeze,
     Vote,
 )
+from cmir.store.relay import MetadataDocument, RelayLease, RelayRequest
 from cmir.store.types import Uint256
 
 __all__ = [
@@ -46,12 +47,15 @@ __all__ = [
     "Inflow",
     "Invitation",
     "Member",
+    "MetadataDocument",
     "ParameterChange",
     "Proposal",
     "ProposalChange",
     "ProposalPayout",
     "RawEvent",
     "Relation",
+    "RelayLease",
+    "RelayRequest",
     "RewardFreeze",
     "Uint256",
     "UndoImage",

@@ -120,7 +120,7 @@ def test_the_maturity_revision_keeps_points_and_folds_them_back(new_database: Ca
         _insert(connection, "relations", {**key, "amount": BIG + 4})
         _insert(connection, "dao_state", {"chain_id": 31337, "total_points": BIG + 5})
     upgrade(engine)
-    assert current_revision(engine) == head_revision(engine) == "0004"
+    assert current_revision(engine) == head_revision(engine) == "0005"
     with engine.begin() as connection:
         assert _read(connection, "members", "matured_points", "pending_points") == (BIG, 0)
         assert _read(connection, "reward_freezes", "matured_removed", "pending_removed") == (BIG + 1, 0)
@@ -177,7 +177,7 @@ def test_the_probation_revision_fills_old_rows_and_downgrades(new_database: Call
             connection, "dao_state", {"chain_id": 31337, "invitation_allowance": 10, "collective_spent": BIG}
         )
     upgrade(engine)
-    assert current_revision(engine) == head_revision(engine) == "0004"
+    assert current_revision(engine) == head_revision(engine) == "0005"
     with engine.begin() as connection:
         assert _read(connection, "members", "votes_from", "invitation_anchor") == (1_700_000_000, None)
         projects = sa.table(
