@@ -205,6 +205,33 @@ class ApiSettings(ServiceSettings):
     head_cache_seconds: float = Field(
         default=2.0, ge=0, description="How long the chain head read for /health is reused."
     )
+    relay_enabled: bool = Field(
+        default=True,
+        description="Accept members' signed requests for the relayer (/api/v1/relay/*; off, or without a"
+        " forwarder in the deployment record, they answer 503). `cmir relay` sends what is accepted.",
+    )
+    relay_daily_gas: int = Field(
+        default=3_000_000, ge=0, description="Gas the relayer spends per member and UTC day, at most."
+    )
+    relay_daily_requests: int = Field(
+        default=30, ge=0, description="Requests the relayer accepts per member and UTC day, at most."
+    )
+    relay_max_gas: int = Field(
+        default=1_500_000, ge=21_000, description="Most gas one forwarded request may ask for (its `gas`)."
+    )
+    relay_max_deadline: int = Field(
+        default=86_400,
+        ge=60,
+        description="Furthest a request's deadline may be, in seconds after the chain's clock.",
+    )
+    ess_metadata_max_bytes: int = Field(
+        default=65_536, ge=256, le=1_048_576, description="Largest ESS metadata document the API stores."
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The API's public address (https://api.example.org) in the metadata URIs it gives"
+        " (default: the address the request came to).",
+    )
     db_pool_size: int = Field(default=8, ge=1, le=64, description="Database connections per process.")
     threads: int | None = Field(
         default=None,
@@ -277,3 +304,24 @@ class StackSettings(CmirSettings):
     def database_file(self) -> Path:
         """The stack's database, in its state folder."""
         return self.state_dir / STACK_DATABASE
+
+
+class RelayerSettings(ServiceSettings):
+    """The sender's section (``cmir relay``): it sends the requests the API accepted, with the
+    operator's key (given to the command as a keyfile or an Ape account, never here)."""
+
+    relay_poll_interval: float = Field(
+        default=1.0, gt=0, description="Seconds between looks for accepted requests and receipts."
+    )
+    relay_receipt_timeout: float = Field(
+        default=120.0, gt=0, description="Seconds a sent transaction may stay unmined before it is resent."
+    )
+    relay_max_attempts: int = Field(
+        default=6, ge=1, description="Tries of a request whose sending keeps failing (RPC errors)."
+    )
+    relay_backoff_base: float = Field(default=1.0, ge=0, description="First delay after a failed try (s).")
+    relay_backoff_max: float = Field(default=60.0, ge=0, description="Longest delay between tries (s).")
+    relay_lease_seconds: float = Field(
+        default=30.0, ge=2, description="How long the sender's lease lasts unless renewed (one sender)."
+    )
+    rpc_timeout: float = Field(default=15.0, gt=0, description="Seconds before an RPC request times out.")
