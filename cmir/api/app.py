@@ -15,7 +15,9 @@ from cmir.api.chain import ChainReader
 from cmir.api.db import Database, make_read_engine
 from cmir.api.deps import AppState
 from cmir.api.errors import install_handlers
+from cmir.api.membersapp import install_members_app
 from cmir.api.routers import (
+    app_config,
     attestations,
     attesters,
     audit,
@@ -140,7 +142,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         governance,
         status,
         audit,
+        app_config,
     ):
         app.include_router(module.router, prefix=API_PREFIX)
     install_web(app)  # the transparency page at /
+    install_members_app(app)  # the members' app at /app/
     return app

@@ -105,6 +105,8 @@ class Stack:
             "CMIR_HOST": "127.0.0.1",
             "CMIR_PORT": str(self.api_port),
             "CMIR_AUDIT_REPORT": str(self.audit_report),
+            "CMIR_DEMO_ACCOUNTS": str(self.accounts_file),
+            "CMIR_APP_DEMO_WALLET": "true" if self.demo else "false",  # local chain only (the API checks)
             "PYTHONUNBUFFERED": "1",
         }
 

@@ -261,6 +261,21 @@ class ApiSettings(ServiceSettings):
         description="JSON report of the latest full `cmir audit --report` (its .html beside it), shown"
         " in the page's Vérification section and served at /api/v1/audit (none: no audit published).",
     )
+    app_rpc_url: str | None = Field(
+        default=None,
+        description="JSON-RPC endpoint the members' app (/app/) gives browsers (default: rpc_url; set it"
+        " when the API's own endpoint is private or holds a key).",
+    )
+    app_demo_wallet: bool = Field(
+        default=False,
+        description="Serve the demo wallet's accounts (anvil's public keys, from demo_accounts) to the"
+        " members' app; refused unless the chain is a local dev chain (chain id 31337, or the node"
+        " answers anvil_nodeInfo). `make up` turns it on.",
+    )
+    demo_accounts: Path = Field(
+        default_factory=lambda: project_dir() / "deployments" / "demo-accounts.json",
+        description="The demo's accounts (as `make up` writes them), read for the demo wallet.",
+    )
     host: str = Field(default="127.0.0.1", description="Address the production server binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port of the production server.")
     workers: int = Field(
