@@ -115,3 +115,12 @@ export function explainRevert(
   }
   return { sentence: (fr ? "L'opération a échoué : " : "The operation failed: ") + message, error: null };
 }
+
+/** The sentence for a custom error known only by name (the relayer's refusal): the French one
+ * when it needs no argument, else the relayer's own explanation (the CLI's sentence). */
+export function explainByName(name: string, explanation: string | null): string {
+  const fr = lang() === "fr";
+  const entry = Object.entries(FRENCH).find(([signature]) => signature.startsWith(`${name}(`));
+  if (fr && entry && !entry[1].includes("{")) return entry[1];
+  return `${fr ? "Refusé par le contrat" : "Refused by the contract"} (${name}) : ${(explanation ?? "").replace(/`/g, "")}`;
+}

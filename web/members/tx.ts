@@ -7,8 +7,8 @@ import { contract } from "./config";
 import { fill, h } from "./dom";
 import { money, when } from "./format";
 import { T } from "./i18n";
-import { relayForward, relayVote, waitRelayed, RelayError } from "./relayer";
-import { explainRevert } from "./reverts";
+import { relayEnabled, relayForward, relayVote, waitRelayed, RelayError } from "./relayer";
+import { explainByName, explainRevert } from "./reverts";
 import { signBallot, signForwardRequest, signPermit, type Permit } from "./signing";
 import { chainside, session, type Session } from "./wallet";
 
@@ -77,6 +77,16 @@ export function actionPanel(spec: ActionSpec): HTMLElement {
     gasless ? null : h("span", { class: "hint" }, T("Le relais de l'API n'est pas disponible sur ce réseau.", "The API's relayer is not available on this network.")),
     ethNote,
   );
+  const noRelay = h("span", { class: "hint" }, T("Le relais de l'API n'est pas disponible sur ce réseau.", "The API's relayer is not available on this network."));
+  if (gasless) {
+    void relayEnabled().then((enabled) => {
+      if (enabled) return;
+      gaslessRadio.disabled = true;
+      gaslessRadio.checked = false;
+      directRadio.checked = true;
+      modes.append(noRelay);
+    });
+  }
   const current = session();
   if (current) {
     void chainside()
@@ -176,9 +186,11 @@ async function run(spec: ActionSpec, mode: Mode, progress: HTMLElement, result: 
     spec.onDone?.(hash);
   } catch (error) {
     const explained =
-      error instanceof RelayError && !error.data
-        ? { sentence: T(`Le relais a refusé la demande : ${error.message}`, `The relayer refused the request: ${error.message}`), error: null }
-        : explainRevert(side.config, error instanceof RelayError ? { data: error.data } : error, { amount, time: (s) => when(s) });
+      error instanceof RelayError
+        ? error.error
+          ? { sentence: explainByName(error.error, error.explanation), error: error.error }
+          : { sentence: T(`Le relais a refusé la demande : ${error.message}`, `The relayer refused the request: ${error.message}`), error: null }
+        : explainRevert(side.config, error, { amount, time: (s) => when(s) });
     result.setAttribute("data-state", "error");
     if (explained.error) result.setAttribute("data-error", explained.error);
     for (const li of progress.querySelectorAll("li[data-state='active']")) li.setAttribute("data-state", "failed");
