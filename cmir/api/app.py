@@ -22,6 +22,7 @@ from cmir.api.routers import (
     attesters,
     audit,
     ess,
+    ess_metadata,
     flows,
     governance,
     invitations,
@@ -29,9 +30,11 @@ from cmir.api.routers import (
     network,
     pool,
     relations,
+    relay,
     status,
 )
 from cmir.api.services.context import Context
+from cmir.api.services.relay import RelayDesk
 from cmir.api.settings import Settings
 from cmir.api.webpage import GZipWhenAsked, install_web
 from cmir.chain.deployment import load_deployment
@@ -95,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state = build_state(settings)
         app.state.cmir = state
+        app.state.relay = RelayDesk(settings, state.deployment)  # the relayer's checks and writes
         # What is alive now (modules, ABIs, compiled statements) lives as long as the process: out
         # of the collector's sight, a full collection no longer walks it (it stalled every
         # request in flight for 150-300 ms under load).
@@ -103,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            app.state.relay.close()
             state.chain.close()
             state.database.dispose()
 
@@ -138,7 +143,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool,
         flows,
         relations,
+        relay,
         ess,
+        ess_metadata,
         governance,
         status,
         audit,

@@ -41,6 +41,8 @@ CACHED_PREFIX = "/api/v1/"
 #: Not a function of the indexed block: the health check, and the audit report (a file the
 #: auditor rewrites whenever it runs).
 NEVER = ("/api/v1/health", "/api/v1/audit", "/api/v1/audit/report.html")
+#: Nor is anything of the relayer (its requests' statuses change as the sender works).
+NEVER_UNDER = ("/api/v1/relay",)
 MAX_ENTRY = 1 << 20
 #: Below this, gzip's header and the Content-Encoding line outweigh the saving.
 GZIP_MINIMUM_SIZE = 1024
@@ -341,6 +343,7 @@ class ResponseCacheMiddleware:
             or scope["method"] != "GET"
             or not path.startswith(CACHED_PREFIX)
             or path in NEVER
+            or path.startswith(NEVER_UNDER)
             or self.cache.max_bytes == 0
         ):
             await self.app(scope, receive, send)
