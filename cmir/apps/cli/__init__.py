@@ -8,7 +8,7 @@
     guardian   cmir dao guardian-cancel N° --reason "…"
     attester   cmir member attest ACCOUNT
     steward    cmir collective spend
-    operator   cmir deploy | index | serve   (and cmir faucet, cmir dev travel on test chains)
+    operator   cmir deploy | index | serve | relay   (and cmir faucet, cmir dev travel on test chains)
     auditor    cmir audit --rpc URL --deployment deployments/<network>.json [--api URL]
 
 Console script: ``cmir = "cmir.apps.cli:main"``; ``python -m cmir.apps.cli`` runs the same.
@@ -20,7 +20,7 @@ import sys
 
 import typer
 
-from cmir.apps.cli import collective, dao, dao_params, member, operator
+from cmir.apps.cli import collective, dao, dao_params, member, operator, relay
 from cmir.apps.cli.errors import CliError
 from cmir.apps.cli.parsing import AmountCommand
 
@@ -58,6 +58,7 @@ app.add_typer(dao.app, name="dao")
 app.add_typer(collective.app, name="collective")
 app.command("deploy")(operator.deploy)
 app.command("serve")(operator.serve)
+app.command("relay")(relay.relay)
 app.command("faucet", cls=AmountCommand)(operator.faucet)
 app.add_typer(operator.dev, name="dev")
 
