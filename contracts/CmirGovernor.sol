@@ -13,6 +13,8 @@ import {IVotes} from "@openzeppelin/contracts/governance/utils/IVotes.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
+import {Context} from "@openzeppelin/contracts/utils/Context.sol";
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 import {ICmirGovernor} from "./interfaces/ICmirGovernor.sol";
 
 /// @title The DAO's Governor: one member, one vote
@@ -27,6 +29,7 @@ contract CmirGovernor is
     GovernorVotes,
     GovernorVotesQuorumFraction,
     GovernorTimelockControl,
+    ERC2771Context,
     ICmirGovernor
 {
     using Checkpoints for Checkpoints.Trace208;
@@ -58,13 +61,16 @@ contract CmirGovernor is
     /// @param timelock the timelock that executes proposals
     /// @param config voting delay and period (seconds), quorum percent of the members at the
     /// snapshot and absolute floor (votes), approval grace period (seconds), guardian (0: none)
-    constructor(IVotes membership, TimelockController timelock, Config memory config)
+    /// @param forwarder the ERC-2771 forwarder trusted to relay members' signed proposals (votes
+    /// are relayed by signature, `castVoteWithReasonAndParamsBySig`)
+    constructor(IVotes membership, TimelockController timelock, Config memory config, address forwarder)
         Governor("CMIR DAO")
         // Proposal threshold 1: only a member past its probation (at the previous second) may propose.
         GovernorSettings(config.votingDelay, config.votingPeriod, 1)
         GovernorVotes(membership)
         GovernorVotesQuorumFraction(config.quorumPercent)
         GovernorTimelockControl(timelock)
+        ERC2771Context(forwarder)
     {
         _setQuorumFloor(config.quorumFloor);
         _setApprovalGracePeriod(config.approvalGracePeriod);
@@ -293,6 +299,20 @@ contract CmirGovernor is
         bytes32 descriptionHash
     ) internal override(Governor, GovernorTimelockControl) returns (uint256) {
         return super._cancel(targets, values, calldatas, descriptionHash);
+    }
+
+    // The forwarder's relayed caller (ERC-2771) wherever OpenZeppelin's Governor reads its caller:
+    // a member proposes through the forwarder without holding ether.
+    function _msgSender() internal view override(Context, ERC2771Context) returns (address) {
+        return ERC2771Context._msgSender();
+    }
+
+    function _msgData() internal view override(Context, ERC2771Context) returns (bytes calldata) {
+        return ERC2771Context._msgData();
+    }
+
+    function _contextSuffixLength() internal view override(Context, ERC2771Context) returns (uint256) {
+        return ERC2771Context._contextSuffixLength();
     }
 
     function _executor() internal view override(Governor, GovernorTimelockControl) returns (address) {

@@ -3,10 +3,11 @@ pragma solidity 0.8.28;
 
 import {IEssProjectRegistry} from "./interfaces/IEssProjectRegistry.sol";
 import {IMembership} from "./interfaces/IMembership.sol";
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 
 /// @title Registry of the ESS projects the DAO may fund
 /// @notice See {IEssProjectRegistry}.
-contract EssProjectRegistry is IEssProjectRegistry {
+contract EssProjectRegistry is IEssProjectRegistry, ERC2771Context {
     /// @notice Longest metadata URI accepted, in bytes.
     uint256 public constant MAX_URI_LENGTH = 512;
 
@@ -21,7 +22,10 @@ contract EssProjectRegistry is IEssProjectRegistry {
         _;
     }
 
-    constructor(address membership_, address governance_) {
+    /// @param membership_ the membership contract (who is an active ESS member)
+    /// @param governance_ the timelock, which registers projects by vote and activates them
+    /// @param forwarder the ERC-2771 forwarder trusted to relay members' signed requests
+    constructor(address membership_, address governance_, address forwarder) ERC2771Context(forwarder) {
         if (membership_ == address(0) || governance_ == address(0)) revert EssProjectRegistryZeroAddress();
         _membership = IMembership(membership_);
         _governance = governance_;
@@ -32,15 +36,16 @@ contract EssProjectRegistry is IEssProjectRegistry {
         external
         returns (uint256 projectId)
     {
-        bool byGovernance = msg.sender == _governance;
-        if (!byGovernance && !_isActiveEssMember(msg.sender)) {
-            revert EssProjectRegistryNotEssMember(msg.sender);
+        address sender = _msgSender();
+        bool byGovernance = sender == _governance;
+        if (!byGovernance && !_isActiveEssMember(sender)) {
+            revert EssProjectRegistryNotEssMember(sender);
         }
         _checkProject(payoutWallet, metadataURI, metadataHash);
         projectId = ++_projectCount;
         // A member's own project waits for a vote; governance registering one is that vote.
-        _projects[projectId] = Project(msg.sender, byGovernance, 1, payoutWallet, metadataHash, metadataURI);
-        emit EssProjectRegistered(projectId, msg.sender, payoutWallet, metadataURI, metadataHash);
+        _projects[projectId] = Project(sender, byGovernance, 1, payoutWallet, metadataHash, metadataURI);
+        emit EssProjectRegistered(projectId, sender, payoutWallet, metadataURI, metadataHash);
         if (byGovernance) emit EssProjectStatusChanged(projectId, true);
     }
 
@@ -49,9 +54,10 @@ contract EssProjectRegistry is IEssProjectRegistry {
         external
     {
         Project storage project = _existing(projectId);
-        if (project.owner != msg.sender) revert EssProjectRegistryNotOwner(projectId, msg.sender);
-        if (msg.sender != _governance && !_isActiveEssMember(msg.sender)) {
-            revert EssProjectRegistryNotEssMember(msg.sender);
+        address sender = _msgSender();
+        if (project.owner != sender) revert EssProjectRegistryNotOwner(projectId, sender);
+        if (sender != _governance && !_isActiveEssMember(sender)) {
+            revert EssProjectRegistryNotEssMember(sender);
         }
         _checkProject(payoutWallet, metadataURI, metadataHash);
         if (payoutWallet != project.payoutWallet) {

@@ -10,13 +10,14 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 import {Time} from "@openzeppelin/contracts/utils/types/Time.sol";
 import {IMembership} from "./interfaces/IMembership.sol";
 import {IRedistribution} from "./interfaces/IRedistribution.sol";
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 
 /// @title CMIR membership
 /// @notice See {IMembership}. The membership token is an ERC-721 whose id is the member's address
 /// and which can never move (ERC-5192 "locked"). A member's past votes follow from its join and
 /// exclusion times, so joining writes one word for the member and one checkpoint for the total:
 /// the Governor reads both at a proposal's snapshot.
-contract Membership is IERC165, IERC721, IMembership {
+contract Membership is IERC165, IERC721, IMembership, ERC2771Context {
     using Checkpoints for Checkpoints.Trace208;
 
     /// @notice Token name, for wallets and explorers.
@@ -70,12 +71,14 @@ contract Membership is IERC165, IERC721, IMembership {
     /// @param rules_ probation, invitation refill period and cap, invitation life
     /// @param founders the first members, without sponsor or probation, with a full allowance
     /// @param founderKinds the kind of each founder
+    /// @param forwarder the ERC-2771 forwarder trusted to relay members' signed requests
     constructor(
         address governance_,
         Rules memory rules_,
         address[] memory founders,
-        MemberKind[] memory founderKinds
-    ) {
+        MemberKind[] memory founderKinds,
+        address forwarder
+    ) ERC2771Context(forwarder) {
         if (governance_ == address(0)) revert MembershipZeroAddress();
         if (founders.length != founderKinds.length) {
             revert MembershipFounderListsMismatch(founders.length, founderKinds.length);
@@ -92,17 +95,18 @@ contract Membership is IERC165, IERC721, IMembership {
 
     /// @inheritdoc IMembership
     function invite(address invitee, MemberKind kind) external {
-        Record storage sponsor = _members[msg.sender];
-        if (sponsor.joinedAt == 0 || sponsor.excluded) revert MembershipNotActiveMember(msg.sender);
+        address inviter = _msgSender();
+        Record storage sponsor = _members[inviter];
+        if (sponsor.joinedAt == 0 || sponsor.excluded) revert MembershipNotActiveMember(inviter);
         uint48 now_ = clock();
-        if (now_ < sponsor.votesFrom) revert MembershipInProbation(msg.sender, sponsor.votesFrom);
+        if (now_ < sponsor.votesFrom) revert MembershipInProbation(inviter, sponsor.votesFrom);
         if (invitee == address(0)) revert MembershipZeroAddress();
         if (_members[invitee].joinedAt != 0) revert MembershipAlreadyMember(invitee);
         // An expired invitation from the same sponsor may be renewed; a live one is not doubled.
-        if (_invitations[invitee][msg.sender].expiresAt > now_) revert MembershipAlreadyInvited(invitee, msg.sender);
+        if (_invitations[invitee][inviter].expiresAt > now_) revert MembershipAlreadyInvited(invitee, inviter);
         Rules memory r = _rules;
         (uint256 available, uint256 nextAt) = _credits(sponsor.invitationAnchor, r, now_);
-        if (available == 0) revert MembershipNoInvitationLeft(msg.sender, nextAt);
+        if (available == 0) revert MembershipNoInvitationLeft(inviter, nextAt);
         // Cannot underflow: available >= 1 means the anchor is at least one period in the past,
         // and at the cap it is at least cap periods in the past.
         unchecked {
@@ -112,15 +116,16 @@ contract Membership is IERC165, IERC721, IMembership {
         }
         if (sponsor.invitationsSent < type(uint16).max) sponsor.invitationsSent += 1;
         uint48 expiresAt = now_ + r.invitationTtl;
-        _invitations[invitee][msg.sender] = Invitation(msg.sender, kind, expiresAt);
-        emit MemberInvited(msg.sender, invitee, kind, expiresAt);
+        _invitations[invitee][inviter] = Invitation(inviter, kind, expiresAt);
+        emit MemberInvited(inviter, invitee, kind, expiresAt);
     }
 
     /// @inheritdoc IMembership
     function revokeInvitation(address invitee, address sponsor) external {
         if (_invitations[invitee][sponsor].expiresAt == 0) revert MembershipNoInvitation(invitee, sponsor);
-        if (msg.sender != sponsor && msg.sender != _governance) {
-            revert MembershipNotInvitationSponsor(msg.sender, sponsor);
+        address caller = _msgSender();
+        if (caller != sponsor && caller != _governance) {
+            revert MembershipNotInvitationSponsor(caller, sponsor);
         }
         delete _invitations[invitee][sponsor];
         Record storage m = _members[sponsor];
@@ -128,12 +133,12 @@ contract Membership is IERC165, IERC721, IMembership {
         uint48 period = _rules.invitationRefillPeriod;
         m.invitationAnchor = m.invitationAnchor > period ? m.invitationAnchor - period : 0;
         if (m.invitationsSent > 0) m.invitationsSent -= 1;
-        emit InvitationRevoked(sponsor, invitee, msg.sender);
+        emit InvitationRevoked(sponsor, invitee, caller);
     }
 
     /// @inheritdoc IMembership
     function acceptInvitation(address sponsor, MemberKind kind) external {
-        _acceptInvitation(sponsor, kind);
+        _acceptInvitation(_msgSender(), sponsor, kind);
     }
 
     /// @inheritdoc IMembership
@@ -145,24 +150,26 @@ contract Membership is IERC165, IERC721, IMembership {
         bytes32 r,
         bytes32 s
     ) external {
+        address invitee = _msgSender();
         uint256 fee = _membershipFee;
         if (fee != 0) {
             address token = IRedistribution(_pool).token();
             // A permit already used (say by a front-runner) is ignored: the allowance is then in place.
             // The token is the pool's immutable payment token; membership is recorded after it.
             // slither-disable-next-line reentrancy-events
-            try IERC20Permit(token).permit(msg.sender, _pool, fee, deadline, v, r, s) {} catch {}
+            try IERC20Permit(token).permit(invitee, _pool, fee, deadline, v, r, s) {} catch {}
         }
-        _acceptInvitation(sponsor, kind);
+        _acceptInvitation(invitee, sponsor, kind);
     }
 
     /// @inheritdoc IMembership
     function attestEssStructure(address account) external {
-        if (!_attesters[msg.sender]) revert MembershipNotAttester(msg.sender);
+        address attester = _msgSender();
+        if (!_attesters[attester]) revert MembershipNotAttester(attester);
         if (account == address(0)) revert MembershipZeroAddress();
         if (_members[account].joinedAt != 0) revert MembershipAlreadyMember(account);
-        _attestations[account] = msg.sender;
-        emit EssStructureAttested(account, msg.sender);
+        _attestations[account] = attester;
+        emit EssStructureAttested(account, attester);
     }
 
     /// @inheritdoc IMembership
@@ -413,25 +420,25 @@ contract Membership is IERC165, IERC721, IMembership {
 
     // ------------------------------------------------------------------ internals
 
-    function _acceptInvitation(address sponsor, MemberKind kind) private {
-        Invitation memory invitation = _invitations[msg.sender][sponsor];
-        if (invitation.expiresAt == 0) revert MembershipNoInvitation(msg.sender, sponsor);
-        if (invitation.kind != kind) revert MembershipInvitationKindMismatch(msg.sender, sponsor, invitation.kind, kind);
+    function _acceptInvitation(address invitee, address sponsor, MemberKind kind) private {
+        Invitation memory invitation = _invitations[invitee][sponsor];
+        if (invitation.expiresAt == 0) revert MembershipNoInvitation(invitee, sponsor);
+        if (invitation.kind != kind) revert MembershipInvitationKindMismatch(invitee, sponsor, invitation.kind, kind);
         if (clock() >= invitation.expiresAt) {
-            revert MembershipInvitationExpired(msg.sender, sponsor, invitation.expiresAt);
+            revert MembershipInvitationExpired(invitee, sponsor, invitation.expiresAt);
         }
         // An excluded sponsor's invitations lapse.
         if (!isActiveMember(sponsor)) revert MembershipSponsorNotActive(sponsor);
         if (kind == MemberKind.EssStructure) {
             // An attestation counts while its attester still is one.
-            address attester = _attestations[msg.sender];
-            if (attester == address(0) || !_attesters[attester]) revert MembershipEssStructureNotAttested(msg.sender);
+            address attester = _attestations[invitee];
+            if (attester == address(0) || !_attesters[attester]) revert MembershipEssStructureNotAttested(invitee);
         }
-        delete _invitations[msg.sender][sponsor];
+        delete _invitations[invitee][sponsor];
         uint256 fee = _membershipFee;
-        _join(msg.sender, kind, sponsor, fee, false, false);
+        _join(invitee, kind, sponsor, fee, false, false);
         // Interaction last: the pool takes the fee (the member approved it) and splits it.
-        if (fee != 0) IRedistribution(_pool).collectMembershipFee(msg.sender, fee);
+        if (fee != 0) IRedistribution(_pool).collectMembershipFee(invitee, fee);
     }
 
     function _join(address account, MemberKind kind, address sponsor, uint256 fee, bool byGovernance, bool founder)

@@ -10,6 +10,7 @@ import {IRedistribution} from "./interfaces/IRedistribution.sol";
 import {IMembership} from "./interfaces/IMembership.sol";
 import {IEssProjectRegistry} from "./interfaces/IEssProjectRegistry.sol";
 import {RewardMath} from "./libraries/RewardMath.sol";
+import {ERC2771Context} from "@openzeppelin/contracts/metatx/ERC2771Context.sol";
 
 /// @title CMIR redistribution pool
 /// @notice See {IRedistribution}. Members' rewards use a reward-per-point accumulator over matured
@@ -27,7 +28,7 @@ import {RewardMath} from "./libraries/RewardMath.sol";
 // that is, decide whether points earned seconds before share in it. Slither's timestamp finding
 // then taints every comparison downstream of the epoch; it is accepted for the whole contract.
 // slither-disable-start timestamp
-contract Redistribution is IRedistribution, ReentrancyGuardTransient {
+contract Redistribution is IRedistribution, ReentrancyGuardTransient, ERC2771Context {
     using SafeERC20 for IERC20;
 
     /// @notice Longest memo accepted, in bytes, so that no call carries unbounded data.
@@ -168,7 +169,7 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         _;
     }
 
-    constructor(Config memory config) {
+    constructor(Config memory config, address forwarder) ERC2771Context(forwarder) {
         if (
             config.token == address(0) || config.membership == address(0) || config.registry == address(0)
                 || config.governance == address(0) || config.steward == address(0)
@@ -202,7 +203,7 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
 
     /// @inheritdoc IRedistribution
     function payRelation(address counterparty, uint256 amount, bytes32 relationRef) external nonReentrant {
-        _payRelation(counterparty, amount, relationRef);
+        _payRelation(_msgSender(), counterparty, amount, relationRef);
     }
 
     /// @inheritdoc IRedistribution
@@ -215,13 +216,14 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         bytes32 r,
         bytes32 s
     ) external nonReentrant {
-        _permit(amount, deadline, v, r, s);
-        _payRelation(counterparty, amount, relationRef);
+        address payer = _msgSender();
+        _permit(payer, amount, deadline, v, r, s);
+        _payRelation(payer, counterparty, amount, relationRef);
     }
 
     /// @inheritdoc IRedistribution
     function contribute(uint256 amount, string calldata memo) external nonReentrant {
-        _contribute(amount, memo);
+        _contribute(_msgSender(), amount, memo);
     }
 
     /// @inheritdoc IRedistribution
@@ -256,22 +258,23 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
     function claim() external nonReentrant returns (uint256 amount) {
         // No epoch roll-over here: settling reads what a roll-over would record (see the
         // contract's notes), so a claim never pays for it.
+        address member = _msgSender();
         uint256 rewardPerPoint = _accumulator.rewardPerPoint;
         Account memory account = _settled(
-            _accounts[msg.sender], rewardPerPoint, _currentEpoch(_collectiveAndClock), _pointTotals.epoch
+            _accounts[member], rewardPerPoint, _currentEpoch(_collectiveAndClock), _pointTotals.epoch
         );
         amount = account.accrued;
         // What the pool owes the member, not a token balance anyone can move.
         // slither-disable-next-line incorrect-equality
-        if (amount == 0) revert RedistributionNothingToClaim(msg.sender);
+        if (amount == 0) revert RedistributionNothingToClaim(member);
         account.accrued = 0;
-        _accounts[msg.sender] = account;
+        _accounts[member] = account;
         // Cannot overflow: claims never exceed what was received, which fits 128 bits.
         unchecked {
             _outflows.rewardsClaimed += uint128(amount);
         }
-        emit RewardsClaimed(msg.sender, amount, rewardPerPoint);
-        _token.safeTransfer(msg.sender, amount);
+        emit RewardsClaimed(member, amount, rewardPerPoint);
+        _token.safeTransfer(member, amount);
     }
 
     /// @inheritdoc IRedistribution
@@ -575,22 +578,22 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
 
     // ------------------------------------------------------------------ internals
 
-    function _payRelation(address counterparty, uint256 amount, bytes32 relationRef) private {
+    function _payRelation(address payer, address counterparty, uint256 amount, bytes32 relationRef) private {
         Params memory p = _params;
         if (amount == 0) revert RedistributionZeroAmount();
         if (amount > type(uint128).max) revert RedistributionAmountTooLarge(amount);
         if (amount < p.minRelationFee) revert RedistributionFeeBelowMinimum(amount, p.minRelationFee);
-        if (counterparty == msg.sender) revert RedistributionSelfRelation(msg.sender);
+        if (counterparty == payer) revert RedistributionSelfRelation(payer);
         (bool payerActive, bool counterpartyActive, address payerSponsor, address counterpartySponsor) =
-            _membership.relationParties(msg.sender, counterparty);
-        if (!payerActive) revert RedistributionNotActiveMember(msg.sender);
+            _membership.relationParties(payer, counterparty);
+        if (!payerActive) revert RedistributionNotActiveMember(payer);
         if (!counterpartyActive) revert RedistributionNotActiveMember(counterparty);
 
         (uint256 current, PointTotals memory tally, Accumulator memory acc) = _advance();
         // The points are pending in the current epoch: this inflow, and every other booked
         // before the epoch ends, is spread over the points matured before.
         RelationPoints memory awarded = RelationPoints(payerSponsor, counterpartySponsor, 0, 0, 0, 0);
-        awarded.payerPoints = _award(msg.sender, amount, p.payerBps, acc.rewardPerPoint, current);
+        awarded.payerPoints = _award(payer, amount, p.payerBps, acc.rewardPerPoint, current);
         awarded.counterpartyPoints = _award(counterparty, amount, p.counterpartyBps, acc.rewardPerPoint, current);
         if (payerSponsor != address(0)) {
             awarded.payerSponsorPoints =
@@ -606,16 +609,16 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
         );
         Split memory parts = _distribute(amount, p, tally, acc);
         _book(amount, parts, tally, acc);
-        emit RelationPaid(msg.sender, counterparty, relationRef, amount, parts, awarded, acc.rewardPerPoint, current);
-        _token.safeTransferFrom(msg.sender, address(this), amount);
+        emit RelationPaid(payer, counterparty, relationRef, amount, parts, awarded, acc.rewardPerPoint, current);
+        _token.safeTransferFrom(payer, address(this), amount);
     }
 
-    function _contribute(uint256 amount, string calldata memo) private {
+    function _contribute(address payer, uint256 amount, string calldata memo) private {
         if (amount == 0) revert RedistributionZeroAmount();
         _checkMemo(memo);
         (Split memory parts, uint256 rewardPerPoint) = _receive(amount, _params);
-        emit Contributed(msg.sender, amount, parts, rewardPerPoint, memo);
-        _token.safeTransferFrom(msg.sender, address(this), amount);
+        emit Contributed(payer, amount, parts, rewardPerPoint, memo);
+        _token.safeTransferFrom(payer, address(this), amount);
     }
 
     /// @dev Book an inflow that awards no points; returns its split and the accumulator after.
@@ -757,10 +760,10 @@ contract Redistribution is IRedistribution, ReentrancyGuardTransient {
 
     /// @dev Use an EIP-2612 permit if it is still valid. A failed permit (already used, say by a
     /// front-runner) is ignored: the transfer below then needs the allowance to be in place.
-    function _permit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) private {
+    function _permit(address owner, uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) private {
         // The call goes to the immutable payment token, under the caller's nonReentrant guard.
         // slither-disable-next-line reentrancy-benign
-        try IERC20Permit(address(_token)).permit(msg.sender, address(this), amount, deadline, v, r, s) {} catch {}
+        try IERC20Permit(address(_token)).permit(owner, address(this), amount, deadline, v, r, s) {} catch {}
     }
 
     /// @dev The highest reward cap: a point bought by paying a relation costs at least

@@ -1,10 +1,11 @@
 """Deploy and wire the CMIR DAO contracts, and record where they are.
 
-Order: payment token (or the test euro), timelock (the deployer is its temporary admin),
-membership (founders), ESS project registry, redistribution pool, the pool bound to membership,
-the Governor; then the Governor becomes the timelock's only proposer, canceller and executor
-(anyone executes through the Governor, which refuses expired approvals), and the deployer
-renounces the timelock admin role: it keeps no power once wired.
+Order: payment token (or the test euro), the ERC-2771 forwarder (members' signed requests, relayed
+by someone who pays the gas), timelock (the deployer is its temporary admin), membership
+(founders), ESS project registry, redistribution pool, the pool bound to membership, the Governor
+(the last four trust the forwarder); then the Governor becomes the timelock's only proposer,
+canceller and executor (anyone executes through the Governor, which refuses expired approvals),
+and the deployer renounces the timelock admin role: it keeps no power once wired.
 """
 
 from __future__ import annotations
@@ -36,7 +37,14 @@ DEPLOYABLE_TOKENS = ("TestEuro", "TestnetEuro")
 LOCAL_ONLY_TOKENS = ("TestEuro",)
 #: A member kind's name -> its value in ``IMembership.MemberKind`` (`cmir.chain.vocabulary`).
 MEMBER_KINDS = {name: value for value, name in enumerate(vocabulary.MEMBER_KINDS)}
-CONTRACTS = ("Membership", "EssProjectRegistry", "Redistribution", "CmirGovernor", "CmirTimelock")
+CONTRACTS = (
+    "Membership",
+    "EssProjectRegistry",
+    "Redistribution",
+    "CmirGovernor",
+    "CmirTimelock",
+    "CmirForwarder",
+)
 
 
 class DeploymentError(CmirError):
@@ -157,6 +165,7 @@ class Deployment:
     registry: Any
     pool: Any
     governor: Any
+    forwarder: Any
     deployment_block: int
 
     def addresses(self) -> dict[str, str]:
@@ -168,6 +177,7 @@ class Deployment:
             "registry": str(self.registry.address),
             "pool": str(self.pool.address),
             "governor": str(self.governor.address),
+            "forwarder": str(self.forwarder.address),
         }
 
 
@@ -211,6 +221,7 @@ def deploy(
         token = project.TestEuro.at(settings.token)  # any ERC-20 with permit: same calls used
     # No executor yet: the Governor becomes the only one, so an expired approval cannot be run
     # on the timelock directly.
+    forwarder = deployer.deploy(project.CmirForwarder)
     timelock = deployer.deploy(project.CmirTimelock, settings.timelock_delay, [], [], deployer)
     membership = deployer.deploy(
         project.Membership,
@@ -218,8 +229,9 @@ def deploy(
         settings.membership_rules(),
         [address for address, _ in founders],
         [MEMBER_KINDS[kind] for _, kind in founders],
+        forwarder,
     )
-    registry = deployer.deploy(project.EssProjectRegistry, membership, timelock)
+    registry = deployer.deploy(project.EssProjectRegistry, membership, timelock, forwarder)
     pool = deployer.deploy(
         project.Redistribution,
         (
@@ -239,6 +251,7 @@ def deploy(
             settings.collective_budget,
             settings.collective_budget_period,
         ),
+        forwarder,
     )
     membership.bindPool(pool, sender=deployer)
     governor = deployer.deploy(
@@ -246,12 +259,13 @@ def deploy(
         membership,
         timelock,
         settings.governor_config(guardian),
+        forwarder,
     )
     timelock.grantRole(timelock.PROPOSER_ROLE(), governor, sender=deployer)
     timelock.grantRole(timelock.CANCELLER_ROLE(), governor, sender=deployer)
     timelock.grantRole(timelock.EXECUTOR_ROLE(), governor, sender=deployer)
     timelock.renounceRole(timelock.DEFAULT_ADMIN_ROLE(), deployer, sender=deployer)
-    return Deployment(token, timelock, membership, registry, pool, governor, start_block)
+    return Deployment(token, timelock, membership, registry, pool, governor, forwarder, start_block)
 
 
 def deploy_on_test_accounts(settings: NetworkSettings, accounts: Any, guardian: Any = None) -> Deployment:
@@ -280,6 +294,7 @@ def write_record(deployment: Deployment, network: str, path: Path) -> dict[str, 
         "registry": deployment.registry,
         "pool": deployment.pool,
         "governor": deployment.governor,
+        "forwarder": deployment.forwarder,
     }
     record = {
         "network": network,

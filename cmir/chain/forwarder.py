@@ -80,3 +80,42 @@ class ForwardRequest:
             self.data,
             signature,
         )
+
+
+# ------------------------------------------------------------------ through Ape (tests, reports)
+
+
+def signed_request(
+    forwarder: Any, sender: Any, target: Any, data: bytes, gas: int, deadline: int
+) -> tuple[ForwardRequest, bytes]:
+    """`sender` (an account holding its key) signs a request for `target` to run `data` (the
+    encoded call) with `gas`, valid until `deadline`, at its current forwarder nonce; returns the
+    request and the signature `relay` sends."""
+    request = ForwardRequest(
+        sender=str(sender.address),
+        to=str(getattr(target, "address", target)),
+        data=bytes(data),
+        gas=gas,
+        nonce=int(forwarder.nonces(sender.address)),
+        deadline=deadline,
+    )
+    domain = Domain.from_eip712_domain(forwarder.eip712Domain())
+    return request, request.sign(domain, sender.private_key)
+
+
+def relay(forwarder: Any, request: ForwardRequest, signature: bytes, relayer: Any) -> Any:
+    """`relayer` sends a signed request through the forwarder (``execute``, which reverts when
+    the call does) and pays the gas. Returns the receipt."""
+    return forwarder.execute(request.execute_argument(signature), sender=relayer)
+
+
+def signed_permit(
+    token: Any, owner: Any, spender: Any, value: int, deadline: int
+) -> tuple[int, bytes, bytes]:
+    """(v, r, s) of `owner`'s EIP-2612 permit letting `spender` take `value` until `deadline`."""
+    domain = Domain.from_eip712_domain(token.eip712Domain())
+    spender_address = str(getattr(spender, "address", spender))
+    data = eip712.permit(
+        domain, str(owner.address), spender_address, value, int(token.nonces(owner.address)), deadline
+    )
+    return eip712.sign(data, owner.private_key)

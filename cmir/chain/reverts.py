@@ -35,6 +35,7 @@ DOCUMENTED_CONTRACTS = (
     "EssProjectRegistry",
     "CmirGovernor",
     "CmirTimelock",
+    "CmirForwarder",
     "TestEuro",
     "TestnetEuro",
 )
@@ -63,6 +64,8 @@ IN_CMIR = {
     "proposer's own address (the CLI adds it): no member can submit, pre-empt or cancel another's proposal.",
     "GovernorInsufficientProposerVotes(address,uint256,uint256)": "The `proposer` has no vote now: only a "
     "member past its probation may propose.",
+    "FailedCall()": "The call relayed through the forwarder reverted (the forwarder does not pass its reason "
+    "on): the same call made directly, or simulated by the relayer, names the error.",
 }
 #: GovernorUnexpectedProposalState when the proposal is Expired.
 EXPIRED_MEANING = (

@@ -24,12 +24,14 @@ from typing import Any
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
+from cmir.chain import forwarder as fwd
 from cmir.chain import governance as gov
 from cmir.chain.deploy import MEMBER_KINDS, ZERO_ADDRESS, Deployment
 
 OPERATIONS = (
     "join",
     "pay_relation",
+    "forwarded_pay_relation",
     "contribute",
     "claim",
     "propose",
@@ -41,6 +43,9 @@ OPERATIONS = (
 )
 """Every operation measured, in the order of the report: `join` is `acceptInvitation` without a
 membership fee (voting power included), `pay_relation` is `payRelation` with an allowance in place,
+`forwarded_pay_relation` the same payment as the app makes it
+without ether: `payRelationWithPermit` signed as an ERC-2771 request and sent through the forwarder
+by a relayer (by a member who has paid so before: its permit and request nonces are written),
 `claim` a member's claim, `contribute` a contribution with a short memo, `propose` a proposal to
 fund an ESS project, `cast_vote` the second `castVote` (no reason) on it, `relayed_vote` the
 third, signed by the member (EIP-712, with a reason) and sent by a relayer who pays the gas
@@ -164,7 +169,7 @@ def measure(
         members = int(membership.activeMemberCount(block_id=receipt.block_number - 1))
         results.append(GasMeasurement(operation, members, int(receipt.gas_used), elapsed))
         after = f" after {elapsed:>3} epochs" if elapsed else ""
-        say(f"{operation:>18} at {members:>5} members{after}: {int(receipt.gas_used):>9,} gas")
+        say(f"{operation:>22} at {members:>5} members{after}: {int(receipt.gas_used):>9,} gas")
 
     def round_of(label: str, elapsed: int, measured: bool) -> None:
         # Every party holds matured points and earned more in this epoch (pending), as does the
@@ -188,6 +193,7 @@ def measure(
         for elapsed in epochs_elapsed:
             round_of(f"{count}-{elapsed}", elapsed, measured=True)
         if index == 0:
+            _measure_forwarded_payment(deployment, cast, fee, length, record)
             record("contribute", pool.contribute(fee, "Showcase evening: thank you all", sender=cast.payer))
             _measure_governance(deployment, cast, record)
             _measure_join(membership, cast, record)
@@ -269,6 +275,33 @@ def _measure_governance(deployment: Deployment, cast: _Cast, record: Callable[[s
     record("execute_fund_ess", gov.execute(governor, proposal, cast.payer))
 
 
+def _measure_forwarded_payment(
+    deployment: Deployment, cast: _Cast, fee: int, length: int, record: Callable[[str, Any], None]
+) -> None:
+    """The payer pays a relation as the members' app does without ether: a permit and a forward
+    request signed, sent by a relayer, at the dearest (the first booking of an epoch, the parties'
+    pending points maturing). Once unmeasured first (the payer's first permit and first request
+    write their nonces), then measured."""
+    from ape import chain
+
+    pool, token, forwarder = deployment.pool, deployment.token, deployment.forwarder
+    relayer = _new_account()
+    for label in ("forwarded-first", "forwarded"):
+        pool.payRelation(cast.counterparty, fee, _ref(f"warm-up-{label}"), sender=cast.payer)
+        pool.payRelation(cast.neighbour, fee, _ref(f"neighbour-{label}"), sender=cast.ess_structure)
+        _travel(length)
+        deadline = int(chain.blocks.head.timestamp) + length + 3600
+        v, r, s = fwd.signed_permit(token, cast.payer, pool, fee, deadline)
+        call = pool.payRelationWithPermit.encode_input(cast.counterparty, fee, _ref(label), deadline, v, r, s)
+        request, signature = fwd.signed_request(forwarder, cast.payer, pool, call, 300_000, deadline)
+        receipt = fwd.relay(forwarder, request, signature, relayer)
+        if label == "forwarded":
+            record("forwarded_pay_relation", receipt)
+        # The permit replaced the payer's standing allowance: give it back for the payments after.
+        token.approve(pool, 10_000 * fee, sender=cast.payer)
+        _travel(length)
+
+
 def _measure_join(membership: Any, cast: _Cast, record: Callable[[str, Any], None]) -> None:
     """A member invites the newcomer, who accepts (no membership fee) a second later."""
     from ape import chain
@@ -312,8 +345,8 @@ def ordered(measurements: Sequence[GasMeasurement]) -> list[GasMeasurement]:
 
 def summary(measurements: Sequence[GasMeasurement]) -> str:
     """The measurements as a text table."""
-    lines = [f"{'operation':<18} {'members':>8} {'epochs':>7} {'gas used':>10}", "-" * 46]
+    lines = [f"{'operation':<22} {'members':>8} {'epochs':>7} {'gas used':>10}", "-" * 50]
     for item in ordered(measurements):
         epochs = f"{item.epochs_elapsed:,}" if item.epochs_elapsed else "-"
-        lines.append(f"{item.operation:<18} {item.members:>8,} {epochs:>7} {item.gas_used:>10,}")
+        lines.append(f"{item.operation:<22} {item.members:>8,} {epochs:>7} {item.gas_used:>10,}")
     return "\n".join(lines)

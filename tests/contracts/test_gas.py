@@ -29,6 +29,9 @@ BUDGETS = {
     "relayed_vote": 90_000,
     "relayed_vote_first": 100_000,
     "pay_relation": 165_000,
+    # the same payment signed (permit and ERC-2771 request) and sent by a relayer, through the
+    # forwarder: what the members' app sends for a member without ether
+    "forwarded_pay_relation": 200_000,
     "claim": 70_000,
 }
 # pay_relation and claim may not cost more with more members, nor after more idle epochs: at

@@ -21,7 +21,7 @@ from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 
-from cmir.chain.deploy import Deployment, deploy
+from cmir.chain.deploy import ZERO_ADDRESS, Deployment, deploy
 from tests.contracts.chain_clock import ChainClock
 from tests.contracts.redistribution_model import PoolModel, assert_pool_matches, assert_pool_solvent
 from tests.contracts.strict_checks import emitted, log, reverts
@@ -352,8 +352,9 @@ def hostile(
         settings.membership_rules(),
         [admin, member, ess_member, token],
         [PILOTE, ABEILLE, ESS_STRUCTURE, PILOTE],
+        ZERO_ADDRESS,
     )
-    registry = deployer.deploy(project.EssProjectRegistry, membership, deployer)
+    registry = deployer.deploy(project.EssProjectRegistry, membership, deployer, ZERO_ADDRESS)
     pool = deployer.deploy(
         project.Redistribution,
         (
@@ -373,6 +374,7 @@ def hostile(
             settings.collective_budget,
             settings.collective_budget_period,
         ),
+        ZERO_ADDRESS,
     )
     membership.bindPool(pool, sender=deployer)
     # Registered by governance (`deployer` here): active at once, wallet version 1.

@@ -128,7 +128,7 @@ def test_constructor_emits_rules_and_founder_events(
     deployer: Any, steward: Any, admin: Any, member: Any, rules: tuple[int, int, int, int]
 ) -> None:
     fresh = deployer.deploy(
-        project.Membership, steward, rules, [admin, member], [KIND["Pilote"], KIND["Abeille"]]
+        project.Membership, steward, rules, [admin, member], [KIND["Pilote"], KIND["Abeille"]], ZERO_ADDRESS
     )
     receipt = chain.get_receipt(fresh.txn_hash)
     at = receipt.timestamp
@@ -147,28 +147,35 @@ def test_constructor_reverts_when_founder_lists_differ(
     deployer: Any, steward: Any, admin: Any, rules: tuple[int, int, int, int]
 ) -> None:
     with reverts(project.Membership.MembershipFounderListsMismatch, accounts=1, kinds=0):
-        deployer.deploy(project.Membership, steward, rules, [admin], [])
+        deployer.deploy(project.Membership, steward, rules, [admin], [], ZERO_ADDRESS)
 
 
 def test_constructor_reverts_when_governance_is_zero(
     deployer: Any, admin: Any, rules: tuple[int, int, int, int]
 ) -> None:
     with reverts(project.Membership.MembershipZeroAddress):
-        deployer.deploy(project.Membership, ZERO_ADDRESS, rules, [admin], [KIND["Pilote"]])
+        deployer.deploy(project.Membership, ZERO_ADDRESS, rules, [admin], [KIND["Pilote"]], ZERO_ADDRESS)
 
 
 def test_constructor_reverts_when_a_founder_is_zero(
     deployer: Any, steward: Any, rules: tuple[int, int, int, int]
 ) -> None:
     with reverts(project.Membership.MembershipZeroAddress):
-        deployer.deploy(project.Membership, steward, rules, [ZERO_ADDRESS], [KIND["Pilote"]])
+        deployer.deploy(project.Membership, steward, rules, [ZERO_ADDRESS], [KIND["Pilote"]], ZERO_ADDRESS)
 
 
 def test_constructor_reverts_when_a_founder_is_listed_twice(
     deployer: Any, steward: Any, admin: Any, rules: tuple[int, int, int, int]
 ) -> None:
     with reverts(project.Membership.MembershipAlreadyMember, account=admin):
-        deployer.deploy(project.Membership, steward, rules, [admin, admin], [KIND["Pilote"], KIND["Abeille"]])
+        deployer.deploy(
+            project.Membership,
+            steward,
+            rules,
+            [admin, admin],
+            [KIND["Pilote"], KIND["Abeille"]],
+            ZERO_ADDRESS,
+        )
 
 
 def test_constructor_reverts_when_a_rule_is_out_of_range(
@@ -176,7 +183,9 @@ def test_constructor_reverts_when_a_rule_is_out_of_range(
 ) -> None:
     probation, refill, _, ttl = rules
     with reverts(project.Membership.MembershipRuleOutOfRange, value=0, min=1, max=100):
-        deployer.deploy(project.Membership, steward, (probation, refill, 0, ttl), [admin], [KIND["Pilote"]])
+        deployer.deploy(
+            project.Membership, steward, (probation, refill, 0, ttl), [admin], [KIND["Pilote"]], ZERO_ADDRESS
+        )
 
 
 # --------------------------------------------------------------------------- invite
@@ -818,7 +827,7 @@ def test_set_membership_fee_reverts_above_the_pools_fee_ceiling(
 def test_set_membership_fee_reverts_when_no_pool_is_bound(
     deployer: Any, steward: Any, admin: Any, eur: int, rules: tuple[int, int, int, int]
 ) -> None:
-    fresh = deployer.deploy(project.Membership, steward, rules, [admin], [KIND["Pilote"]])
+    fresh = deployer.deploy(project.Membership, steward, rules, [admin], [KIND["Pilote"]], ZERO_ADDRESS)
 
     with reverts(fresh.MembershipZeroAddress):
         fresh.setMembershipFee(eur, sender=steward)
@@ -832,7 +841,7 @@ def test_set_membership_fee_reverts_when_no_pool_is_bound(
 def test_bind_pool_binds_once(
     deployer: Any, steward: Any, admin: Any, pool: Any, rules: tuple[int, int, int, int]
 ) -> None:
-    fresh = deployer.deploy(project.Membership, steward, rules, [admin], [KIND["Pilote"]])
+    fresh = deployer.deploy(project.Membership, steward, rules, [admin], [KIND["Pilote"]], ZERO_ADDRESS)
 
     receipt = fresh.bindPool(pool, sender=deployer)
 
@@ -845,7 +854,7 @@ def test_bind_pool_binds_once(
 def test_bind_pool_reverts_when_not_deployer(
     deployer: Any, steward: Any, admin: Any, pool: Any, rules: tuple[int, int, int, int]
 ) -> None:
-    fresh = deployer.deploy(project.Membership, steward, rules, [admin], [KIND["Pilote"]])
+    fresh = deployer.deploy(project.Membership, steward, rules, [admin], [KIND["Pilote"]], ZERO_ADDRESS)
 
     with reverts(fresh.MembershipNotDeployer, caller=steward):
         fresh.bindPool(pool, sender=steward)
@@ -855,7 +864,7 @@ def test_bind_pool_reverts_when_not_deployer(
 def test_bind_pool_reverts_when_pool_is_zero(
     deployer: Any, steward: Any, admin: Any, rules: tuple[int, int, int, int]
 ) -> None:
-    fresh = deployer.deploy(project.Membership, steward, rules, [admin], [KIND["Pilote"]])
+    fresh = deployer.deploy(project.Membership, steward, rules, [admin], [KIND["Pilote"]], ZERO_ADDRESS)
 
     with reverts(fresh.MembershipZeroAddress):
         fresh.bindPool(ZERO_ADDRESS, sender=deployer)

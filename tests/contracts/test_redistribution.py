@@ -85,7 +85,7 @@ def deploy_pool(deployer: Any, system: Any, steward: Any, settings: Any, /, **ov
     }
     assert set(overrides) <= set(config), f"no Config field {set(overrides) - set(config)}"
     config.update(overrides)
-    return deployer.deploy(project.Redistribution, tuple(config.values()))
+    return deployer.deploy(project.Redistribution, tuple(config.values()), ZERO_ADDRESS)
 
 
 @dataclass(frozen=True)

@@ -99,12 +99,12 @@ def test_registry_starts_empty_and_wired(registry: Any, membership: Any, timeloc
 
 def test_constructor_reverts_when_membership_is_zero(deployer: Any, timelock: Any) -> None:
     with reverts(project.EssProjectRegistry.EssProjectRegistryZeroAddress):
-        deployer.deploy(project.EssProjectRegistry, ZERO_ADDRESS, timelock)
+        deployer.deploy(project.EssProjectRegistry, ZERO_ADDRESS, timelock, ZERO_ADDRESS)
 
 
 def test_constructor_reverts_when_governance_is_zero(deployer: Any, membership: Any) -> None:
     with reverts(project.EssProjectRegistry.EssProjectRegistryZeroAddress):
-        deployer.deploy(project.EssProjectRegistry, membership, ZERO_ADDRESS)
+        deployer.deploy(project.EssProjectRegistry, membership, ZERO_ADDRESS, ZERO_ADDRESS)
 
 
 # --------------------------------------------------------------------------- registerProject
