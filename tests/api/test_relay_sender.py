@@ -1,0 +1,121 @@
+"""The sender never loses an accepted request and never sends one twice: a request accepted while
+it is down is sent when it starts; a transaction recorded but never broadcast (a crash between
+the two) is looked up by hash and the same bytes broadcast again; a request past its deadline
+expires; one whose call reverts by the time it is sent fails, explained, without gas spent; and
+only one sender at a time holds the lease."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from eth_account import Account
+from fastapi.testclient import TestClient
+
+from cmir.chain.errors import RpcUnavailableError
+from cmir.dev.devchain import rpc
+from cmir.store.relay import release_lease
+from tests.api.relay_world import ABEILLE, RelayWorld, api, relay_world
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RelayWorld]:
+    with relay_world(tmp_path_factory.mktemp("sender")) as built:
+        yield built
+
+
+@pytest.fixture(scope="module")
+def client(world: RelayWorld) -> Iterator[TestClient]:
+    with api(world) as test_client:
+        yield test_client
+
+
+def accept(client: TestClient, body: dict[str, Any], path: str = "forward") -> int:
+    response = client.post(f"/api/v1/relay/{path}", json=body)
+    assert response.status_code == 202, response.text
+    return int(response.json()["id"])
+
+
+def status(client: TestClient, request_id: int) -> dict[str, Any]:
+    found: dict[str, Any] = client.get(f"/api/v1/relay/requests/{request_id}").json()
+    return found
+
+
+def invite(world: RelayWorld, **fields: Any) -> dict[str, Any]:
+    return world.forward(
+        world.founders[0], "membership", "invite", Account.create().address, ABEILLE, **fields
+    )
+
+
+def test_a_request_accepted_while_the_sender_is_down_is_sent_when_it_starts(
+    world: RelayWorld, client: TestClient
+) -> None:
+    request_id = accept(client, invite(world))
+    world.travel(30)  # time passes, nobody sends
+    assert status(client, request_id)["status"] == "accepted"
+    world.send_all()  # the sender starts
+    done = status(client, request_id)
+    assert done["status"] == "confirmed" and done["attempts"] == 1
+
+
+def test_a_transaction_recorded_but_not_broadcast_is_broadcast_again_not_resigned(
+    world: RelayWorld, client: TestClient
+) -> None:
+    request_id = accept(client, invite(world))
+    crashing = world.sender()
+    real_call = crashing.client.call
+
+    def no_broadcast(method: str, params: Any = (), **kwargs: Any) -> Any:
+        if method == "eth_sendRawTransaction":
+            raise RpcUnavailableError("the node went away")
+        return real_call(method, params, **kwargs)
+
+    crashing.client.call = no_broadcast  # type: ignore[method-assign]
+    crashing.step()
+    crashing.engine.dispose()
+    recorded = status(client, request_id)
+    assert recorded["status"] == "sent" and recorded["tx_hash"]
+    assert rpc(world.url, "eth_getTransactionByHash", [recorded["tx_hash"]]) is None  # never broadcast
+    assert world.contracts["forwarder"].functions.nonces(world.founders[0].address).call() == 1
+    world.send_all()  # a restart, once the lease lapsed: looked up by hash, the same bytes broadcast
+    done = status(client, request_id)
+    assert done["status"] == "confirmed" and done["tx_hash"] == recorded["tx_hash"]
+    assert world.contracts["forwarder"].functions.nonces(world.founders[0].address).call() == 2
+
+
+def test_a_request_past_its_deadline_expires_unsent(world: RelayWorld, client: TestClient) -> None:
+    request_id = accept(client, invite(world, deadline=world.now() + 120))
+    world.travel(300)
+    world.send_all()
+    expired = status(client, request_id)
+    assert expired["status"] == "expired" and expired["tx_hash"] is None
+    assert expired["explanation"] == "its deadline passed before it could be sent"
+    budget = client.get(f"/api/v1/relay/budget/{world.founders[0].address}").json()
+    assert budget["requests_used"] == 2  # an expired request costs nothing
+
+
+def test_a_request_that_would_revert_when_sent_fails_explained_without_gas(
+    world: RelayWorld, client: TestClient
+) -> None:
+    pilote, invitee = world.founders[0], Account.create().address
+    request_id = accept(client, world.forward(pilote, "membership", "invite", invitee, ABEILLE))
+    world.transact("membership", "invite", invitee, ABEILLE, sender=pilote)  # done directly meanwhile
+    world.send_all()
+    failed = status(client, request_id)
+    assert failed["status"] == "failed" and failed["tx_hash"] is None
+    assert failed["error"] == "MembershipAlreadyInvited"
+    assert str(failed["explanation"]).startswith("MembershipAlreadyInvited(invitee=")
+
+
+def test_one_sender_at_a_time(world: RelayWorld) -> None:
+    first, second = world.sender(), world.sender()
+    try:
+        assert first._lease()
+        assert not second._lease()
+        assert first._lease()  # renewed by its holder
+    finally:
+        for sender in (first, second):
+            with sender.engine.begin() as connection:
+                release_lease(connection, sender.holder)
+            sender.engine.dispose()
