@@ -7,7 +7,8 @@
    always spans the same 181 days after its start, so it is the same on every run); ESS project
    metadata served over HTTP from the state folder on 127.0.0.1:8001;
 4. the indexer in follow mode (`cmir index`) into a fresh SQLite file;
-5. the API and its page (`cmir serve`) on 127.0.0.1:8000;
+5. the API and its page (`cmir serve`) on 127.0.0.1:8000, and the relayer's sender (`cmir relay`,
+   its own funded key), which sends the members' signed requests the API accepts;
 then it prints where everything is and waits. Ctrl-C (or SIGTERM) stops the API, the indexer and
 anvil in that order, each given time to finish, and returns. A child that dies stops the rest.
 
@@ -46,6 +47,8 @@ from cmir.chain.settings import StackSettings, default_state_dir
 
 ROOT = project_root()
 DAY = 86_400
+#: The relayer's account among anvil's (the demo uses 0 to 101).
+RELAYER_INDEX = 102
 
 
 class Stop(Exception):  # noqa: N818 - a request, not an error
@@ -267,6 +270,26 @@ class Stack:
             return checkpoint is not None and checkpoint >= head - 1
 
         self.wait_until("the indexer and the API", healthy, 300)
+        self.relayer()  # after the indexer's start: it migrated the relayer's tables
+
+    def relayer(self) -> None:
+        """`cmir relay`, sending the members' signed requests with a key of its own (anvil's
+        mnemonic, index 102: no demo account uses it, so nobody else spends its nonces), from a
+        keyfile the stack writes: the operator's key never appears on a command line."""
+        from eth_account import Account
+
+        from cmir.dev.demo.seed import DEMO_PASSWORD, MNEMONIC
+
+        Account.enable_unaudited_hdwallet_features()
+        key = Account.from_mnemonic(MNEMONIC, account_path=f"m/44'/60'/0'/0/{RELAYER_INDEX}")
+        rpc(self.rpc_url, "anvil_setBalance", [key.address, hex(10_000 * 10**18)])
+        folder = self.state / "relayer"
+        folder.mkdir(parents=True, exist_ok=True)
+        keyfile, password = folder / "operator.json", folder / "password.txt"
+        keyfile.write_text(json.dumps(Account.encrypt(key.key, DEMO_PASSWORD, kdf="pbkdf2", iterations=2048)))
+        password.write_text(DEMO_PASSWORD + "\n")
+        command = ["relay", "--keyfile", str(keyfile), "--password-file", str(password)]
+        self.start("relayer", [sys.executable, "-m", "cmir.apps.cli", *command], self.state / "relayer.log")
 
     def audit(self) -> str:
         """A full `cmir audit --api` of what the stack serves, its report published for the page;
@@ -382,7 +405,7 @@ def main() -> None:
             f"  cmir           {_command_line()}\n"
             f"  database       sqlite:///{show(stack.state / 'index.sqlite3')} ({finds})\n"
             f"{accounts}"
-            f"  logs           {show(stack.state)}/{{anvil,deploy,indexer,api,audit}}.log\n"
+            f"  logs           {show(stack.state)}/{{anvil,deploy,indexer,api,relayer,audit}}.log\n"
             f"  audit          cmir audit --rpc {stack.rpc_url} --deployment {show(stack.deployment)}"
             f" --api {stack.api_url}\n"
             f"                 (add --report {show(stack.audit_report)} to refresh the page's latest audit)\n"
@@ -406,7 +429,7 @@ def main() -> None:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        print("stopping: API, indexer, anvil", flush=True)
+        print("stopping: relayer, API, indexer, anvil", flush=True)
         stack.stop()
         print("stopped", flush=True)
     sys.exit(code)
