@@ -44,7 +44,21 @@ export function short(address: string): string {
   return address.length > 12 ? `${address.slice(0, 6)}…${address.slice(-4)}` : address;
 }
 
-/** An integer count of points (18 decimals? no: plain integers) with grouping. */
+/** A bytes32 reference back as text when it is padded text (as the CLI shows it), else hex. */
+export function reference(raw: string): string {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(raw)) return raw;
+  const bytes = (raw.slice(2).match(/../g) ?? []).map((b) => parseInt(b, 16));
+  let end = bytes.length;
+  while (end > 0 && bytes[end - 1] === 0) end -= 1;
+  try {
+    const text = new TextDecoder("utf-8", { fatal: true }).decode(new Uint8Array(bytes.slice(0, end)));
+    return end > 0 && /^[\P{C}]+$/u.test(text) ? text : raw;
+  } catch {
+    return raw;
+  }
+}
+
+/** A count (points, votes) with grouping. */
 export function count(value: bigint | string | number): string {
   return new Intl.NumberFormat(locale()).format(BigInt(value));
 }

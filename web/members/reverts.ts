@@ -110,6 +110,9 @@ export function explainRevert(
     }
   }
   const message = error instanceof BaseError ? error.shortMessage : error instanceof Error ? error.message : String(error);
+  if (/exceeds the balance|insufficient funds/i.test(message)) {
+    return { sentence: fr ? "Votre compte n'a pas assez d'ETH pour payer le gaz : choisissez l'envoi sans frais." : "Your account lacks the ETH to pay for gas: choose gasless sending.", error: null };
+  }
   if (/reject|denied|4001/i.test(message)) {
     return { sentence: fr ? "Vous avez refusé la signature dans votre portefeuille : rien n'a été envoyé." : "You declined in your wallet: nothing was sent.", error: null };
   }

@@ -74,36 +74,31 @@ export function actionPanel(spec: ActionSpec): HTMLElement {
       h("label", {}, gaslessRadio, T("Sans frais : je signe, l'association envoie et paie le gaz", "Gasless: I sign, the association sends and pays the gas")),
       h("label", {}, directRadio, T("Depuis mon portefeuille (je paie le gaz en ETH)", "From my wallet (I pay the gas in ETH)")),
     ),
-    gasless ? null : h("span", { class: "hint" }, T("Le relais de l'API n'est pas disponible sur ce réseau.", "The API's relayer is not available on this network.")),
     ethNote,
   );
-  const noRelay = h("span", { class: "hint" }, T("Le relais de l'API n'est pas disponible sur ce réseau.", "The API's relayer is not available on this network."));
-  if (gasless) {
-    void relayEnabled().then((enabled) => {
-      if (enabled) return;
-      gaslessRadio.disabled = true;
-      gaslessRadio.checked = false;
-      directRadio.checked = true;
-      modes.append(noRelay);
-    });
-  }
   const current = session();
-  if (current) {
-    void chainside()
-      .client.getBalance({ address: current.address })
-      .then((wei) => {
-        if (wei === 0n) {
-          directRadio.disabled = true;
-          directRadio.checked = false;
-          gaslessRadio.checked = gasless;
-          ethNote.textContent = T("Votre compte ne détient pas d'ETH : l'envoi sans frais est le seul possible.", "Your account holds no ETH: only gasless sending is possible.");
-        }
-      })
-      .catch(() => undefined);
-  }
+  // which ways are open: the relayer (asked) and the wallet's own ETH (read)
+  void Promise.all([
+    gasless ? relayEnabled() : Promise.resolve(false),
+    current ? chainside().client.getBalance({ address: current.address }).catch(() => 1n) : Promise.resolve(1n),
+  ]).then(([relayOn, wei]) => {
+    gaslessRadio.disabled = !relayOn;
+    directRadio.disabled = wei === 0n;
+    gaslessRadio.checked = relayOn;
+    directRadio.checked = !relayOn && wei > 0n;
+    const notes: string[] = [];
+    if (!relayOn) notes.push(T("Le relais de l'API n'est pas disponible sur ce réseau.", "The API's relayer is not available on this network."));
+    if (wei === 0n) notes.push(T("Votre compte ne détient pas d'ETH pour payer le gaz.", "Your account holds no ETH to pay for gas."));
+    if (!relayOn && wei === 0n) {
+      notes.push(T("Aucun envoi n'est possible pour l'instant.", "Nothing can be sent for now."));
+      button.disabled = true;
+    }
+    ethNote.textContent = notes.join(" ");
+  });
   button.addEventListener("click", () => {
     const mode: Mode = gaslessRadio.checked ? "gasless" : "direct";
     button.disabled = true;
+    if (!gaslessRadio.checked && !directRadio.checked) return;
     void run(spec, mode, progress, result).finally(() => {
       button.disabled = false;
     });

@@ -3,7 +3,7 @@
 import type { EIP6963ProviderDetail } from "mipd";
 import { api } from "./config";
 import { fill, h } from "./dom";
-import { count, short, when } from "./format";
+import { count, reference, short, when } from "./format";
 import { T } from "./i18n";
 import { amount, txLink } from "./tx";
 import { card, facts, kindName, memberOf, read } from "./views";
@@ -144,7 +144,7 @@ export async function renderAccount(main: HTMLElement): Promise<void> {
             "table",
             {},
             h("thead", {}, h("tr", {}, h("th", { scope: "col" }, T("Sens", "Direction")), h("th", { scope: "col" }, T("Référence", "Reference")), h("th", { scope: "col" }, T("Avec", "With")), h("th", { scope: "col", class: "num" }, T("Montant", "Amount")), h("th", { scope: "col" }, "Tx"))),
-            h("tbody", {}, relations.map((r) => h("tr", {}, h("td", {}, r.direction === "paid" ? T("payée", "paid") : T("reçue", "received")), h("td", {}, r.relation_ref), h("td", { class: "mono" }, short(r.direction === "paid" ? r.counterparty : r.payer)), h("td", { class: "num" }, amount(BigInt(r.amount.units))), h("td", {}, txLink(r.tx_hash))))),
+            h("tbody", {}, relations.map((r) => h("tr", {}, h("td", {}, r.direction === "paid" ? T("payée", "paid") : T("reçue", "received")), h("td", {}, reference(r.relation_ref)), h("td", { class: "mono" }, short(r.direction === "paid" ? r.counterparty : r.payer)), h("td", { class: "num" }, amount(BigInt(r.amount.units))), h("td", {}, txLink(r.tx_hash))))),
           ),
         )
       : h("p", { class: "muted" }, T("Aucune relation pour l'instant (l'indexeur peut avoir quelques secondes de retard).", "No relation yet (the indexer may be a few seconds behind).")),

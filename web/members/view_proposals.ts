@@ -34,14 +34,14 @@ interface Project {
 }
 
 const STATES: Record<string, [string, string]> = {
-  Pending: ["en attente du vote", "pending"],
-  Active: ["vote ouvert", "voting"],
-  Canceled: ["annulée", "canceled"],
-  Defeated: ["rejetée", "defeated"],
-  Succeeded: ["adoptée", "succeeded"],
-  Queued: ["en file d'attente", "queued"],
-  Expired: ["expirée", "expired"],
-  Executed: ["exécutée", "executed"],
+  pending: ["en attente du vote", "pending"],
+  active: ["vote ouvert", "voting"],
+  canceled: ["annulée", "canceled"],
+  defeated: ["rejetée", "defeated"],
+  succeeded: ["adoptée", "succeeded"],
+  queued: ["en file d'attente", "queued"],
+  expired: ["expirée", "expired"],
+  executed: ["exécutée", "executed"],
 };
 
 function stateName(state: string): string {
@@ -102,14 +102,14 @@ function voteForm(proposal: Proposal, rerender: () => void): HTMLElement {
 async function proposalItem(proposal: Proposal, rerender: () => void): Promise<HTMLElement> {
   const detail = await api<{ actions: Action[] }>(`/governance/proposals/${proposal.id}`);
   const me = session();
-  const voted = me && proposal.state === "Active" ? await read<boolean>("governor", "hasVoted", [BigInt(proposal.id), me.address]) : false;
+  const voted = me && proposal.state === "active" ? await read<boolean>("governor", "hasVoted", [BigInt(proposal.id), me.address]) : false;
   return h(
     "article",
     { class: "proposal", "data-proposal": proposal.id, "data-state": proposal.state },
     h("h3", {}, proposal.title),
     h("p", {}, h("span", { class: "badge" }, stateName(proposal.state)), " ", T(`Pour ${proposal.tally.for_votes}, contre ${proposal.tally.against_votes}, abstention ${proposal.tally.abstain_votes}`, `For ${proposal.tally.for_votes}, against ${proposal.tally.against_votes}, abstain ${proposal.tally.abstain_votes}`), proposal.vote_end ? T(` — vote jusqu'au ${when(proposal.vote_end)}`, ` — voting until ${when(proposal.vote_end)}`) : ""),
     h("ul", { class: "actions" }, (detail?.actions ?? []).map((a) => h("li", {}, actionLine(a)))),
-    proposal.state === "Active" && me ? (voted ? h("p", { class: "notice ok" }, T("Vous avez voté sur cette proposition.", "You voted on this proposal.")) : voteForm(proposal, rerender)) : null,
+    proposal.state === "active" && me ? (voted ? h("p", { class: "notice ok" }, T("Vous avez voté sur cette proposition.", "You voted on this proposal.")) : voteForm(proposal, rerender)) : null,
   );
 }
 
