@@ -28,6 +28,13 @@ HASH_PATTERN = r"^0x[0-9a-fA-F]{64}$"
     response_model=MetadataStored,
     responses={413: {"model": RefusalBody, "description": "the document is too large"}},
     summary="Store an ESS project's metadata document",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "the document: a JSON object, stored byte for byte",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
+    },
 )
 async def store_metadata(request: Request, desk: Desk) -> Any:
     """The body is the document (a JSON object, at most ``CMIR_ESS_METADATA_MAX_BYTES``), kept as

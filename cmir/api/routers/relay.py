@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Query
+from fastapi import Path as FastPath
 from fastapi.responses import JSONResponse
 
 from cmir.api.deps import ADDRESS_PATTERN, MemberAddress, PageParams, checksum
@@ -109,7 +110,9 @@ def relay_vote(body: VoteBody, desk: Desk) -> Any:
     responses={**ERROR_RESPONSES, **NOT_FOUND},
     summary="A relayed request: status, transaction, error",
 )
-def relay_request(request_id: int, desk: Desk) -> RelayRequestOut:
+def relay_request(
+    request_id: Annotated[int, FastPath(ge=1, le=2**63 - 1, description="the id POST gave")], desk: Desk
+) -> RelayRequestOut:
     """Its status (accepted, sent, confirmed, failed, expired), transaction hash and block, gas
     used, attempts, and the revert explained when it failed."""
     found = desk.request(request_id)

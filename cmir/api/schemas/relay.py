@@ -137,11 +137,14 @@ class RelayInfo(Schema):
 
 class Refusal(Schema):
     """A refused request: `detail` says why; a simulated revert also names the custom error and
-    explains it in one sentence (as the CLI does)."""
+    explains it in one sentence (as the CLI does); a malformed body lists each problem."""
 
     detail: str
     error: str | None = None
     explanation: str | None = None
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="each invalid field (a malformed body)"
+    )
 
 
 class MetadataStored(Schema):
