@@ -3,7 +3,6 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
-ECHARTS := cmir/api/web/vendor/echarts.min.js
 SWAGGER_UI := cmir/api/web/vendor/swagger-ui/swagger-ui-bundle.js
 ## The browser code's bundles (web/build.mjs); rebuilt whenever a source under web/ changes.
 WEB_BUILD := cmir/api/web/dist/.built
@@ -14,9 +13,9 @@ export SOLCX_BINARY_PATH := $(CURDIR)/.solcx
 # Ape keeps its data (plugins' caches, local accounts) inside the project, never in $HOME.
 export APE_DATA_FOLDER := $(CURDIR)/.build/ape-data
 
-.PHONY: setup compile test test-contracts test-offchain test-e2e slither lint gas attacks up clean
+.PHONY: setup compile test test-contracts test-offchain test-e2e slither lint gas attacks up lighthouse clean
 
-setup: $(VENV)/.installed node_modules/.installed .solcx/.provisioned $(ECHARTS) $(SWAGGER_UI) $(WEB_BUILD)
+setup: $(VENV)/.installed node_modules/.installed .solcx/.provisioned $(SWAGGER_UI) $(WEB_BUILD)
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,12 +28,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-## The page's assets are the package's data: ECharts is copied next to them (never committed).
-$(ECHARTS): node_modules/.installed
-	mkdir -p $(@D)
-	cp node_modules/echarts/dist/echarts.min.js $@
-
-## So is Swagger UI, for /docs (FastAPI's default page loads it from a CDN: blank offline).
+## The page's assets are the package's data; so is Swagger UI, for /docs (FastAPI's default page loads it from a CDN: blank offline).
 $(SWAGGER_UI): node_modules/.installed
 	mkdir -p $(@D)
 	cp node_modules/swagger-ui-dist/swagger-ui.css node_modules/swagger-ui-dist/favicon-32x32.png $(@D)/
@@ -94,6 +88,12 @@ attacks: compile
 ## anvil, the contracts, the seeded demo, the indexer and the API; Ctrl-C stops all. Each run starts clean.
 up: compile
 	$(BIN)/python scripts/local_chain.py
+
+## Lighthouse 12 (simulated mobile, offline, Debian's Chromium) on the page and the members' app:
+## prints performance, LCP, TBT, CLS, accessibility and bytes sent. Starts its own `make up` stack
+## on free ports; LIGHTHOUSE_ARGS="--url http://127.0.0.1:8000 --runs 3" measures a running one.
+lighthouse: compile
+	$(BIN)/python -m cmir.dev.bench.lighthouse $(LIGHTHOUSE_ARGS)
 
 clean:
 	rm -rf .build .forge contracts/.cache .solcx

@@ -13,6 +13,7 @@ const outdir = join(root, "cmir", "api", "web", "dist");
 /** Each bundle: its entry module and the file it becomes under dist/. */
 const ENTRIES = {
   members: "web/members/main.ts",
+  "page-charts": "web/page/charts.ts",
 };
 
 await rm(outdir, { recursive: true, force: true });

@@ -1,8 +1,13 @@
 """The transparency page and the API's documentation, with nothing from a CDN: ``/`` serves
-``cmir/api/web/index.html``, ``/web/`` its scripts and styles, ``/vendor/echarts/`` Apache
-ECharts, ``/docs`` Swagger UI from ``/vendor/swagger-ui/``. All of them are the package's data:
-``make setup`` copies ECharts and Swagger UI from the npm install into ``web/vendor/`` (build
-output, not committed), so an installed package serves the page from any directory.
+``cmir/api/web/index.html`` (so do ``/membres/{address}`` and ``/projets/{id}``, the page of one
+member or one project), ``/web/`` its scripts and styles and ``/web/dist/`` the bundles esbuild
+builds from ``web/`` (the charts: ECharts' parts the page uses, loaded when a chart comes into
+view), ``/docs`` Swagger UI from ``/vendor/swagger-ui/``. All of them are the package's data:
+``make setup`` builds the bundles and copies Swagger UI from the npm install into ``web/vendor/``
+(build output, not committed), so an installed package serves the page from any directory.
+
+First paint: the server fills the page's French labels, its key figures and the first answers
+the script needs into the HTML (`cmir.api.webfirst`), so nothing waits for a script to show them.
 
 Caching: the page itself is ``no-cache`` (revalidated on every visit, a 304 when unchanged), and
 it names each asset with its content's hash (``/web/app.js?v=<hash>``). An asset asked for with
@@ -22,6 +27,7 @@ import os
 import re
 import threading
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -32,14 +38,17 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import Message, Receive, Scope, Send
 
 from cmir.api.cache import VARY, accepts_gzip
+from cmir.api.webfirst import first_data, first_paint
 
 WEB = Path(__file__).resolve().parent / "web"
 VENDOR = WEB / "vendor"
-ECHARTS = VENDOR
 SWAGGER_UI = VENDOR / "swagger-ui"
+#: The bundles' shared and lazily imported parts (``chunk-<hash>.js``): their names change with
+#: their content, so they are cached for a year without a ``?v=``.
+CHUNKS = WEB / "dist" / "chunks"
 
 #: Where each URL prefix is served from (the longest prefix wins).
-MOUNTS = {"/web": WEB, "/vendor/echarts": ECHARTS, "/vendor/swagger-ui": SWAGGER_UI}
+MOUNTS = {"/web": WEB, "/vendor/swagger-ui": SWAGGER_UI}
 #: An asset under its current content hash: the URL changes with the content.
 IMMUTABLE = "public, max-age=31536000, immutable"
 #: An asset without its hash (or an old one, from a page kept open): a new version reaches every
@@ -48,7 +57,9 @@ REVALIDATED = "public, max-age=300"
 PAGE = "no-cache"
 #: Text files, sent gzipped (images and fonts are compressed already).
 COMPRESSIBLE = frozenset({".css", ".html", ".js", ".json", ".map", ".svg", ".txt"})
-ASSET_REFERENCE = re.compile(r'(?P<attr>src|href)="(?P<url>/(?:web|vendor)/[^"?#]+)"')
+#: An asset named in index.html (``data-charts``: the charts' bundle, imported by app.js).
+ASSET_REFERENCE = re.compile(r'(?P<attr>src|href|data-charts)="(?P<url>/(?:web|vendor)/[^"?#]+)"')
+ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 
 
 class AssetCache:
@@ -118,7 +129,9 @@ class AssetFiles(StaticFiles):
         response = super().file_response(full_path, stat_result, scope, status_code)
         asked = QueryParams(scope.get("query_string", b"")).get("v")
         current = ASSETS.version(full_path, stat_result) if asked else None
-        response.headers["Cache-Control"] = IMMUTABLE if asked and asked == current else REVALIDATED
+        named_by_hash = Path(full_path).parent == CHUNKS  # esbuild names its chunks by content
+        fresh = named_by_hash or (asked and asked == current)
+        response.headers["Cache-Control"] = IMMUTABLE if fresh else REVALIDATED
         etag = response.headers.get("etag")
         if etag and not etag.startswith("W/"):
             response.headers["ETag"] = "W/" + etag
@@ -154,10 +167,12 @@ class GZipWhenAsked(GZipMiddleware):
         await self.app(scope, receive, vary)
 
 
-def index_page() -> tuple[bytes, str]:
-    """index.html with every asset URL versioned by its hash, and the page's weak ETag."""
+def index_page(data: dict[str, Any] | None = None) -> tuple[bytes, str]:
+    """index.html with every asset URL versioned by its hash, its first paint filled from `data`
+    (the API's first answers), and the page's weak ETag."""
     html = (WEB / "index.html").read_text(encoding="utf-8")
     html = ASSET_REFERENCE.sub(lambda m: f'{m["attr"]}="{ASSETS.url(m["url"])}"', html)
+    html = first_paint(html, WEB, data or {})
     body = html.encode("utf-8")
     return body, f'W/"{hashlib.sha256(body).hexdigest()[:32]}"'
 
@@ -172,17 +187,33 @@ def not_modified(request: Request, etag: str) -> bool:
 
 
 def install_web(app: FastAPI) -> None:
-    """Mount the page, its assets and ``/docs`` (the page works without charts if ECharts is
-    missing; ``/docs`` needs ``make setup``'s copy of Swagger UI)."""
+    """Mount the page (at ``/``, and at each member's and project's address), its assets and
+    ``/docs`` (the page works without charts if their bundle is missing; ``/docs`` needs
+    ``make setup``'s copy of Swagger UI)."""
 
-    @app.get("/", include_in_schema=False)
-    async def index(request: Request) -> Response:
-        # read again on each visit (a few stat calls): an edited page or asset shows at once
-        body, etag = index_page()
+    async def page(request: Request) -> Response:
+        # read again on each visit (a few stat calls): an edited page or asset shows at once; the
+        # first data come from the response cache at the current checkpoint
+        body, etag = index_page(await first_data(app))
         headers = {"Cache-Control": PAGE, "ETag": etag}
         if not_modified(request, etag):
             return Response(status_code=304, headers=headers)
         return HTMLResponse(body, headers=headers)
+
+    @app.get("/", include_in_schema=False)
+    async def index(request: Request) -> Response:
+        return await page(request)
+
+    @app.get("/membres/{address}", include_in_schema=False)
+    async def member_page(request: Request, address: str) -> Response:
+        # the page, opened on one member (app.js reads the path); a malformed address is a 404
+        if not ADDRESS.fullmatch(address):
+            return Response("Adresse de membre invalide", status_code=404, media_type="text/plain")
+        return await page(request)
+
+    @app.get("/projets/{project_id:int}", include_in_schema=False)
+    async def project_page(request: Request, project_id: int) -> Response:
+        return await page(request)
 
     @app.get("/docs", include_in_schema=False)
     async def docs(request: Request) -> HTMLResponse:
@@ -197,5 +228,4 @@ def install_web(app: FastAPI) -> None:
         )
 
     app.mount("/web", AssetFiles(directory=WEB), name="web")
-    app.mount("/vendor/echarts", AssetFiles(directory=ECHARTS, check_dir=False), name="echarts")
     app.mount("/vendor/swagger-ui", AssetFiles(directory=SWAGGER_UI, check_dir=False), name="swagger-ui")

@@ -39,11 +39,28 @@ class PageProbe:
             ),
         )
 
-    def open(self, path: str = "/") -> Page:
-        """Load the page and wait until every section has been filled."""
+    def open(self, path: str = "/", charts: bool = True) -> Page:
+        """Load the page and wait until every section has been filled; with `charts`, also
+        scroll to each chart (they load when they come near the screen) until it is drawn."""
         self.page.goto(self.base_url + path)
         self.page.wait_for_selector("body[data-loaded='true']", timeout=30_000)
+        if charts:
+            draw_charts(self.page)
         return self.page
+
+
+CHARTS = ("utility-chart", "sankey-chart", "network-chart")
+
+
+def draw_charts(page: Page) -> None:
+    """Bring each chart into view until it is drawn (or says the library could not load), then
+    go back to the top of the page."""
+    for chart in CHARTS:
+        page.locator(f"#{chart}").scroll_into_view_if_needed()
+        page.wait_for_selector(
+            f"#{chart}[data-chart='ready'] svg, #{chart}[data-chart='unavailable']", timeout=15_000
+        )
+    page.evaluate("window.scrollTo(0, 0)")
 
 
 def cents(amount: dict[str, str]) -> str:

@@ -614,7 +614,7 @@ def test_figures_and_tables_without_the_charting_library(browser: Browser, api: 
         def refuse(route: Route) -> None:
             route.abort()
 
-        context.route("**/vendor/echarts/**", refuse)
+        context.route("**/web/dist/page-charts*", refuse)
         probe = PageProbe(context.new_page(), api.url)
         page = probe.open()
         pool: Any = api.get("/pool")

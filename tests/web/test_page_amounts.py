@@ -152,13 +152,14 @@ def test_files_and_json_arrive_compressed_and_assets_cached(probe: PageProbe) ->
     probe.open()
     static = [r for r in responses if urlsplit(r.url).path.startswith(("/web/", "/vendor/"))]
     paths = {urlsplit(r.url).path for r in static}
-    assert {"/web/app.js", "/web/i18n.js", "/web/styles.css", "/vendor/echarts/echarts.min.js"} <= paths
+    assert {"/web/app.js", "/web/i18n.js", "/web/styles.css", "/web/dist/page-charts.js"} <= paths
     for response in static:
         headers = response.all_headers()
         assert response.status == 200, response.url
         assert headers.get("content-encoding") == "gzip", (response.url, headers)
-        # the page asks for each asset under its content's hash, cached for a year
-        assert "?v=" in response.url
+        # the page asks for each asset under its content's hash (in its URL, or in its name for
+        # the bundles' chunks), cached for a year
+        assert "?v=" in response.url or re.search(r"/web/dist/chunks/[\w-]+-[A-Z0-9]{8}\.js$", response.url)
         assert headers["cache-control"] == "public, max-age=31536000, immutable", response.url
         assert headers["etag"].startswith('W/"'), response.url
     page = next(r for r in responses if urlsplit(r.url).path == "/")

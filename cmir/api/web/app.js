@@ -44,6 +44,8 @@
     audit: null,
     health: null,
     block: null,
+    spends: null,
+    entity: null,
   };
   const charts = { sankey: null, network: null, utility: null };
   const errors = {};
@@ -202,8 +204,58 @@
     container.removeAttribute("aria-busy");
   }
 
+  // ---------------------------------------------------------------- charts, loaded when needed
+
+  /** The charts' bundle (web/page/charts.ts: ECharts' parts the page uses, the network layout),
+   *  imported when a chart comes near the screen: the text and figures never wait for it. */
+  const chartState = { module: null, loading: null, failed: false };
+  const CHART_IDS = ["utility-chart", "sankey-chart", "network-chart"];
+
   function chartsAvailable() {
-    return typeof window.echarts !== "undefined";
+    return chartState.module !== null;
+  }
+
+  /** In a chart's box: nothing while the bundle loads, a sentence if it could not be loaded. */
+  function chartPending(container) {
+    if (chartState.failed) fill(container, h("p", { class: "muted" }, t("nochart")));
+    container.dataset.chart = chartState.failed ? "unavailable" : "waiting";
+  }
+
+  function loadCharts() {
+    if (!chartState.loading) {
+      const script = document.querySelector("script[data-charts]");
+      const source = script ? script.getAttribute("data-charts") : null;
+      chartState.loading = (source ? import(source) : Promise.reject(new Error("no charts")))
+        .then((module) => {
+          chartState.module = module;
+        })
+        .catch(() => {
+          chartState.failed = true;
+        })
+        .then(() => {
+          renderUtility();
+          renderSankey();
+          renderNetwork();
+        });
+    }
+    return chartState.loading;
+  }
+
+  /** Load the charts when one of them is within a screen of the viewport. */
+  function watchCharts() {
+    if (!("IntersectionObserver" in window)) {
+      loadCharts();
+      return;
+    }
+    const observer = new IntersectionObserver(
+      (entries) => {
+        if (!entries.some((entry) => entry.isIntersecting)) return;
+        observer.disconnect();
+        loadCharts();
+      },
+      { rootMargin: "400px 0px" },
+    );
+    for (const id of CHART_IDS) observer.observe($(id));
   }
 
   // ---------------------------------------------------------------- header
@@ -426,7 +478,7 @@
     );
 
     if (!chartsAvailable()) {
-      fill(container, h("p", { class: "muted" }, t("nochart")));
+      chartPending(container);
       return;
     }
     if (!points.length) {
@@ -453,7 +505,8 @@
       const top = Math.max(Number.isFinite(extent.max) ? extent.max : 0, floorPercent || 0, 1);
       return Math.min(100, Math.ceil((top * 1.15) / 5) * 5);
     };
-    if (!charts.utility) charts.utility = window.echarts.init(container, null, { renderer: "svg" });
+    if (!charts.utility) charts.utility = chartState.module.init(container, null, { renderer: "svg" });
+    container.dataset.chart = "ready";
     charts.utility.setOption(
       {
         animation: false,
@@ -559,6 +612,39 @@
     return COLORS[bucket] || COLORS.source;
   }
 
+  /** The collective fund's spends to each recipient: their memos, largest first. */
+  function spendMemos() {
+    const memos = new Map();
+    const items = data.spends ? data.spends.items.slice() : [];
+    items.sort((a, b) => (BigInt(b.amount.units) > BigInt(a.amount.units) ? 1 : -1));
+    for (const flow of items) {
+      if (!flow.recipient || !flow.memo) continue;
+      const key = flow.recipient.toLowerCase();
+      if (!memos.has(key)) memos.set(key, []);
+      if (!memos.get(key).includes(flow.memo)) memos.get(key).push(flow.memo);
+    }
+    return memos;
+  }
+
+  /** A Sankey node's label in the page's language; a spend's recipient named by its memos. */
+  function sankeyLabel(node) {
+    if (node && node.id.startsWith("recipient:")) {
+      const memos = spendMemos().get(node.id.slice(10).toLowerCase());
+      if (memos && memos.length) {
+        return memos.length === 1 ? t("sankey.spend", { memo: memos[0] }) : t("sankey.spends", { memo: memos[0], more: memos.length - 1 });
+      }
+    }
+    return I18N.lang === "fr" ? node.label : node.label_en;
+  }
+
+  /** The Sankey's height: room for one label line per node of its longest column. */
+  function sankeyHeight(nodes) {
+    const perColumn = new Map();
+    for (const node of nodes) perColumn.set(node.column, (perColumn.get(node.column) || 0) + 1);
+    const most = Math.max(1, ...perColumn.values());
+    return Math.max(isPhone() ? 420 : 400, most * (isPhone() ? 34 : 30) + 24);
+  }
+
   function renderSankey() {
     const container = $("sankey-chart");
     const tableBox = $("sankey-table");
@@ -568,10 +654,16 @@
     }
     const sankey = data.sankey;
     if (!sankey) return;
-    const label = (node) => (I18N.lang === "fr" ? node.label : node.label_en);
+    const label = sankeyLabel;
     const byId = new Map(sankey.nodes.map((node) => [node.id, node]));
     const links = sankey.links.filter((link) => link.value.units !== "0");
     const used = new Set(links.flatMap((link) => [link.source, link.target]));
+    // set while the chart is not drawn yet (it loads when near the screen): nothing moves then
+    const height = sankeyHeight(sankey.nodes.filter((node) => used.has(node.id))) + "px";
+    if (container.style.height !== height) {
+      container.style.height = height;
+      if (charts.sankey) charts.sankey.resize();
+    }
 
     fill(tableBox, 
       h(
@@ -589,11 +681,18 @@
     );
 
     if (!chartsAvailable()) {
-      fill(container, h("p", { class: "muted" }, t("nochart")));
+      chartPending(container);
       return;
     }
     const phone = isPhone();
-    if (!charts.sankey) charts.sankey = window.echarts.init(container, null, { renderer: "svg" });
+    if (!charts.sankey) {
+      charts.sankey = chartState.module.init(container, null, { renderer: "svg" });
+      // a project's band leads to its page
+      charts.sankey.on("click", (params) => {
+        if (params.dataType === "node" && params.name.startsWith("project:")) window.location.assign("/projets/" + params.name.slice(8));
+      });
+    }
+    container.dataset.chart = "ready";
     charts.sankey.setOption(
       {
         animation: false,
@@ -631,13 +730,13 @@
               amount: link.value,
             })),
             lineStyle: { color: "gradient", opacity: 0.35, curveness: 0.5 },
-            labelLayout: { hideOverlap: true },
+            // every band keeps its label (the box is tall enough for one line each; see sankeyHeight)
             label: {
               color: "#1b2430",
               fontSize: phone ? 11 : 13,
               lineHeight: phone ? 13 : 16,
               width: phone ? 86 : 205,
-              overflow: "break",
+              overflow: "truncate",
               formatter: (params) => label(byId.get(params.name)),
             },
           },
@@ -649,9 +748,65 @@
 
   // ---------------------------------------------------------------- network graph
 
+  /** How many of the largest members keep their label on the graph (the others on hover). */
+  const LABELLED = { desktop: 8, phone: 4 };
+
+  /** The graph's legend, outside the drawing: kinds, links, excluded members. */
+  function renderNetworkLegend() {
+    const swatch = (cls, color) => h("span", { class: "swatch " + cls, style: color ? "background:" + color : null, "aria-hidden": "true" });
+    fill(
+      $("network-legend"),
+      KINDS.map((kind) => h("li", {}, swatch("dot", COLORS[kind]), t("kind." + kind))),
+      h("li", {}, swatch("line sponsorship"), t("network.sponsorship")),
+      h("li", {}, swatch("line relation"), t("network.relation")),
+      h("li", {}, swatch("dot excluded"), t("network.excluded.legend")),
+    );
+  }
+
+  /** The graph as a table: every member shown, with a link to its page. */
+  function renderNetworkTable(graph) {
+    const sponsorOf = (node) => (node.sponsor ? h("a", { href: "/membres/" + node.sponsor }, h("code", { class: "mono", title: node.sponsor }, shortAddress(node.sponsor))) : "—");
+    fill(
+      $("network-table"),
+      h(
+        "table",
+        { class: "stack" },
+        h("caption", { class: "visually-hidden" }, t("network.table")),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            ["network.col.member", "network.col.kind", "network.col.status", "network.col.points", "network.col.relations", "network.col.sponsor"].map((key) =>
+              h("th", { scope: "col", class: key.endsWith("points") || key.endsWith("relations") ? "num" : null }, t(key)),
+            ),
+          ),
+        ),
+        h(
+          "tbody",
+          {},
+          graph.nodes.map((node) =>
+            h(
+              "tr",
+              { "data-member-row": node.id },
+              h("td", { "data-label": t("network.col.member") }, h("a", { href: "/membres/" + node.id, title: node.id }, h("span", { class: "visually-hidden" }, t("network.member.link") + " "), h("code", { class: "mono" }, shortAddress(node.id)))),
+              h("td", { "data-label": t("network.col.kind") }, t("kind." + (node.kind || "null"))),
+              h("td", { "data-label": t("network.col.status") }, t("member.status." + node.status)),
+              h("td", { class: "num", "data-label": t("network.col.points") }, bigText(node.points)),
+              h("td", { class: "num", "data-label": t("network.col.relations") }, intText(node.relations)),
+              h("td", { "data-label": t("network.col.sponsor") }, sponsorOf(node)),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
   function renderNetwork() {
     const container = $("network-chart");
     const note = $("network-note");
+    renderNetworkLegend();
     if (errors.graph) {
       showError(container, errors.graph);
       return;
@@ -661,24 +816,38 @@
     const notes = [t("network.shown", { shown: intText(graph.nodes.length), total: intText(graph.page.total) })];
     if (graph.edges_truncated) notes.push(t("network.truncated"));
     note.textContent = notes.join(" ");
+    renderNetworkTable(graph);
     if (!chartsAvailable()) {
-      fill(container, h("p", { class: "muted" }, t("nochart")));
+      chartPending(container);
       return;
     }
     const phone = isPhone();
-    const categories = [...KINDS.map((kind) => ({ name: t("kind." + kind), itemStyle: { color: COLORS[kind] } }))];
+    const categories = KINDS.map((kind) => ({ name: t("kind." + kind), itemStyle: { color: COLORS[kind] } }));
     const nodeById = new Map(graph.nodes.map((node) => [node.id, node]));
     const maxAmount = Math.max(1, ...graph.edges.filter((e) => e.amount).map((e) => amountFloat(e.amount)));
-    const showLabels = graph.nodes.length <= 40;
-    // few nodes: push them apart to fill the frame; many: keep the default density
-    const spread = graph.nodes.length <= 30 ? 1 : 0.35;
+    // the largest members keep their label; the rest show theirs on hover
+    const ranked = graph.nodes.slice().sort((a, b) => b.relations - a.relations || (a.id < b.id ? -1 : 1));
+    const labelled = new Set(ranked.slice(0, phone ? LABELLED.phone : LABELLED.desktop).map((node) => node.id));
+    // a layout of our own (web/page/layout.ts): the same picture on every load, in the chart's
+    // pixels inside margins as wide as half a label, so nothing is cut at the edges
+    const margin = { x: phone ? 34 : 40, y: 6 };
+    const width = Math.max(100, container.clientWidth - 2 * margin.x);
+    const height = Math.max(100, container.clientHeight - 2 * margin.y);
+    const sizeOf = (node) => (phone ? 8 : 10) + (phone ? 2.5 : 3.5) * Math.sqrt(node.relations);
+    const positions = chartState.module.layoutNetwork(
+      graph.nodes.map((node) => ({ id: node.id, radius: sizeOf(node) / 2, labelled: labelled.has(node.id) })),
+      graph.edges.map((edge) => ({ source: edge.source, target: edge.target })),
+      width,
+      height,
+    );
     if (!charts.network) {
-      charts.network = window.echarts.init(container, null, { renderer: "svg" });
+      charts.network = chartState.module.init(container, null, { renderer: "svg" });
       // a member clicked in the graph is shown below it
       charts.network.on("click", (params) => {
         if (params.dataType === "node") showMember(params.data.name);
       });
     }
+    container.dataset.chart = "ready";
     charts.network.setOption(
       {
         animation: false,
@@ -699,41 +868,45 @@
             return esc(node.id) + "<br>" + esc(kind + status) + "<br>" + esc(points);
           },
         },
-        legend: [
-          {
-            data: categories.map((c) => c.name),
-            bottom: 0,
-            textStyle: { fontSize: phone ? 11 : 13 },
-          },
-        ],
         series: [
           {
             type: "graph",
-            layout: "force",
-            roam: true,
-            draggable: true,
-            zoom: phone ? 0.72 : 1,
-            top: 16,
-            bottom: 40,
+            layout: "none",
+            roam: false,
+            left: margin.x,
+            right: margin.x,
+            top: margin.y,
+            bottom: margin.y,
             categories,
-            force: {
-              repulsion: spread * (phone ? 260 : 700),
-              edgeLength: phone ? [60, 120] : [110, 220],
-              gravity: 0.08,
-              layoutAnimation: false,
+            label: {
+              show: false,
+              position: "bottom",
+              distance: 2,
+              fontSize: phone ? 10 : 11,
+              color: "#1b2430",
+              // a white halo keeps a label readable over the links
+              textBorderColor: "#fff",
+              textBorderWidth: 3,
+              formatter: (p) => shortAddress(p.data.name),
             },
-            label: { show: showLabels, position: phone ? "bottom" : "right", fontSize: phone ? 10 : 11, color: "#1b2430", formatter: (p) => shortAddress(p.data.name) },
+            emphasis: { focus: "adjacency", label: { show: true } },
             edgeSymbol: ["none", "arrow"],
             edgeSymbolSize: 7,
-            data: graph.nodes.map((node) => ({
-              name: node.id,
-              category: Math.max(0, KINDS.indexOf(node.kind)),
-              symbolSize: 12 + 5 * Math.sqrt(node.relations),
-              itemStyle:
-                node.status === "excluded"
-                  ? { opacity: 0.45, borderColor: "#1b2430", borderType: "dashed", borderWidth: 1.5 }
-                  : { borderColor: "#fff", borderWidth: 1 },
-            })),
+            data: graph.nodes.map((node) => {
+              const at = positions.get(node.id);
+              return {
+                name: node.id,
+                x: at.x,
+                y: at.y,
+                category: Math.max(0, KINDS.indexOf(node.kind)),
+                symbolSize: sizeOf(node),
+                label: { show: labelled.has(node.id) },
+                itemStyle:
+                  node.status === "excluded"
+                    ? { opacity: 0.45, borderColor: "#1b2430", borderType: "dashed", borderWidth: 1.5 }
+                    : { borderColor: "#fff", borderWidth: 1 },
+              };
+            }),
             links: graph.edges.map((edge) => ({
               source: edge.source,
               target: edge.target,
@@ -784,10 +957,13 @@
       fill(panel, h("p", { class: "error", role: "alert" }, message));
       return;
     }
-    const m = entry.member;
+    fill(panel, memberContent(entry.member, true));
+  }
+
+  /** A member's figures (the panel below the graph, and the member's own page). */
+  function memberContent(m, linked) {
     const pending = m.pending_points !== "0";
-    fill(
-      panel,
+    return [
       h(
         "h3",
         {},
@@ -844,7 +1020,8 @@
           ]
         : null,
       h("p", { class: "note muted" }, t("member.help")),
-    );
+      linked ? h("p", {}, h("a", { href: "/membres/" + m.address, "data-member-link": m.address }, t("member.permalink"))) : null,
+    ];
   }
 
   /** When a member's vote counts: since the end of its probation, or from then on. */
@@ -914,7 +1091,7 @@
     return h(
       "li",
       { class: "project", "data-project-id": project.id },
-      h("h3", {}, title),
+      h("h3", {}, h("a", { href: "/projets/" + project.id }, title)),
       h(
         "p",
         { class: "chips" },
@@ -1127,7 +1304,7 @@
     const tally = proposal.tally;
     const quorum = proposal.quorum;
     const detailBox = h("div", { class: "proposal-detail" });
-    const details = h("details", {}, h("summary", {}, t("proposal.details")), detailBox);
+    const details = h("details", {}, h("summary", {}, t("proposal.details"), h("span", { class: "visually-hidden" }, " : " + proposal.title)), detailBox);
     details.addEventListener("toggle", () => {
       if (details.open) loadProposalDetail(detailBox, proposal.id);
     });
@@ -1607,14 +1784,16 @@
     }
   }
 
-  async function loadAll() {
+  /** Every section's data; `first` holds answers the server inlined (used once, at start). */
+  async function loadAll(first) {
     for (const key of ["figures", "sankey", "graph", "recon", "audit", "health", "safeguards"]) errors[key] = null;
-    const [meta, pool, utility, summary, sankey, graph, facets, recon, audit, health, settings] = await Promise.all([
-      settle("figures", getJSON("/meta")),
-      settle("figures", getJSON("/pool")),
+    const given = (key, path, params) => (first && first[key] ? Promise.resolve(first[key]) : getJSON(path, params));
+    const [meta, pool, utility, summary, sankey, graph, facets, recon, audit, health, settings, spends] = await Promise.all([
+      settle("figures", given("meta", "/meta")),
+      settle("figures", given("pool", "/pool")),
       // the headline uses the current ratios only; the chart asks for its own series
-      settle("figures", getJSON("/social-utility", { limit: 1 })),
-      settle("figures", getJSON("/network/summary", { limit: 24 })),
+      settle("figures", given("utility", "/social-utility", { limit: 1 })),
+      settle("figures", given("summary", "/network/summary", { limit: 24 })),
       settle("sankey", getJSON("/flows/sankey")),
       settle("graph", getJSON("/network/graph", { limit: 200, max_edges: 1000 })),
       settle("facets", getJSON("/ess/facets")),
@@ -1622,8 +1801,10 @@
       settle("audit", getJSON("/audit")),
       settle("health", getJSON("/health")),
       settle("safeguards", getJSON("/governance/settings")),
+      // the collective fund's spends, to name the Sankey's recipients by their memos
+      settle("spends", getJSON("/flows", { direction: "out", kind: "collective_spend", limit: 200 })),
     ]);
-    Object.assign(data, { meta, pool, utility, summary, sankey, graph, facets, recon, audit, health, settings });
+    Object.assign(data, { meta, pool, utility, summary, sankey, graph, facets, recon, audit, health, settings, spends });
     data.block = pool ? pool.as_of.block : null;
     renderHeader();
     renderFigures();
@@ -1662,6 +1843,110 @@
     renderHealth();
   }
 
+  /** "Voir plus": the next page, then focus on the first item it added (the button may have
+   *  hidden itself: the focus must not fall back to the top of the page). */
+  async function showMore(listId, selector, load) {
+    const before = $(listId).querySelectorAll(selector).length;
+    await load(true);
+    const added = $(listId).querySelectorAll(selector)[before];
+    if (!added) return;
+    added.setAttribute("tabindex", "-1");
+    added.focus();
+  }
+
+  // ---------------------------------------------------------------- one member's or project's page
+
+  /** The page of one member (/membres/0x…) or one project (/projets/12), or null for the page. */
+  function route() {
+    const member = /^\/membres\/(0x[0-9a-fA-F]{40})\/?$/.exec(window.location.pathname);
+    if (member) return { kind: "member", id: member[1] };
+    const project = /^\/projets\/(\d+)\/?$/.exec(window.location.pathname);
+    return project ? { kind: "project", id: project[1] } : null;
+  }
+
+  async function loadEntity() {
+    const where = route();
+    if (!where) return;
+    data.entity = { ...where, loading: true };
+    renderEntity();
+    try {
+      const body = await getJSON(where.kind === "member" ? "/members/" + where.id : "/ess/projects/" + where.id);
+      data.entity = { ...where, body };
+    } catch (error) {
+      data.entity = { ...where, error };
+    }
+    renderEntity();
+  }
+
+  /** A project's own page: its entry of the directory and every funding it received. */
+  function projectContent(project) {
+    const fundings = project.fundings || [];
+    return [
+      h("ul", { class: "projects" }, projectNode(project)),
+      h("h3", { class: "subtitle" }, t("entity.fundings")),
+      fundings.length
+        ? h(
+            "table",
+            { class: "flows stack" },
+            h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("flows.date")), h("th", { scope: "col", class: "num" }, t("flows.amount")), h("th", { scope: "col" }, t("flows.tx")))),
+            h(
+              "tbody",
+              {},
+              fundings.map((funding) =>
+                h(
+                  "tr",
+                  { "data-funding": funding.tx_hash },
+                  h("td", { "data-label": t("flows.date") }, timeText(funding.time)),
+                  h("td", { class: "num", "data-label": t("flows.amount") }, amountText(funding.amount)),
+                  h("td", { "data-label": t("flows.tx") }, txNode(funding)),
+                ),
+              ),
+            ),
+          )
+        : h("p", { class: "muted" }, t("entity.nofunding")),
+    ];
+  }
+
+  function renderEntity() {
+    const section = $("entity");
+    const entry = data.entity;
+    if (!entry) return;
+    section.hidden = false;
+    section.dataset.kind = entry.kind;
+    section.dataset.id = entry.id;
+    const title =
+      entry.kind === "member"
+        ? t("entity.member", { address: shortAddress(entry.id) })
+        : entry.body && entry.body.name
+          ? entry.body.name
+          : t("entity.project", { id: entry.id });
+    $("entity-title").textContent = title;
+    document.title = title + " — CMIR DAO";
+    const panel = $("entity-panel");
+    if (entry.loading) {
+      panel.dataset.state = "loading";
+      fill(panel, h("p", { class: "muted" }, t("loading")));
+      return;
+    }
+    panel.dataset.state = "ready";
+    if (entry.error) {
+      const missing = entry.error.status === 404 ? t(entry.kind === "member" ? "member.notfound" : "entity.project.notfound") : null;
+      fill(panel, h("p", { class: "error", role: "alert" }, missing || t("unavailable", { error: entry.error.message })));
+      return;
+    }
+    fill(panel, entry.kind === "member" ? memberContent(entry.body, false) : projectContent(entry.body));
+  }
+
+  /** The figures the server inlined into the page (the API's first answers), or {}. */
+  function firstData() {
+    const box = $("first-data");
+    try {
+      return box ? JSON.parse(box.textContent || "{}") : {};
+    } catch (_error) {
+      return {};
+    }
+  }
+
   function renderAll() {
     I18N.apply(document);
     renderHeader();
@@ -1678,6 +1963,7 @@
     renderReconciliation();
     renderAudit();
     renderHealth();
+    renderEntity();
   }
 
   function start() {
@@ -1701,9 +1987,9 @@
       event.preventDefault();
       showMember($("member-address").value);
     });
-    $("directory-more").addEventListener("click", () => loadDirectory(true));
-    $("proposals-more").addEventListener("click", () => loadProposals(true));
-    $("flows-more").addEventListener("click", () => loadFlows(true));
+    $("directory-more").addEventListener("click", () => showMore("directory-results", "li.project", loadDirectory));
+    $("proposals-more").addEventListener("click", () => showMore("proposal-list", "li.proposal", loadProposals));
+    $("flows-more").addEventListener("click", () => showMore("flows-body", "tr[data-flow-id]", loadFlows));
     $("flows-direction").addEventListener("change", () => loadFlows(false));
     $("utility-period").addEventListener("change", () => loadUtility());
     let resizeTimer = null;
@@ -1716,7 +2002,17 @@
         renderNetwork();
       }, 150);
     });
-    loadAll();
+    // the key figures at once, from the answers the server put in the page
+    const first = firstData();
+    if (first.pool && first.utility && first.summary) {
+      Object.assign(data, { meta: first.meta || null, pool: first.pool, utility: first.utility, summary: first.summary });
+      renderHeader();
+      renderFigures();
+    }
+    renderNetworkLegend();
+    watchCharts();
+    loadEntity();
+    loadAll(first);
     window.setInterval(refresh, REFRESH_MS);
   }
 
