@@ -5,26 +5,58 @@ the lease passes to another sender only once it has lapsed."""
 
 from __future__ import annotations
 
+import os
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from cmir.store.relay import EXPIRED, insert_request, take_lease, update_request, usage
-from cmir.store.session import alembic_config, current_revision, make_engine, upgrade
+from cmir.store.session import alembic_config, current_revision, make_engine, normalize_url, upgrade
 
 SIGNER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'relay.sqlite3'}")
+POSTGRES_URL = os.environ.get("CMIR_TEST_POSTGRES_URL")  # tests/indexer/pg.sh starts a server
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgresql", marks=pytest.mark.skipif(not POSTGRES_URL, reason="no CMIR_TEST_POSTGRES_URL")
+        ),
+    ]
+)
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A migrated database of each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'relay.sqlite3'}"
+    else:
+        name = f"cmir_relay_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(normalize_url(POSTGRES_URL or ""), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = (
+            make_url(normalize_url(POSTGRES_URL or ""))
+            .set(database=name)
+            .render_as_string(hide_password=False)
+        )
+    engine = make_engine(url)
     upgrade(engine)
-    return engine
+    yield engine
+    engine.dispose()
+    if request.param != "sqlite":
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def request(nonce: int, digest: str, **values: Any) -> dict[str, Any]:
