@@ -6,7 +6,12 @@ only one sender at a time holds the lease."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,6 +111,35 @@ def test_a_request_that_would_revert_when_sent_fails_explained_without_gas(
     assert failed["status"] == "failed" and failed["tx_hash"] is None
     assert failed["error"] == "MembershipAlreadyInvited"
     assert str(failed["explanation"]).startswith("MembershipAlreadyInvited(invitee=")
+
+
+def test_cmir_relay_sends_with_the_operators_keyfile(
+    world: RelayWorld, client: TestClient, tmp_path: Path
+) -> None:
+    request_id = accept(client, invite(world))
+    keyfile, password = tmp_path / "operator.json", tmp_path / "password.txt"
+    keyfile.write_text(
+        json.dumps(Account.encrypt(world.operator.key, "secret", kdf="pbkdf2", iterations=2048))
+    )
+    password.write_text("secret\n")
+    env = {
+        **os.environ,
+        "CMIR_DATABASE_URL": world.db_url,
+        "CMIR_RPC_URL": world.url,
+        "CMIR_DEPLOYMENT_FILE": str(world.record),
+        "CMIR_RELAY_POLL_INTERVAL": "0.1",
+    }
+    command = ["relay", "--keyfile", str(keyfile), "--password-file", str(password), "--once"]
+    done = subprocess.run(  # noqa: S603 - this interpreter, our own command
+        [sys.executable, "-m", "cmir.apps.cli", *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"relaying as {world.operator.address}" in done.stderr
+    assert status(client, request_id)["status"] == "confirmed"
 
 
 def test_one_sender_at_a_time(world: RelayWorld) -> None:

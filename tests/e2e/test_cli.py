@@ -61,6 +61,7 @@ COMMANDS = [
     ["collective", "spend"],
     ["deploy"],
     ["serve"],
+    ["relay"],
     ["index"],
     ["audit"],
     ["faucet"],
