@@ -130,6 +130,7 @@ def test_the_member_reads_its_requests_and_budget(world: RelayWorld, client: Tes
     info = client.get("/api/v1/relay").json()
     assert info["enabled"] is True and info["forwarder"] == world.contracts["forwarder"].address
     assert "payRelationWithPermit" in info["functions"]["pool"]
+    assert client.get("/api/v1/app/config").json()["relayer"] is True  # the members' app relays
     assert client.get("/api/v1/relay/requests/999").status_code == 404
 
 

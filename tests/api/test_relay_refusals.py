@@ -146,3 +146,4 @@ def test_a_disabled_relayer_answers_503(world: RelayWorld) -> None:
         detail = refused(client, "forward", body, 503)
         assert detail["detail"] == "the relayer is disabled on this server (CMIR_RELAY_ENABLED=false)"
         assert client.get("/api/v1/relay").json()["enabled"] is False
+        assert client.get("/api/v1/app/config").json()["relayer"] is False
