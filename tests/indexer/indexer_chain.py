@@ -32,6 +32,7 @@ class Dao:
     pool: Any
     governor: Any
     timelock: Any
+    forwarder: Any = None  # the ERC-2771 forwarder (records written before it have none)
 
     @classmethod
     def connect(cls, url: str, record_path: Path) -> Dao:
