@@ -34,7 +34,7 @@ app = typer.Typer(
     "propose-parties-min-share|propose-quorum-floor|propose-grace-period|propose-membership-rules|"
     "propose-collective-budget|propose-guardian|propose-attester|vote|queue|execute|proposals. "
     "Guardian: cmir dao guardian-cancel. Attester: cmir member attest. Steward: cmir collective spend. "
-    "Operator: cmir deploy|index|serve. Auditor: cmir audit. Network: --network (Ape choice, default "
+    "Operator: cmir deploy|index|serve|relay. Auditor: cmir audit. Network: --network (Ape choice, default "
     "ethereum:local:foundry = the anvil of `make up`); deployment record: --deployment (default "
     "deployments/<network>.json).",
     no_args_is_help=True,
