@@ -399,6 +399,8 @@ def main() -> None:
         print(
             f"\nCMIR DAO is up in {time.monotonic() - started:.0f} s.\n"
             f"  page           {stack.api_url}/\n"
+            f"  members' app   {stack.api_url}/app/"
+            f"{'   (demo wallet: act as any demo account)' if stack.demo else ''}\n"
             f"  API health     {stack.api_url}/api/v1/health   (API docs: {stack.api_url}/docs)\n"
             f"  chain          {stack.rpc_url} (anvil, chain id 31337)\n"
             f"  deployment     {show(stack.deployment)}\n"
