@@ -27,6 +27,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    case,
     func,
     insert,
     select,
@@ -138,9 +139,13 @@ def insert_request(connection: Connection, values: dict[str, Any]) -> int:
 
 def usage(connection: Connection, chain_id: int, signer: str, since: int) -> tuple[int, int]:
     """(requests, gas) `signer` used since `since` (Unix seconds): every request accepted then
-    but those that expired unsent; mined ones count their gas used, the others the gas they may
-    use."""
-    gas = func.coalesce(REQUESTS.c.gas_used, REQUESTS.c.gas_limit)
+    but those that expired unsent; mined ones count their gas used, pending ones the gas they may
+    use, and one that failed before it was sent none (it cost nothing)."""
+    gas = case(
+        (REQUESTS.c.gas_used.is_not(None), REQUESTS.c.gas_used),
+        (REQUESTS.c.status.in_(PENDING), REQUESTS.c.gas_limit),
+        else_=0,
+    )
     row = connection.execute(
         select(func.count(), func.coalesce(func.sum(gas), 0)).where(
             REQUESTS.c.chain_id == chain_id,

@@ -1,6 +1,7 @@
 """The relayer's tables without a chain: revision 0005 downgrades and upgrades cleanly; one
 pending request per signer and nonce (a confirmed one frees the nonce); a digest is never stored
-twice; the day's usage counts mined gas, estimates of what is not mined, and not what expired;
+twice; the day's usage counts mined gas, estimates of what is pending, nothing for what expired or
+failed unsent;
 the lease passes to another sender only once it has lapsed."""
 
 from __future__ import annotations
@@ -110,8 +111,10 @@ def test_the_days_usage(engine: Engine) -> None:
         insert_request(connection, request(1, "0x" + "22" * 32))  # not mined yet: its estimate
         gone = insert_request(connection, request(2, "0x" + "33" * 32))
         update_request(connection, gone, status=EXPIRED)
-        insert_request(connection, request(3, "0x" + "44" * 32, created_at=int(time.time()) - 2 * 86_400))
-        assert usage(connection, 31337, SIGNER, int(time.time()) - 3_600) == (2, 160_000)
+        refused = insert_request(connection, request(3, "0x" + "55" * 32))
+        update_request(connection, refused, status="failed")  # by the last check: never sent
+        insert_request(connection, request(4, "0x" + "44" * 32, created_at=int(time.time()) - 2 * 86_400))
+        assert usage(connection, 31337, SIGNER, int(time.time()) - 3_600) == (3, 160_000)
 
 
 def test_the_lease_passes_only_once_lapsed(engine: Engine) -> None:
