@@ -102,6 +102,7 @@ def test_a_member_has_a_page_reached_by_link_and_kept_on_reload(probe: PageProbe
     page = probe.open()
     # the network's table lists every member shown, each linked to its page
     page.locator("#network summary").click()
+    page.wait_for_selector("#network-table tbody tr")
     rows = page.locator("#network-table tbody tr")
     assert rows.count() == len(graph["nodes"])
     node = graph["nodes"][0]

@@ -339,9 +339,18 @@
     );
   }
 
+  /** Whether the figure cards the server drew (in French, Paris time) are still what this
+   *  visitor would be shown: then they are kept rather than drawn again. */
+  const serverFigures = { kept: false };
+  const SERVER_ZONE = "Europe/Paris";
+
   function renderFigures() {
     const box = $("figure-cards");
     if (errors.figures) return showError(box, errors.figures);
+    if (serverFigures.kept && I18N.lang === "fr" && Intl.DateTimeFormat().resolvedOptions().timeZone === SERVER_ZONE) {
+      box.dataset.state = "ready";
+      return;
+    }
     const { pool, utility, summary } = data;
     if (!pool || !utility || !summary) return;
     const excluded = summary.members - summary.active_members;
@@ -816,7 +825,8 @@
     const notes = [t("network.shown", { shown: intText(graph.nodes.length), total: intText(graph.page.total) })];
     if (graph.edges_truncated) notes.push(t("network.truncated"));
     note.textContent = notes.join(" ");
-    renderNetworkTable(graph);
+    // the table is built when it is unfolded (a hundred rows nobody asked for cost a phone)
+    if ($("network-table").closest("details").open) renderNetworkTable(graph);
     if (!chartsAvailable()) {
       chartPending(container);
       return;
@@ -1775,6 +1785,11 @@
 
   // ---------------------------------------------------------------- loading
 
+  /** Let the browser paint and handle input before the next piece of work. */
+  function nextTask() {
+    return new Promise((resolve) => window.setTimeout(resolve, 0));
+  }
+
   async function settle(key, promise) {
     try {
       return await promise;
@@ -1806,14 +1821,11 @@
     ]);
     Object.assign(data, { meta, pool, utility, summary, sankey, graph, facets, recon, audit, health, settings, spends });
     data.block = pool ? pool.as_of.block : null;
-    renderHeader();
-    renderFigures();
-    renderSankey();
-    renderNetwork();
-    renderFacets();
-    renderReconciliation();
-    renderAudit();
-    renderHealth();
+    // one section per task: a phone stays responsive while the page fills in
+    for (const render of [renderHeader, renderFigures, renderSankey, renderNetwork, renderFacets, renderReconciliation, renderAudit, renderHealth]) {
+      render();
+      await nextTask();
+    }
     const shown = data.member && data.member.member ? data.member.address : null;
     await Promise.all([
       loadUtility(),
@@ -1834,6 +1846,7 @@
       data.health = health;
       errors.health = null;
       if (health.indexer.checkpoint_block !== null && health.indexer.checkpoint_block !== data.block) {
+        serverFigures.kept = false; // new figures: drawn here from now on
         await loadAll();
         return;
       }
@@ -1969,6 +1982,7 @@
   function start() {
     I18N.apply(document);
     $("lang-switch").addEventListener("click", () => {
+      serverFigures.kept = false;
       I18N.set(I18N.lang === "fr" ? "en" : "fr");
       renderAll();
     });
@@ -2004,12 +2018,18 @@
     });
     // the key figures at once, from the answers the server put in the page
     const first = firstData();
+    serverFigures.kept = $("figure-cards").dataset.state === "server";
     if (first.pool && first.utility && first.summary) {
       Object.assign(data, { meta: first.meta || null, pool: first.pool, utility: first.utility, summary: first.summary });
       renderHeader();
       renderFigures();
     }
     renderNetworkLegend();
+    $("network-table")
+      .closest("details")
+      .addEventListener("toggle", (event) => {
+        if (event.target.open && data.graph) renderNetworkTable(data.graph);
+      });
     watchCharts();
     loadEntity();
     loadAll(first);

@@ -785,13 +785,17 @@ const I18N = {
       el.lang = this.lang === "fr" ? "en" : "fr";
     }
     document.title = this.t("title");
+    // only what differs is written: the server sent the French text already, and an untouched
+    // page costs a phone no style or layout work
     for (const el of root.querySelectorAll("[data-i18n]")) {
-      el.textContent = this.t(el.dataset.i18n);
+      const text = this.t(el.dataset.i18n);
+      if (el.textContent !== text) el.textContent = text;
     }
     for (const attr of ["placeholder", "aria-label", "title"]) {
       const data = "data-i18n-" + attr;
       for (const el of root.querySelectorAll("[" + data + "]")) {
-        el.setAttribute(attr, this.t(el.getAttribute(data)));
+        const text = this.t(el.getAttribute(data));
+        if (el.getAttribute(attr) !== text) el.setAttribute(attr, text);
       }
     }
   },
