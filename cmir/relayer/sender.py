@@ -320,12 +320,14 @@ class Sender:
         gas_used = int(receipt["gasUsed"], 16)
         if int(receipt["status"], 16) == 1:
             return self._finish(row, CONFIRMED, block_number=block, gas_used=gas_used, last_error=None)
+        # Replayed on the state its block left (what reverted it came before it, often in the
+        # same block; the member's nonce was not spent, so the call fails again the same way).
         found: RevertError | None = None
         to, data = self.call_of(row)
         try:
-            self.caller.raw_call(to, data, sender=self.account.address, block=block - 1)
+            self.caller.raw_call(to, data, sender=self.account.address, block=block)
         except RevertError as exc:
-            found = self.explain(row, exc, block - 1)
+            found = self.explain(row, exc, block)
         except RpcError:
             found = None
         return self._finish(

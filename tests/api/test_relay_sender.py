@@ -1,7 +1,8 @@
 """The sender never loses an accepted request and never sends one twice: a request accepted while
 it is down is sent when it starts; a transaction recorded but never broadcast (a crash between
 the two) is looked up by hash and the same bytes broadcast again; a request past its deadline
-expires; one whose call reverts by the time it is sent fails, explained, without gas spent; and
+expires; one whose call reverts by the time it is sent fails, explained, without gas spent; one
+reverted when mined (beaten to it in its block) fails with its revert explained; and
 only one sender at a time holds the lease."""
 
 from __future__ import annotations
@@ -111,6 +112,31 @@ def test_a_request_that_would_revert_when_sent_fails_explained_without_gas(
     assert failed["status"] == "failed" and failed["tx_hash"] is None
     assert failed["error"] == "MembershipAlreadyInvited"
     assert str(failed["explanation"]).startswith("MembershipAlreadyInvited(invitee=")
+
+
+def test_a_transaction_reverted_when_mined_fails_with_its_revert_explained(
+    world: RelayWorld, client: TestClient
+) -> None:
+    pilote, invitee = world.founders[0], Account.create().address
+    request_id = accept(client, world.forward(pilote, "membership", "invite", invitee, ABEILLE))
+    rpc(world.url, "evm_setAutomine", [False])
+    try:
+        sender = world.sender()
+        sender.step()  # simulated on the latest block (fine), signed, sent: waiting in the pool
+        assert status(client, request_id)["status"] == "sent"
+        membership = world.contracts["membership"]
+        membership.functions.invite(invitee, ABEILLE).transact(
+            {"from": pilote.address, "maxPriorityFeePerGas": 50 * 10**9, "maxFeePerGas": 100 * 10**9}
+        )  # the same invitation sent directly, paying more: mined first, in the same block
+        rpc(world.url, "evm_mine")
+    finally:
+        rpc(world.url, "evm_setAutomine", [True])
+    sender.run(once=True)
+    sender.engine.dispose()
+    failed = status(client, request_id)
+    assert failed["status"] == "failed" and failed["tx_hash"] and failed["gas_used"] > 0
+    assert failed["error"] == "MembershipAlreadyInvited"
+    assert str(failed["explanation"]).startswith(f"MembershipAlreadyInvited(invitee={invitee.lower()}, ")
 
 
 def test_cmir_relay_sends_with_the_operators_keyfile(
