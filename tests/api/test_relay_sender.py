@@ -1,6 +1,7 @@
 """The sender never loses an accepted request and never sends one twice: a request accepted while
 it is down is sent when it starts; a transaction recorded but never broadcast (a crash between
-the two) is looked up by hash and the same bytes broadcast again; a request past its deadline
+the two) is looked up by hash and the same bytes broadcast again; RPC failures are retried with
+backoff; a request past its deadline
 expires; one whose call reverts by the time it is sent fails, explained, without gas spent; one
 reverted when mined (beaten to it in its block) fails with its revert explained; and
 only one sender at a time holds the lease."""
@@ -90,15 +91,38 @@ def test_a_transaction_recorded_but_not_broadcast_is_broadcast_again_not_resigne
     assert world.contracts["forwarder"].functions.nonces(world.founders[0].address).call() == 2
 
 
+def test_rpc_failures_are_retried_with_backoff(world: RelayWorld, client: TestClient) -> None:
+    request_id = accept(client, invite(world))
+    sender = world.sender()
+    real_call, failures = sender.client.call, list[str]()
+
+    def flaky(method: str, params: Any = (), **kwargs: Any) -> Any:
+        if method == "eth_estimateGas" and len(failures) < 2:
+            failures.append(method)
+            raise RpcUnavailableError("connection refused")
+        return real_call(method, params, **kwargs)
+
+    sender.client.call = flaky  # type: ignore[method-assign]
+    sender.step()
+    retried = status(client, request_id)
+    assert retried["status"] == "accepted" and retried["explanation"] == "RPC: connection refused"
+    sender.run(once=True)  # waits out the backoff, fails once more, then sends
+    sender.engine.dispose()
+    done = status(client, request_id)
+    assert len(failures) == 2 and done["status"] == "confirmed" and done["explanation"] is None
+
+
 def test_a_request_past_its_deadline_expires_unsent(world: RelayWorld, client: TestClient) -> None:
+    budget = f"/api/v1/relay/budget/{world.founders[0].address}"
+    before = client.get(budget).json()
     request_id = accept(client, invite(world, deadline=world.now() + 120))
     world.travel(300)
     world.send_all()
     expired = status(client, request_id)
     assert expired["status"] == "expired" and expired["tx_hash"] is None
     assert expired["explanation"] == "its deadline passed before it could be sent"
-    budget = client.get(f"/api/v1/relay/budget/{world.founders[0].address}").json()
-    assert budget["requests_used"] == 2  # an expired request costs nothing
+    after = client.get(budget).json()  # an expired request costs nothing
+    assert (after["requests_used"], after["gas_used"]) == (before["requests_used"], before["gas_used"])
 
 
 def test_a_request_that_would_revert_when_sent_fails_explained_without_gas(
