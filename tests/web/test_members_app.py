@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import requests
 from eth_utils.crypto import keccak
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.helpers import Stack
 from tests.web.helpers import DESKTOP, PHONE, PHONE_WIDTH
@@ -101,11 +101,15 @@ def goto(page: Page, stack: Stack, view: str) -> None:
     loaded(page)
 
 
-def run_action(page: Page, scope: str = "main") -> str:
-    """Click the action's button (its explanation is on screen first); wait for the outcome;
-    returns its state, done or error."""
+def run_action(page: Page, scope: str = "main", mode: str = "gasless") -> str:
+    """Choose how to send (gasless, the default, or direct from the wallet), click the action's
+    button (its explanation is on screen first); wait for the outcome; returns its state, done
+    or error."""
     panel = page.locator(f"{scope} .tx-panel").last
     assert panel.locator("ul.explain li").count() >= 1, "nothing explained before signing"
+    choice = panel.locator(f"input[type='radio'][value='{mode}']")
+    expect(choice).to_be_enabled(timeout=10_000)  # once the app knows the relayer is on
+    choice.check()
     panel.locator("button.primary").click()
     panel.locator(".result[data-state]").wait_for(timeout=TX_TIMEOUT)
     return str(panel.locator(".result").get_attribute("data-state"))
@@ -178,7 +182,7 @@ def invite_and_join(browser: Browser, stack: Stack, chain: Chain, newcomer: dict
 
 
 def test_member_joins_pays_with_a_permit_and_sees_it(
-    browser: Browser, stack: Stack, chain: Chain, newcomer: dict[str, Any]
+    browser: Browser, stack: Stack, chain: Chain, newcomer: dict[str, Any], screenshots: Path
 ) -> None:
     """Invited in the app, the newcomer accepts paying the fee with a permit, then pays a relation
     with a reference (split shown first; one permit signature then one call); the relation shows
@@ -198,6 +202,13 @@ def test_member_joins_pays_with_a_permit_and_sees_it(
         split = page.locator("#pay-split").inner_text()
         assert "Membres" in split and "ESS" in split and "Fonds collectif" in split
         assert run_action(page) == "done", result_text(page)
+        page.screenshot(path=str(screenshots / "app-payer-done-desktop.png"), full_page=True)
+        assert "eth_sendTransaction" not in wallet.calls  # signed only: the relayer sent it
+        relayed = api(stack, "/relay/requests", signer=newcomer["address"])["items"]
+        assert {r["function"] for r in relayed if r["status"] == "confirmed"} >= {
+            "acceptInvitationWithPermit",
+            "payRelationWithPermit",
+        }
         decimals = chain.call("token", "decimals")
         assert before - chain.call("token", "balanceOf", newcomer["address"]) == 2550 * 10 ** (decimals - 2)
         goto(page, stack, "")
@@ -212,7 +223,9 @@ def test_member_joins_pays_with_a_permit_and_sees_it(
         context.close()
 
 
-def test_claim_and_a_revert_in_french(browser: Browser, stack: Stack, chain: Chain) -> None:
+def test_claim_and_a_revert_in_french(
+    browser: Browser, stack: Stack, chain: Chain, screenshots: Path
+) -> None:
     """A member with rewards claims them; claiming again is refused, explained in French."""
     claimant = next(m for m in members(stack, chain) if chain.call("pool", "claimableOf", m["address"]) > 0)
     context, wallet = context_with_wallet(browser, stack, claimant["private_key"])
@@ -226,6 +239,7 @@ def test_claim_and_a_revert_in_french(browser: Browser, stack: Stack, chain: Cha
         assert run_action(page) == "error"
         assert page.locator("main .result").last.get_attribute("data-error") == "RedistributionNothingToClaim"
         assert "Vous n'avez rien à réclamer pour l'instant." in result_text(page)
+        page.screenshot(path=str(screenshots / "app-recompenses-revert-desktop.png"), full_page=True)
     finally:
         context.close()
 
@@ -272,7 +286,8 @@ def test_propose_an_ess_funding(browser: Browser, stack: Stack, chain: Chain) ->
         page.locator("#fund-amount").fill("100")
         page.locator("#fund-description").fill("Financer un projet de l'annuaire : 100 €")
         page.get_by_role("button", name="Préparer la proposition").click()
-        assert run_action(page) == "done", result_text(page)
+        assert run_action(page, mode="direct") == "done", result_text(page)  # it holds ETH: sends itself
+        assert "eth_sendTransaction" in wallet.calls
         wait_for(
             lambda: api(stack, "/governance/proposals", limit=1)["page"]["total"] == count + 1,
             40,
@@ -322,19 +337,23 @@ def test_demo_wallet_on_make_up(browser: Browser, stack: Stack) -> None:
         page.locator("#demo-connect").click()
         page.wait_for_selector(f"#my-address:text-is('{founder['address']}')", timeout=30_000)
         assert page.locator("#membership-state").get_attribute("data-member") == "true"
+        page.locator("#lang-switch").click()
+        expect(page.locator("#nav")).to_contain_text("My account")
+        expect(page.locator("main")).to_contain_text("My membership")
+        assert page.evaluate("document.documentElement.lang") == "en"
     finally:
         context.close()
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's serious and critical WCAG 2.1 A/AA violations on the page."""
+    """axe-core's WCAG 2.1 A/AA violations on the page, every impact."""
     page.add_script_tag(path=str(AXE))
     found: list[dict[str, Any]] = page.evaluate(
         "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations"
         ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))",
         AXE_TAGS,
     )
-    return [v for v in found if v["impact"] in ("serious", "critical")]
+    return found
 
 
 @pytest.fixture(params=["desktop", "phone"])
@@ -361,14 +380,19 @@ def test_every_view_accessible_fits_a_phone_and_is_captured(
     sideways; each view is saved as a screenshot."""
     page, size = viewed
     problems: dict[str, Any] = {}
+    summary: list[str] = []
     for name, route in VIEWS.items():
         goto(page, stack, route)
         violations = axe_violations(page)
-        if violations:
-            problems[name] = violations
+        found = ", ".join(f"{v['id']}/{v['impact']}" for v in violations) or "none"
+        summary.append(f"{name}: {len(violations)} ({found})")
+        serious = [v for v in violations if v["impact"] in ("serious", "critical")]
+        if serious:
+            problems[name] = serious
         if size == "phone":
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= PHONE_WIDTH, f"{name}: {width} px wide at {PHONE_WIDTH} px"
         page.screenshot(path=str(screenshots / f"app-{name}-{size}.png"), full_page=True)
-    print(f"\nscreenshots of the members' app: {screenshots}/app-*-{size}.png")
+    print(f"\naxe-core ({size}, WCAG 2.1 A/AA violations by view): " + "; ".join(summary))
+    print(f"screenshots of the members' app: {screenshots}/app-*-{size}.png")
     assert not problems, problems
