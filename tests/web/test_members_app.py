@@ -235,6 +235,8 @@ def test_claim_and_a_revert_in_french(
         goto(page, stack, "recompenses")
         assert run_action(page) == "done", result_text(page)
         assert chain.call("pool", "claimableOf", claimant["address"]) == 0
+        page.locator("main .result a[data-tx]").click()  # the transaction, read from the chain
+        expect(page.locator("main")).to_contain_text("réussie")
         goto(page, stack, "recompenses")
         assert run_action(page) == "error"
         assert page.locator("main .result").last.get_attribute("data-error") == "RedistributionNothingToClaim"

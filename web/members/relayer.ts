@@ -119,3 +119,19 @@ export async function waitRelayed(first: RelayStatus, onStatus: (status: RelaySt
     current = await relayStatus(current.id);
   }
 }
+
+export interface RelayBudget {
+  requests_used: number;
+  requests_allowed: number;
+  resets_at: string;
+}
+
+/** What is left of the member's relayed requests today (GET /api/v1/relay/budget/{address}). */
+export async function relayBudget(address: Address): Promise<RelayBudget | null> {
+  try {
+    const response = await fetch(`/api/v1/relay/budget/${address}`, { headers: { Accept: "application/json" } });
+    return response.ok ? ((await response.json()) as RelayBudget) : null;
+  } catch {
+    return null;
+  }
+}

@@ -7,7 +7,7 @@ import { contract } from "./config";
 import { fill, h } from "./dom";
 import { money, when } from "./format";
 import { T } from "./i18n";
-import { relayEnabled, relayForward, relayVote, waitRelayed, RelayError } from "./relayer";
+import { relayBudget, relayEnabled, relayForward, relayVote, waitRelayed, RelayError } from "./relayer";
 import { explainByName, explainRevert } from "./reverts";
 import { signBallot, signForwardRequest, signPermit, type Permit } from "./signing";
 import { chainside, session, type Session } from "./wallet";
@@ -81,13 +81,18 @@ export function actionPanel(spec: ActionSpec): HTMLElement {
   void Promise.all([
     gasless ? relayEnabled() : Promise.resolve(false),
     current ? chainside().client.getBalance({ address: current.address }).catch(() => 1n) : Promise.resolve(1n),
-  ]).then(([relayOn, wei]) => {
+    gasless && current ? relayBudget(current.address) : Promise.resolve(null),
+  ]).then(([relayOn, wei, budget]) => {
     gaslessRadio.disabled = !relayOn;
     directRadio.disabled = wei === 0n;
     gaslessRadio.checked = relayOn;
     directRadio.checked = !relayOn && wei > 0n;
     const notes: string[] = [];
     if (!relayOn) notes.push(T("Le relais de l'API n'est pas disponible sur ce réseau.", "The API's relayer is not available on this network."));
+    if (relayOn && budget) {
+      const left = Math.max(budget.requests_allowed - budget.requests_used, 0);
+      notes.push(T(`Envois sans frais restants aujourd'hui : ${left} sur ${budget.requests_allowed}.`, `Gasless sends left today: ${left} of ${budget.requests_allowed}.`));
+    }
     if (wei === 0n) notes.push(T("Votre compte ne détient pas d'ETH pour payer le gaz.", "Your account holds no ETH to pay for gas."));
     if (!relayOn && wei === 0n) {
       notes.push(T("Aucun envoi n'est possible pour l'instant.", "Nothing can be sent for now."));
