@@ -256,3 +256,15 @@ def test_charts_load_only_when_they_come_into_view(phone_probe: PageProbe) -> No
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE_WIDTH
     assert not phone_probe.problems, phone_probe.problems
+
+
+def test_member_and_project_pages_fit_a_phone(phone_probe: PageProbe, api: ApiServer) -> None:
+    page = phone_probe.page
+    member = api.get("/members", limit=1)["items"][0]["address"]
+    project = api.get("/ess/projects", limit=1)["items"][0]["id"]
+    for path in (f"/membres/{member}", f"/projets/{project}"):
+        page.goto(api.url + path)
+        page.wait_for_selector("#entity-panel[data-state='ready']")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH, path
+        assert page.locator("#entity-back").get_attribute("href") == "/"
+    assert not phone_probe.problems, phone_probe.problems

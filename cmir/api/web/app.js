@@ -1936,6 +1936,7 @@
     $("entity-title").textContent = title;
     document.title = title + " — CMIR DAO";
     const panel = $("entity-panel");
+    panel.classList.toggle("member-panel", entry.kind === "member"); // the same look as below the graph
     if (entry.loading) {
       panel.dataset.state = "loading";
       fill(panel, h("p", { class: "muted" }, t("loading")));
