@@ -53,9 +53,11 @@ def test_axe_finds_no_wcag_violation(probe: PageProbe, phone_probe: PageProbe, a
         unfold(page)
         assert axe_violations(page) == []
         member = api.get("/members", limit=1)["items"][0]["address"]
-        page.goto(f"{api.url}/membres/{member}")
-        page.wait_for_selector("#entity-panel[data-state='ready']")
-        assert axe_violations(page) == []
+        project = api.get("/ess/projects", limit=1)["items"][0]["id"]
+        for path in (f"/membres/{member}", f"/projets/{project}"):
+            page.goto(api.url + path)
+            page.wait_for_selector("#entity-panel[data-state='ready']")
+            assert axe_violations(page) == [], path
         assert not visitor.problems, visitor.problems
 
 
@@ -268,3 +270,22 @@ def test_member_and_project_pages_fit_a_phone(phone_probe: PageProbe, api: ApiSe
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_WIDTH, path
         assert page.locator("#entity-back").get_attribute("href") == "/"
     assert not phone_probe.problems, phone_probe.problems
+
+
+NODES = """() => echarts.getInstanceByDom(document.getElementById('network-chart'))
+    .getOption().series[0].data.map(n => [n.name, Math.round(n.x), Math.round(n.y)])"""
+
+
+def test_the_network_keeps_its_layout_from_one_visit_to_the_next(probe: PageProbe) -> None:
+    page = probe.open()
+    first = page.evaluate(NODES)
+    page.reload()
+    page.wait_for_selector("body[data-loaded='true']")
+    page.locator("#network-chart").scroll_into_view_if_needed()
+    page.wait_for_selector("#network-chart[data-chart='ready'] svg")
+    assert page.evaluate(NODES) == first
+    # every node inside the drawing, none on its edges
+    box = page.locator("#network-chart").bounding_box()
+    assert box is not None
+    for _, x, y in first:
+        assert 0 < x < box["width"] and 0 < y < box["height"], (x, y, box)
