@@ -201,6 +201,9 @@ def test_member_joins_pays_with_a_permit_and_sees_it(
         page.locator("#pay-prepare").click()
         split = page.locator("#pay-split").inner_text()
         assert "Membres" in split and "ESS" in split and "Fonds collectif" in split
+        shares = chain.call("pool", "shares")  # 45 / 35 / 20 % on the demo: 11.475, 8.925, 5.10
+        if tuple(shares) == (4500, 3500, 2000):
+            assert all(part in split for part in ("11,48", "8,92", "5,10")), split  # adds up to 25,50
         assert run_action(page) == "done", result_text(page)
         page.screenshot(path=str(screenshots / "app-payer-done-desktop.png"), full_page=True)
         assert "eth_sendTransaction" not in wallet.calls  # signed only: the relayer sent it

@@ -173,7 +173,8 @@ async function run(spec: ActionSpec, mode: Mode, progress: HTMLElement, result: 
       }
       const waiting = step(progress, T("Le relais envoie la transaction…", "The relayer sends the transaction…"));
       hash = await waitRelayed(first, (status) => {
-        waiting.textContent = T(`Le relais envoie la transaction… (${status.status})`, `The relayer sends the transaction… (${status.status})`);
+        const fr: Record<string, string> = { accepted: "acceptée", sent: "envoyée", confirmed: "confirmée", failed: "échouée", expired: "expirée" };
+        waiting.textContent = T(`Le relais envoie la transaction… (${fr[status.status] ?? status.status})`, `The relayer sends the transaction… (${status.status})`);
       });
     }
     const mined = step(progress, T("Attente de la confirmation", "Waiting for confirmation"));

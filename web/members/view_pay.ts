@@ -8,6 +8,23 @@ import { actionPanel, amount } from "./tx";
 import { address, card, needSession, read } from "./views";
 import { chainside } from "./wallet";
 
+/** The parts of `units` by basis points, each rounded to the cent so that they add up to the
+ * amount shown (largest remainders get the leftover cents). */
+export function splitToCents(units: bigint, bps: number[], decimals: number): bigint[] {
+  const cent = 10n ** BigInt(Math.max(decimals - 2, 0));
+  const totalCents = (units + cent / 2n) / cent;
+  const exact = bps.map((b) => units * BigInt(b));
+  const floors = exact.map((e) => e / (10_000n * cent));
+  let left = totalCents - floors.reduce((a, b) => a + b, 0n);
+  const order = exact.map((e, i) => [e % (10_000n * cent), i] as const).sort((a, b) => (b[0] > a[0] ? 1 : b[0] < a[0] ? -1 : 0));
+  for (const [, i] of order) {
+    if (left <= 0n) break;
+    floors[i] = (floors[i] ?? 0n) + 1n;
+    left -= 1n;
+  }
+  return floors.map((f) => f * cent);
+}
+
 export async function renderPay(main: HTMLElement): Promise<void> {
   const me = needSession();
   if (me instanceof HTMLElement) {
@@ -36,15 +53,15 @@ export async function renderPay(main: HTMLElement): Promise<void> {
       fill(slot, h("div", { class: "notice error", role: "alert" }, problems.map((p) => h("p", {}, p))));
       return;
     }
-    const part = (bps: number) => (units * BigInt(bps)) / 10_000n;
+    const [toMembers, toEss, toCollective] = splitToCents(units, [shares.membersBps, shares.essBps, shares.collectiveBps], token.decimals);
     fill(
       slot,
       h(
         "div",
         { class: "split", id: "pay-split" },
-        h("div", { class: "members" }, h("strong", {}, T("Membres", "Members")), h("br"), `${amount(part(shares.membersBps))} (${shares.membersBps / 100} %)`),
-        h("div", { class: "ess" }, h("strong", {}, "ESS"), h("br"), `${amount(part(shares.essBps))} (${shares.essBps / 100} %)`),
-        h("div", { class: "collective" }, h("strong", {}, T("Fonds collectif", "Collective fund")), h("br"), `${amount(part(shares.collectiveBps))} (${shares.collectiveBps / 100} %)`),
+        h("div", { class: "members" }, h("strong", {}, T("Membres", "Members")), h("br"), `${amount(toMembers ?? 0n)} (${shares.membersBps / 100} %)`),
+        h("div", { class: "ess" }, h("strong", {}, "ESS"), h("br"), `${amount(toEss ?? 0n)} (${shares.essBps / 100} %)`),
+        h("div", { class: "collective" }, h("strong", {}, T("Fonds collectif", "Collective fund")), h("br"), `${amount(toCollective ?? 0n)} (${shares.collectiveBps / 100} %)`),
       ),
       actionPanel({
         title: T(`Payer ${amount(units)}`, `Pay ${amount(units)}`),
