@@ -32,7 +32,7 @@ from cmir.dev.devchain import free_port
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-ECHARTS = ROOT / "cmir" / "api" / "web" / "vendor" / "echarts.min.js"
+CHARTS = ROOT / "cmir" / "api" / "web" / "dist" / "page-charts.js"
 #: What the wheel is built from: the package and the project's metadata (not the checkout itself,
 #: where setuptools would leave build/ behind and could reuse a stale build/lib).
 SOURCES = ("pyproject.toml", "README.md", "cmir")
@@ -96,7 +96,7 @@ def build_wheel(out: Path) -> Path:
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     """The wheel installed into a fresh virtualenv; its dependencies are `.venv`'s."""
-    assert ECHARTS.is_file(), f"{ECHARTS} is missing: run `make setup` (it copies ECharts there)"
+    assert CHARTS.is_file(), f"{CHARTS} is missing: run `make setup` (it builds the page's charts)"
     base = tmp_path_factory.mktemp("install")
     wheel = build_wheel(base / "dist")
     venv = base / "venv"
@@ -140,7 +140,7 @@ def test_the_installed_package_is_the_one_imported_with_its_data(installed: Inst
     assert checkout == "None"  # run from outside the checkout, nothing finds it
     # The page, the revert meanings (the shipped table: there is no build to read them from) and
     # Alembic's files are the package's data.
-    assert Path(web).is_relative_to(installed.venv) and (Path(web) / "vendor" / "echarts.min.js").is_file()
+    assert Path(web).is_relative_to(installed.venv) and (Path(web) / "dist" / "page-charts.js").is_file()
     assert int(meanings) > 50
     store = Path(package).parent / "store"
     migrations = sorted(path.name for path in (store / "migrations" / "versions").glob("*.py"))
@@ -213,16 +213,16 @@ def served(installed: Installed, mirrored: dict[str, str]) -> Iterator[str]:
                 process.wait()
 
 
-def test_serve_answers_the_api_the_page_and_echarts_from_anywhere(served: str) -> None:
+def test_serve_answers_the_api_the_page_and_its_charts_from_anywhere(served: str) -> None:
     health = requests.get(f"{served}/api/v1/health", timeout=10)
     assert health.status_code == 200, health.text
     assert health.json()["status"] == "ok", health.json()
     page = requests.get(f"{served}/", timeout=10)
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
-    assert "/vendor/echarts/echarts.min.js" in page.text
+    assert 'data-charts="/web/dist/page-charts.js?v=' in page.text
     script = requests.get(f"{served}/web/app.js", timeout=10)
     assert script.status_code == 200 and script.content == (ROOT / "cmir/api/web/app.js").read_bytes()
-    echarts = requests.get(f"{served}/vendor/echarts/echarts.min.js", timeout=10)
-    assert echarts.status_code == 200 and echarts.content == ECHARTS.read_bytes()
+    charts = requests.get(f"{served}/web/dist/page-charts.js", timeout=10)
+    assert charts.status_code == 200 and charts.content == CHARTS.read_bytes()
     pool = requests.get(f"{served}/api/v1/pool", timeout=10)
     assert pool.status_code == 200 and pool.json()["active_members"] >= 80, pool.text
