@@ -22,8 +22,9 @@ export interface Point {
   y: number;
 }
 
-/** Label room below a labelled node, in pixels. */
+/** Label room below a labelled node, and half a label's width ("0x14dC…9955"), in pixels. */
 const LABEL_ROOM = 14;
+const LABEL_HALF_WIDTH = 38;
 
 /** Positions for `nodes`, within a `width` × `height` box. */
 export function layoutNetwork(
@@ -38,6 +39,10 @@ export function layoutNetwork(
   const ys = new Float64Array(count);
   const radius = Float64Array.from(nodes, (node) => node.radius);
   const below = Float64Array.from(nodes, (node) => (node.labelled ? LABEL_ROOM : 0));
+  // the room a node keeps around it: a labelled node, its label's too (see `separate`)
+  const room = Float64Array.from(nodes, (node) =>
+    node.labelled ? Math.max(node.radius + LABEL_ROOM / 2, LABEL_HALF_WIDTH) : node.radius,
+  );
   // a sunflower spiral over the box: evenly spread, the same every time, larger nodes inside
   const order = nodes.map((node, i) => ({ i, radius: node.radius, id: node.id }));
   order.sort((a, b) => b.radius - a.radius || (a.id < b.id ? -1 : 1));
@@ -105,7 +110,7 @@ export function layoutNetwork(
       xs[i]! += (dx[i]! / length) * move;
       ys[i]! += (dy[i]! / length) * move;
     }
-    separate(xs, ys, radius, below);
+    separate(xs, ys, room, below);
     clamp(xs, ys, radius, below, width, height);
     temperature = Math.max(0.5, temperature * 0.985);
   }
@@ -114,18 +119,18 @@ export function layoutNetwork(
   return positions;
 }
 
-/** Push apart any two nodes closer than their radii allow; a labelled node counts as a circle
+/** Push apart any two nodes closer than their room allows; a labelled node counts as a circle
  *  around it and its label (centred lower by half the label's room), so the push is symmetric. */
-function separate(xs: Float64Array, ys: Float64Array, radius: Float64Array, below: Float64Array): void {
+function separate(xs: Float64Array, ys: Float64Array, room: Float64Array, below: Float64Array): void {
   const count = xs.length;
   for (let a = 0; a < count; a++) {
     for (let b = a + 1; b < count; b++) {
       const vx = xs[a]! - xs[b]!;
       const vy = ys[a]! + below[a]! / 2 - (ys[b]! + below[b]! / 2);
-      const room = radius[a]! + radius[b]! + (below[a]! + below[b]!) / 2 + 2;
+      const apart = room[a]! + room[b]! + 2;
       const d = Math.sqrt(vx * vx + vy * vy) || 1e-3;
-      if (d >= room) continue;
-      const push = (room - d) / 2 / d;
+      if (d >= apart) continue;
+      const push = (apart - d) / 2 / d;
       xs[a]! += vx * push;
       ys[a]! += vy * push;
       xs[b]! -= vx * push;
