@@ -106,7 +106,7 @@ def run_action(page: Page, scope: str = "main", mode: str = "gasless") -> str:
     button (its explanation is on screen first); wait for the outcome; returns its state, done
     or error."""
     panel = page.locator(f"{scope} .tx-panel").last
-    assert panel.locator("ul.explain li").count() >= 1, "nothing explained before signing"
+    panel.locator("ul.explain li").first.wait_for(timeout=20_000)  # explained before anything is signed
     choice = panel.locator(f"input[type='radio'][value='{mode}']")
     expect(choice).to_be_enabled(timeout=10_000)  # once the app knows the relayer is on
     choice.check()
