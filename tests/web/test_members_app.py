@@ -44,14 +44,6 @@ def chain(stack: Stack) -> Chain:
     return Chain(stack)
 
 
-def account(stack: Stack, **wanted: Any) -> dict[str, Any]:
-    """The first demo account with these fields (role, kind...)."""
-    for entry in stack.accounts["accounts"]:
-        if all(entry.get(key) == value for key, value in wanted.items()):
-            return dict(entry)
-    raise AssertionError(f"no demo account with {wanted}")
-
-
 def members(stack: Stack, chain: Chain) -> list[dict[str, Any]]:
     """The demo's members still active, past their probation."""
     now = chain.w3.eth.get_block("latest")["timestamp"]
@@ -332,21 +324,44 @@ def test_ess_structure_registers_a_project(browser: Browser, stack: Stack, chain
         context.close()
 
 
-def test_demo_wallet_on_make_up(browser: Browser, stack: Stack) -> None:
-    """`make up` serves the demo wallet: a newcomer acts as a demo account without installing anything."""
+def demo_connect(page: Page, address: str) -> None:
+    """Pick a demo account in the demo wallet and connect it."""
+    page.locator("#demo-account").select_option(address)
+    page.locator("#demo-connect").click()
+    page.wait_for_selector(f"#my-address:text-is('{address}')", timeout=30_000)
+
+
+def test_demo_wallet_walks_a_newcomer_in(browser: Browser, stack: Stack, chain: Chain) -> None:
+    """`make up` serves the demo wallet: with nothing installed, a member invites a candidate,
+    the candidate (another demo account) accepts; the app switches to English on request."""
+    sponsor = next(
+        m
+        for m in members(stack, chain)
+        if chain.call("membership", "invitationsAvailable", m["address"])[0] > 0
+    )
+    candidate = [a for a in stack.accounts["accounts"] if a["role"] == "candidate"][-1]
     context = browser.new_context(viewport=DESKTOP, locale="fr-FR")
     try:
         page = context.new_page()
         page.goto(f"{stack.api_url}/app/")
         loaded(page)
-        founder = account(stack, index=1)
-        page.locator("#demo-account").select_option(founder["address"])
-        page.locator("#demo-connect").click()
-        page.wait_for_selector(f"#my-address:text-is('{founder['address']}')", timeout=30_000)
+        demo_connect(page, sponsor["address"])
         assert page.locator("#membership-state").get_attribute("data-member") == "true"
+        goto(page, stack, "adhesion")
+        page.locator("#invitee").fill(candidate["address"])
+        page.get_by_role("button", name="Préparer l'invitation").click()
+        assert run_action(page) == "done", result_text(page)
+        goto(page, stack, "")
+        page.get_by_role("button", name="Changer de portefeuille").click()
+        demo_connect(page, candidate["address"])
+        assert page.locator("#membership-state").get_attribute("data-member") == "false"
+        invited = {"invitee": candidate["address"], "status": "live"}
+        wait_for(lambda: api(stack, "/invitations", **invited)["items"], what="the invitation mirrored")
+        goto(page, stack, "adhesion")
+        assert run_action(page) == "done", result_text(page)
+        assert chain.is_member(candidate["address"])
         page.locator("#lang-switch").click()
         expect(page.locator("#nav")).to_contain_text("My account")
-        expect(page.locator("main")).to_contain_text("My membership")
         assert page.evaluate("document.documentElement.lang") == "en"
     finally:
         context.close()

@@ -7,7 +7,7 @@ import { short, when } from "./format";
 import { T } from "./i18n";
 import { actionPanel, amount } from "./tx";
 import { address, card, KINDS, kindName, memberOf, needSession, read } from "./views";
-import type { Session } from "./wallet";
+import { chainside, type Session } from "./wallet";
 
 interface Invitation {
   sponsor: Address;
@@ -53,7 +53,10 @@ async function inviteCard(me: Session, rerender: () => void): Promise<HTMLElemen
   const member = await memberOf(me.address);
   if (Number(member.joinedAt) === 0) return null;
   const [available, nextAt] = await read<readonly [bigint, bigint]>("membership", "invitationsAvailable", [me.address]);
-  const invitee = h("input", { type: "text", inputmode: "text", autocomplete: "off", spellcheck: "false", placeholder: "0x…", id: "invitee" });
+  const demo = chainside().demo;
+  const candidates = demo ? demo.accounts.filter((a) => a.role === "candidate") : [];
+  const invitee = h("input", { type: "text", inputmode: "text", autocomplete: "off", spellcheck: "false", placeholder: "0x…", id: "invitee", list: candidates.length ? "demo-candidates" : null });
+  const suggestions = candidates.length ? h("datalist", { id: "demo-candidates" }, candidates.map((a) => h("option", { value: a.address }, a.name))) : null;
   const kind = h("select", { id: "invite-kind" }, KINDS.map((k) => h("option", { value: k }, kindName(k))));
   const slot = h("div", {});
   const allowance = T(
@@ -85,7 +88,7 @@ async function inviteCard(me: Session, rerender: () => void): Promise<HTMLElemen
   return card(
     T("Inviter quelqu'un", "Invite someone"),
     h("p", { id: "invitation-allowance" }, allowance),
-    h("form", { class: "stack", onsubmit: (e: Event) => e.preventDefault() }, field(T("Adresse de la personne invitée", "Invitee's address"), invitee), field(T("Type de membre", "Member kind"), kind), h("div", { class: "row" }, prepare)),
+    h("form", { class: "stack", onsubmit: (e: Event) => e.preventDefault() }, field(T("Adresse de la personne invitée", "Invitee's address"), invitee, candidates.length ? T("démo : les candidats du portefeuille de démonstration sont proposés", "demo: the demo wallet's candidates are suggested") : undefined), suggestions, field(T("Type de membre", "Member kind"), kind), h("div", { class: "row" }, prepare)),
     slot,
   );
 }
