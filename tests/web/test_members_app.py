@@ -1,5 +1,6 @@
 """The members' app in Debian's Chromium, against `make up` (anvil, the contracts, the demo, the
-indexer following the chain, the API) with an injected EIP-1193 test wallet signing in Python:
+indexer following the chain, the API and the relayer's sender) with an injected EIP-1193 test
+wallet signing in Python:
 a member joins with a permit, pays with a permit, claims, votes by signature holding 0 ETH,
 proposes; an ESS structure registers a project whose hash matches on chain; a revert is shown in
 French; the demo wallet works; every view passes axe-core (no serious or critical WCAG 2.1 A/AA
