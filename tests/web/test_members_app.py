@@ -17,6 +17,7 @@ import pytest
 import requests
 from eth_utils.crypto import keccak
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.helpers import Stack
 from tests.web.helpers import DESKTOP, PHONE, PHONE_WIDTH
@@ -36,7 +37,7 @@ VIEWS = {
     "propositions": "propositions",
     "projet": "projet",
 }
-TX_TIMEOUT = 60_000
+TX_TIMEOUT = 150_000  # the app waits up to 120 s for the relayer's transaction
 
 
 @pytest.fixture(scope="session")
@@ -104,7 +105,12 @@ def run_action(page: Page, scope: str = "main", mode: str = "gasless") -> str:
     expect(choice).to_be_enabled(timeout=10_000)  # once the app knows the relayer is on
     choice.check()
     panel.locator("button.primary").click()
-    panel.locator(".result[data-state]").wait_for(timeout=TX_TIMEOUT)
+    try:
+        panel.locator(".result[data-state]").wait_for(timeout=TX_TIMEOUT)
+    except PlaywrightTimeoutError:
+        raise AssertionError(
+            f"no outcome within {TX_TIMEOUT} ms; the panel shows:\n{panel.inner_text()}"
+        ) from None
     return str(panel.locator(".result").get_attribute("data-state"))
 
 
