@@ -29,8 +29,8 @@ export interface ActionSpec {
   call: (permit: Permit | null) => Call;
   /** A vote: relayed as a signed ballot instead of a forwarded call. */
   vote?: { proposalId: bigint; support: number; reason: string };
-  /** After the transaction is mined. */
-  onDone?: (hash: Hex) => void;
+  /** What "Actualiser" does once the transaction is mined (the outcome stays on screen until then). */
+  onDone?: () => void;
 }
 
 type Mode = "gasless" | "direct";
@@ -183,8 +183,14 @@ async function run(spec: ActionSpec, mode: Mode, progress: HTMLElement, result: 
     for (const li of progress.querySelectorAll("li")) li.setAttribute("data-state", "done");
     if (receipt.status !== "success") throw new Error(T("la transaction a été annulée par le contrat", "the transaction reverted"));
     result.setAttribute("data-state", "done");
-    fill(result, h("p", { class: "notice ok" }, T("C'est fait : ", "Done: "), txLink(hash), T(` (bloc ${receipt.blockNumber})`, ` (block ${receipt.blockNumber})`)));
-    spec.onDone?.(hash);
+    const refresh = spec.onDone
+      ? h("button", { type: "button", class: "secondary", onclick: spec.onDone }, T("Actualiser l'affichage", "Refresh the view"))
+      : null;
+    fill(
+      result,
+      h("p", { class: "notice ok" }, T("C'est fait : ", "Done: "), txLink(hash), T(` (bloc ${receipt.blockNumber})`, ` (block ${receipt.blockNumber})`)),
+      refresh,
+    );
   } catch (error) {
     const explained =
       error instanceof RelayError

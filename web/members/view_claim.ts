@@ -30,7 +30,7 @@ export async function renderClaim(main: HTMLElement): Promise<void> {
           claimable === 0n ? T("Vous n'avez rien à réclamer pour l'instant : le contrat refusera.", "You have nothing to claim now: the contract will refuse.") : "",
         ].filter(Boolean),
         call: () => ({ role: "pool", functionName: "claim", args: [] }),
-        onDone: () => setTimeout(() => void renderClaim(main), 1500),
+        onDone: () => void renderClaim(main),
       }),
     ),
   );

@@ -43,7 +43,7 @@ async function acceptCards(me: Session, rerender: () => void): Promise<HTMLEleme
           functionName: "acceptInvitationWithPermit",
           args: [invitation.sponsor, kind, permit?.deadline ?? 0n, permit?.v ?? 0, permit?.r ?? "0x", permit?.s ?? "0x"],
         }),
-        onDone: () => setTimeout(rerender, 1500),
+        onDone: rerender,
       }),
     );
   });
@@ -81,7 +81,7 @@ async function inviteCard(me: Session, rerender: () => void): Promise<HTMLElemen
           k === 2 ? T("Une structure ESS n'adhère qu'une fois attestée par une CRESS (ou admise par la gouvernance).", "An ESS structure joins only once attested by a CRESS (or admitted by governance).") : "",
         ].filter(Boolean),
         call: () => ({ role: "membership", functionName: "invite", args: [target, k] }),
-        onDone: () => setTimeout(rerender, 1500),
+        onDone: rerender,
       }),
     );
   });

@@ -93,7 +93,7 @@ export async function renderProject(main: HTMLElement): Promise<void> {
           id === null
             ? { role: "registry", functionName: "registerProject", args: [payout, stored.uri, hash] }
             : { role: "registry", functionName: "updateProject", args: [id, payout, stored.uri, hash] },
-        onDone: () => setTimeout(() => void renderProject(main), 2000),
+        onDone: () => void renderProject(main),
       }),
     );
   });

@@ -85,7 +85,7 @@ function voteForm(proposal: Proposal, rerender: () => void): HTMLElement {
         ],
         vote: { proposalId: BigInt(proposal.id), support, reason: reason.value.trim() },
         call: () => ({ role: "governor", functionName: "castVoteWithReason", args: [BigInt(proposal.id), support, reason.value.trim()] }),
-        onDone: () => setTimeout(rerender, 1500),
+        onDone: rerender,
       }),
     );
   });
@@ -144,7 +144,7 @@ async function proposeCard(rerender: () => void): Promise<HTMLElement> {
           T("La description se termine par votre adresse (#proposer=) : personne ne peut la copier ni l'annuler à votre place.", "The description ends with your address (#proposer=): nobody can copy or cancel it in your place."),
         ],
         call: () => ({ role: "governor", functionName: "propose", args: [[address("pool")], [0n], [calldata], description] }),
-        onDone: () => setTimeout(rerender, 2000),
+        onDone: rerender,
       }),
     );
   });
