@@ -190,6 +190,7 @@ def _session_state(
     governance: Any,
     guardian: Any,
     attester: Any,
+    chain: Any,
 ) -> None:
     """Create every session fixture before any module's snapshot is taken, and name the attester.
 
@@ -198,6 +199,11 @@ def _session_state(
     into later modules. Building the session state first keeps each module's changes reverted.
     """
     system.membership.setAttester(attester, True, sender=governance)
+    # The founders joined at the deployment's second; the Governor and `getPastVotes` read votes
+    # at past seconds only. A block one second later makes that second past for every module,
+    # however fast the tests run after the deployment (anvil's clock is restored with each
+    # snapshot, so a module starting within that second would see the founders without votes).
+    chain.mine(timestamp=int(chain.blocks.head.timestamp) + 1)
 
 
 @pytest.fixture(scope="module")
