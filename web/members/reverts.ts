@@ -45,6 +45,11 @@ export const FRENCH: Record<string, string> = {
   "ERC2612ExpiredSignature(uint256)": "La signature du permis a expiré : recommencez.",
   "ERC2612InvalidSigner(address,address)": "Le permis n'est pas signé par le titulaire du compte.",
   "InvalidAccountNonce(address,uint256)": "Cette signature a déjà servi (nonce périmé) : recommencez.",
+  "ERC2771ForwarderExpiredRequest(uint48)": "La demande signée a expiré avant d'être envoyée : recommencez.",
+  "ERC2771ForwarderInvalidSigner(address,address)": "La demande n'est pas signée par le compte qu'elle nomme, ou elle a déjà servi : recommencez.",
+  "ERC2771ForwarderMismatchedValue(uint256,uint256)": "Le relais n'envoie pas d'ether : la demande ne doit pas en transférer.",
+  "ERC2771UntrustfulTarget(address,address)": "Ce contrat n'accepte pas les demandes relayées : envoyez la transaction vous-même.",
+  "FailedCall()": "L'appel relayé a échoué ; le même appel fait directement en donne la raison.",
 };
 
 const AMOUNT_ARGS = new Set(["amount", "minimum", "requested", "available", "balance", "needed", "allowance", "fee", "left"]);
