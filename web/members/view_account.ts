@@ -142,9 +142,10 @@ export async function renderAccount(main: HTMLElement): Promise<void> {
           { class: "table-wrap" },
           h(
             "table",
-            {},
+            // "stack": on a phone each relation becomes a block of labelled lines (members.css)
+            { class: "stack" },
             h("thead", {}, h("tr", {}, h("th", { scope: "col" }, T("Sens", "Direction")), h("th", { scope: "col" }, T("Référence", "Reference")), h("th", { scope: "col" }, T("Avec", "With")), h("th", { scope: "col", class: "num" }, T("Montant", "Amount")), h("th", { scope: "col" }, "Tx"))),
-            h("tbody", {}, relations.map((r) => h("tr", {}, h("td", {}, r.direction === "paid" ? T("payée", "paid") : T("reçue", "received")), h("td", {}, reference(r.relation_ref)), h("td", { class: "mono" }, short(r.direction === "paid" ? r.counterparty : r.payer)), h("td", { class: "num" }, amount(BigInt(r.amount.units))), h("td", {}, txLink(r.tx_hash))))),
+            h("tbody", {}, relations.map((r) => h("tr", {}, h("td", { "data-label": T("Sens", "Direction") }, r.direction === "paid" ? T("payée", "paid") : T("reçue", "received")), h("td", { "data-label": T("Référence", "Reference") }, reference(r.relation_ref)), h("td", { class: "mono", "data-label": T("Avec", "With") }, short(r.direction === "paid" ? r.counterparty : r.payer)), h("td", { class: "num", "data-label": T("Montant", "Amount") }, amount(BigInt(r.amount.units))), h("td", { "data-label": "Tx" }, txLink(r.tx_hash))))),
           ),
         )
       : h("p", { class: "muted" }, T("Aucune relation pour l'instant (l'indexeur peut avoir quelques secondes de retard).", "No relation yet (the indexer may be a few seconds behind).")),
