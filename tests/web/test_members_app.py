@@ -8,6 +8,7 @@ violation) and fits 390 px, and is saved as a screenshot (desktop and phone)."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -267,6 +268,10 @@ def test_vote_by_signature_holding_no_eth(browser: Browser, stack: Stack, chain:
         page = context.new_page()
         connect(page, stack, wallet)
         goto(page, stack, "propositions")
+        # decoded actions read as the page shows them: amounts in euros, structs field by field
+        actions = page.locator("main").inner_text()
+        assert re.search(r"setMinRelationFee\(newFee=15,00\s*tEUR\)", actions), actions
+        assert "newShares={" in actions and "[object Object]" not in actions
         item = page.locator(f"article.proposal[data-proposal='{proposal['id']}']")
         item.locator("textarea").fill("Projet utile au territoire")
         item.get_by_role("button", name="Préparer mon vote").click()

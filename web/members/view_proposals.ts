@@ -55,8 +55,25 @@ function actionLine(action: Action): string {
   }
   if (action.payout && action.function === "activateProject") return T(`Activer le projet ESS n°${action.payout.project_id}`, `Activate ESS project #${action.payout.project_id}`);
   if (!action.decoded) return T("Appel non décodé", "Undecoded call");
-  const args = Object.entries(action.args).map(([k, v]) => `${k}=${typeof v === "string" && v.length > 20 ? short(v) : String(v)}`);
+  const args = Object.entries(action.args).map(([k, v]) => `${k}=${argText(action.function, k, v)}`);
   return `${action.contract ?? "?"}.${action.function ?? "?"}(${args.join(", ")})`;
+}
+
+/** The arguments of governance calls that are token amounts, by function (as the page shows them). */
+const AMOUNT_ARGS: Record<string, readonly string[]> = {
+  fundEssProject: ["amount"],
+  setCollectiveBudget: ["amount"],
+  setMinRelationFee: ["newFee"],
+  setMembershipFee: ["fee"],
+};
+
+/** One decoded argument: token amounts in the token's unit, structs field by field, long hex shortened. */
+function argText(fn: string | null, name: string, value: unknown): string {
+  if ((AMOUNT_ARGS[fn ?? ""] ?? []).includes(name) && /^[0-9]+$/.test(String(value))) return amount(BigInt(String(value)));
+  if (typeof value === "object" && value !== null) {
+    return `{${Object.entries(value).map(([k, v]) => `${k}: ${argText(null, k, v)}`).join(", ")}}`;
+  }
+  return typeof value === "string" && value.length > 20 ? short(value) : String(value);
 }
 
 function voteForm(proposal: Proposal, rerender: () => void): HTMLElement {
