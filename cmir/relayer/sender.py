@@ -104,6 +104,12 @@ class Sender:
         try:
             while not stop.is_set():
                 if not self._lease():
+                    if once:
+                        # draining is this sender's job only when no other sender is at work
+                        raise ConfigurationError(
+                            "another sender holds the relayer's lease (make up's, say): it sends the "
+                            "pending requests; --once sent nothing"
+                        )
                     log.info("another sender holds the lease; waiting")
                     stop.wait(self.settings.relay_poll_interval)
                     continue

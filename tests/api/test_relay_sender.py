@@ -20,7 +20,7 @@ import pytest
 from eth_account import Account
 from fastapi.testclient import TestClient
 
-from cmir.chain.errors import RpcUnavailableError
+from cmir.chain.errors import ConfigurationError, RpcUnavailableError
 from cmir.dev.devchain import rpc
 from cmir.store.relay import release_lease
 from tests.api.relay_world import ABEILLE, RelayWorld, api, relay_world
@@ -200,6 +200,21 @@ def test_one_sender_at_a_time(world: RelayWorld) -> None:
         assert first._lease()  # renewed by its holder
     finally:
         for sender in (first, second):
+            with sender.engine.begin() as connection:
+                release_lease(connection, sender.holder)
+            sender.engine.dispose()
+
+
+def test_once_refuses_while_another_sender_holds_the_lease(world: RelayWorld) -> None:
+    """`cmir relay --once` beside a running sender (make up's) says so and stops, sending nothing."""
+    running, drained = world.sender(), world.sender()
+    try:
+        assert running._lease()
+        with pytest.raises(ConfigurationError, match="another sender holds the relayer's lease"):
+            drained.run(once=True)
+        assert running._lease()  # still the running sender's
+    finally:
+        for sender in (running, drained):
             with sender.engine.begin() as connection:
                 release_lease(connection, sender.holder)
             sender.engine.dispose()
