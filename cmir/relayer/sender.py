@@ -101,11 +101,15 @@ class Sender:
         """Send until `stop` is set (or, `once`, until nothing is left to do now)."""
         stop = stop or threading.Event()
         log.info("relayer %s sending as %s", self.holder, self.account.address)
+        waited_since: float | None = None
         try:
             while not stop.is_set():
                 if not self._lease():
-                    if once:
-                        # draining is this sender's job only when no other sender is at work
+                    # A crashed sender's lease lapses and is taken over; one still renewed after a
+                    # whole lease period belongs to a live sender, which sends the pending
+                    # requests itself: draining them is then not this sender's job.
+                    waited_since = time.monotonic() if waited_since is None else waited_since
+                    if once and time.monotonic() - waited_since > self.settings.relay_lease_seconds:
                         raise ConfigurationError(
                             "another sender holds the relayer's lease (make up's, say): it sends the "
                             "pending requests; --once sent nothing"

@@ -12,6 +12,8 @@ import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,10 +21,11 @@ from typing import Any
 import pytest
 from eth_account import Account
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from cmir.chain.errors import ConfigurationError, RpcUnavailableError
 from cmir.dev.devchain import rpc
-from cmir.store.relay import release_lease
+from cmir.store.relay import LEASES, SENDER_LEASE, release_lease
 from tests.api.relay_world import ABEILLE, RelayWorld, api, relay_world
 
 
@@ -205,16 +208,33 @@ def test_one_sender_at_a_time(world: RelayWorld) -> None:
             sender.engine.dispose()
 
 
-def test_once_refuses_while_another_sender_holds_the_lease(world: RelayWorld) -> None:
-    """`cmir relay --once` beside a running sender (make up's) says so and stops, sending nothing."""
+def test_once_refuses_while_a_live_sender_holds_the_lease(world: RelayWorld) -> None:
+    """`cmir relay --once` beside a running sender (make up's, which renews its lease) says so and
+    stops once a whole lease period has passed, sending nothing; a crashed sender's lease, which
+    nobody renews, it takes over (`test_a_transaction_recorded_but_not_broadcast_...`)."""
     running, drained = world.sender(), world.sender()
+    stop = threading.Event()
+    thread = threading.Thread(target=running.run, args=(stop,), daemon=True)
     try:
-        assert running._lease()
+        thread.start()
+        deadline = time.monotonic() + 60
+        while holder(running) != running.holder:  # the live sender has taken the lease
+            assert thread.is_alive() and time.monotonic() < deadline, "the sender never took the lease"
+            time.sleep(0.05)
         with pytest.raises(ConfigurationError, match="another sender holds the relayer's lease"):
             drained.run(once=True)
-        assert running._lease()  # still the running sender's
+        assert holder(running) == running.holder
     finally:
+        stop.set()
+        thread.join(timeout=60)
         for sender in (running, drained):
             with sender.engine.begin() as connection:
                 release_lease(connection, sender.holder)
             sender.engine.dispose()
+
+
+def holder(sender: Any) -> str | None:
+    """Who holds the sender's lease now, read from the database."""
+    with sender.engine.connect() as connection:
+        found = connection.execute(select(LEASES.c.holder).where(LEASES.c.name == SENDER_LEASE)).scalar()
+    return None if found is None else str(found)
