@@ -223,7 +223,7 @@ def rebuild(
     deployment_ = load_deployment(settings.deployment_file).select(tuple(settings.contracts))
     existing_database(settings)
     store = Store(
-        make_engine(settings.database_url),
+        make_engine(settings.database_url, writer=True),
         deployment_,
         Projector(AbiRegistry(deployment_)),
         settings.reorg_window,

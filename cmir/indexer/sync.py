@@ -72,7 +72,7 @@ class Indexer:
         )
         self.abi = AbiRegistry(self.deployment)
         # Its commits never checkpoint SQLite's WAL (but past 1 GiB): `run` does it beside them.
-        self.engine = engine or make_engine(settings.database_url, wal_autocheckpoint=262_144)
+        self.engine = engine or make_engine(settings.database_url, wal_autocheckpoint=262_144, writer=True)
         self.store = Store(self.engine, self.deployment, Projector(self.abi), settings.reorg_window)
         self.rpc = rpc or RpcClient(
             settings.rpc_url,

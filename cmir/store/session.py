@@ -27,11 +27,17 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, *, wal_autocheckpoint: int = 16384, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, wal_autocheckpoint: int = 16384, writer: bool = False, **kwargs: Any) -> Engine:
     """An engine for `url`. SQLite files get WAL, ``synchronous=NORMAL`` (durable against a
     killed process) and a busy timeout, so API readers and the one writer do not block.
     `wal_autocheckpoint` (pages) is when a commit on SQLite copies the WAL into the database
-    itself, waiting for the disk; the indexer raises it and runs a `WalCheckpointer` instead."""
+    itself, waiting for the disk; the indexer raises it and runs a `WalCheckpointer` instead.
+
+    `writer`: the engine of a process that writes beside others (the indexer, and the relayer's
+    desk and sender, on one SQLite file): its transactions take the write lock when they begin
+    (``BEGIN IMMEDIATE``), waiting the busy timeout for another's. A transaction begun for
+    reading that writes later fails at once ("database is locked", not waited for) when another
+    process committed in between; the indexer died of it beside the relayer."""
     url = normalize_url(url)
     try:
         parsed = make_url(url)
@@ -61,7 +67,7 @@ def make_engine(url: str, *, wal_autocheckpoint: int = 16384, **kwargs: Any) -> 
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

@@ -92,7 +92,15 @@ def test_deploy_and_use_a_named_network(testnet: str, tmp_path: Path) -> None:
     assert "token: a new TestnetEuro" in deployed.out and "points: epochs of 1 min" in deployed.out
     saved = json.loads(record.read_text())
     assert saved["network"] == "ethereum:cmir-testnet" and saved["chain_id"] == 31338
-    assert set(saved["contracts"]) == {"token", "timelock", "membership", "registry", "pool", "governor"}
+    assert set(saved["contracts"]) == {
+        "token",
+        "timelock",
+        "membership",
+        "registry",
+        "pool",
+        "governor",
+        "forwarder",
+    }
     assert saved["contracts"]["token"]["contract"] == "TestnetEuro"
 
     # An Ape keystore account (what `ape accounts import` writes), in a throwaway data folder.

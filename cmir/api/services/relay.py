@@ -63,7 +63,7 @@ class RelayDesk:
     def engine(self) -> Engine:
         """The write engine (opened on first use: a server that never relays never writes)."""
         if self._engine is None:
-            self._engine = make_engine(self.settings.database_url, pool_size=2, max_overflow=4)
+            self._engine = make_engine(self.settings.database_url, writer=True, pool_size=2, max_overflow=4)
         return self._engine
 
     def close(self) -> None:

@@ -58,7 +58,7 @@ def relay(
     signal.signal(signal.SIGTERM, interrupted)
     signal.signal(signal.SIGINT, interrupted)
     try:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, writer=True)
         sender = Sender(settings, load_deployment(settings.deployment_file), account, engine)
         typer.echo(f"relaying as {account.address} ({settings.database_url})", err=True)
         sender.run(stop, once=once)
