@@ -3,12 +3,16 @@ line run as a user runs it (a subprocess), and a running `make up` (the `stack` 
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +20,7 @@ from typing import Any
 import requests
 
 from cmir.api.settings import Settings
-from cmir.dev.devchain import rpc
+from cmir.dev.devchain import free_port, rpc
 
 ROOT = Path(__file__).resolve().parents[2]
 #: How long the API may serve a cached response after the indexer moved (per process).
@@ -150,3 +154,57 @@ def read_until(
             break
         time.sleep(0.2)
     raise AssertionError("the stack did not come up:\n" + "\n".join(lines[-40:]))
+
+
+@contextmanager
+def make_up(
+    state: Path, extra_env: dict[str, str] | None = None, ready_within: float = 300
+) -> Iterator[Stack]:
+    """`make up` (scripts/local_chain.py) in the background on free ports, its state under
+    `state`, until it prints its summary; stopped with SIGINT (Ctrl-C) on exit, which must
+    happen within 60 s (the last lines are printed)."""
+    anvil, api, metadata = free_port(), free_port(), free_port()
+    env = {
+        **base_env(),
+        "CMIR_ANVIL_PORT": str(anvil),
+        "CMIR_PORT": str(api),
+        "CMIR_METADATA_PORT": str(metadata),
+        "CMIR_STATE_DIR": str(state / "state"),
+        "CMIR_DEPLOYMENT_FILE": str(state / "local.json"),
+        "CMIR_DEMO_ACCOUNTS": str(state / "demo-accounts.json"),
+        **(extra_env or {}),
+    }
+    process = subprocess.Popen(  # noqa: S603 - the `make up` script
+        [sys.executable, str(ROOT / "scripts" / "local_chain.py")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    pumping = pump(process, lines)
+    try:
+        read_until(process, "Ctrl-C stops everything", ready_within, lines, pumping)
+        accounts = json.loads((state / "demo-accounts.json").read_text())
+        yield Stack(
+            process,
+            f"http://127.0.0.1:{anvil}",
+            f"http://127.0.0.1:{api}",
+            state / "state",
+            state / "local.json",
+            accounts,
+            lines,
+        )
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+                raise AssertionError("the stack did not stop within 60 s of Ctrl-C") from None
+        pumping.join(30)  # the last lines, to the end of the output
+        print("\n".join(lines[-12:]))

@@ -6,9 +6,6 @@ it; and what the tests read behind the app's back (contract views through web3).
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,57 +13,15 @@ from typing import Any
 import pytest
 from web3 import Web3
 
-from cmir.dev.devchain import free_port
-from tests.e2e.helpers import ROOT, Stack, base_env, pump, read_until
+from tests.e2e.helpers import Stack, make_up
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """`make up` on free ports; stopped with SIGINT (Ctrl-C) at the end."""
     state = tmp_path_factory.mktemp("members-stack")
-    anvil, api, metadata = free_port(), free_port(), free_port()
-    env = {
-        **base_env(),
-        "CMIR_ANVIL_PORT": str(anvil),
-        "CMIR_PORT": str(api),
-        "CMIR_METADATA_PORT": str(metadata),
-        "CMIR_STATE_DIR": str(state / "state"),
-        "CMIR_DEPLOYMENT_FILE": str(state / "local.json"),
-        "CMIR_DEMO_ACCOUNTS": str(state / "demo-accounts.json"),
-        "CMIR_POLL_INTERVAL": "0.5",
-    }
-    process = subprocess.Popen(  # noqa: S603 - the `make up` script
-        [sys.executable, str(ROOT / "scripts" / "local_chain.py")],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    lines: list[str] = []
-    pumping = pump(process, lines)
-    try:
-        read_until(process, "Ctrl-C stops everything", 400, lines, pumping)
-        accounts = json.loads((state / "demo-accounts.json").read_text())
-        yield Stack(
-            process,
-            f"http://127.0.0.1:{anvil}",
-            f"http://127.0.0.1:{api}",
-            state / "state",
-            state / "local.json",
-            accounts,
-            lines,
-        )
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        pumping.join(30)
+    with make_up(state, {"CMIR_POLL_INTERVAL": "0.5"}, ready_within=400) as running:
+        yield running
 
 
 class Chain:
